@@ -1,0 +1,192 @@
+import { hostname } from 'node:os';
+import { Command, Option } from 'commander';
+import { configJsonSchema } from '../config/jsonSchema.ts';
+import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../config/load.ts';
+import type { Check, Config } from '../config/schema.ts';
+import type { CheckResult } from '../config/result.ts';
+import { createLogger, type Logger } from './log.ts';
+import { recordCheckResult } from './metrics.ts';
+import { kindAvailable } from './probe/checks/index.ts';
+import { checksForRegion, Scheduler } from './probe/scheduler.ts';
+import { startServer, type RunningServer } from './server.ts';
+
+/** Exit codes scripts can rely on. */
+export const EXIT = { ok: 0, checkFailed: 1, badConfig: 2, error: 3 } as const;
+
+const configOption = () => new Option('-c, --config <file>', 'config file').default(DEFAULT_CONFIG);
+const listenOption = () => new Option('-l, --listen <host:port>', 'address for /metrics, /healthz and the API').default('0.0.0.0:9797');
+
+function load(file: string): Config {
+  try {
+    return loadConfig(file);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(EXIT.badConfig);
+    }
+    throw err;
+  }
+}
+
+function probeIdentity(config: Config, opts: { id?: string; region?: string }) {
+  const id = opts.id ?? config.probe.id ?? (hostname().toLowerCase().replace(/[^a-z0-9_.-]/g, '-').slice(0, 63) || 'probe');
+  return { id, region: opts.region ?? config.probe.region };
+}
+
+function runnableChecks(config: Config, region: string, logger: Logger): Check[] {
+  return checksForRegion(config.checks, region).filter((c) => {
+    if (kindAvailable(c.kind)) return true;
+    logger.warn({ check: c.name, kind: c.kind }, 'check kind not available in this build; skipping');
+    return false;
+  });
+}
+
+/** Runs until SIGTERM or SIGINT, then stops cleanly: in-flight checks aborted, results flushed, exit 0. */
+function untilSignal(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    stop()
+      .then(() => process.exit(EXIT.ok))
+      .catch((err) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(EXIT.error);
+      });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+async function startProbe(config: Config, opts: { id?: string; region?: string; listen: string }, logger: Logger) {
+  const probe = probeIdentity(config, opts);
+  const checks = runnableChecks(config, probe.region, logger);
+  const scheduler = new Scheduler({
+    checks,
+    vendors: config.vendors,
+    probe,
+    logger,
+    concurrency: config.probe.concurrency,
+    onResult: (result: CheckResult) => {
+      recordCheckResult(result);
+      logger.debug({ result }, 'check result');
+    },
+  });
+  const server: RunningServer = await startServer({ listen: opts.listen, logger });
+  scheduler.start();
+  logger.info({ probe, checks: checks.length }, 'probe started');
+  untilSignal(logger, async () => {
+    await scheduler.stop();
+    await server.close();
+  });
+}
+
+function printTable(results: CheckResult[]): void {
+  const rows = [['CHECK', 'VENDOR', 'KIND', 'RESULT', 'REASON', 'TOTAL', 'MESSAGE']];
+  for (const r of results) {
+    const total = r.phases.total === undefined ? '-' : `${(r.phases.total * 1000).toFixed(0)}ms`;
+    rows.push([r.check, r.vendor, r.kind, r.ok ? (r.degraded ? 'DEGRADED' : 'OK') : 'FAIL', r.reason, total, r.message]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  for (const row of rows) process.stdout.write(`${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}\n`);
+}
+
+const program = new Command('vendorwatch')
+  .description('Watch the third parties your site depends on (CDNs, DNS, vendor APIs) as if they were your own services.')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.badConfig));
+
+program
+  .command('run')
+  .description('all-in-one: one probe and the collector in one process (the default deployment)')
+  .addOption(configOption())
+  .addOption(listenOption())
+  .option('--id <probe>', 'probe id (default: config probe.id or the host name)')
+  .option('--region <region>', 'probe region (default: config probe.region)')
+  .action(async (opts) => {
+    const logger = createLogger();
+    await startProbe(load(opts.config), opts, logger);
+  });
+
+program
+  .command('probe')
+  .description('run checks on schedule and push results to one or more collectors')
+  .addOption(configOption())
+  .addOption(listenOption())
+  .requiredOption('--region <region>', 'region this probe runs in')
+  .option('--id <probe>', 'probe id (default: the host name)')
+  .option('--collector <urls>', 'collector base URLs, comma-separated; results are pushed to every one')
+  .action(async (opts) => {
+    const logger = createLogger();
+    await startProbe(load(opts.config), opts, logger);
+  });
+
+program
+  .command('collector')
+  .description('ingest probe results, decide vendor states by consensus, alert, aggregate RUM')
+  .addOption(configOption())
+  .addOption(listenOption())
+  .action(async (opts) => {
+    const logger = createLogger();
+    load(opts.config);
+    const server = await startServer({ listen: opts.listen, logger });
+    untilSignal(logger, () => server.close());
+  });
+
+program
+  .command('check')
+  .description('run checks once and exit 0 only if all passed')
+  .argument('[names...]', 'checks to run (default: all)')
+  .addOption(configOption())
+  .option('--json', 'print one CheckResult JSON per line')
+  .option('--id <probe>', 'probe id to report', 'cli')
+  .option('--region <region>', 'probe region to report')
+  .action(async (names: string[], opts) => {
+    const logger = createLogger(process.env.VENDORWATCH_LOG_LEVEL ?? 'warn');
+    const config = load(opts.config);
+    const unknown = names.filter((n) => !config.checks.some((c) => c.name === n));
+    if (unknown.length) {
+      process.stderr.write(`unknown check(s): ${unknown.join(', ')}\n`);
+      process.exit(EXIT.badConfig);
+    }
+    const probe = probeIdentity(config, opts);
+    const chosen = names.length ? config.checks.filter((c) => names.includes(c.name)) : config.checks;
+    const unavailable = chosen.filter((c) => !kindAvailable(c.kind));
+    if (unavailable.length) {
+      process.stderr.write(`check kind not available in this build: ${unavailable.map((c) => `${c.name} (${c.kind})`).join(', ')}\n`);
+      process.exit(EXIT.badConfig);
+    }
+    const scheduler = new Scheduler({ checks: [], vendors: config.vendors, probe, logger, concurrency: config.probe.concurrency, onResult: () => {} });
+    const results: CheckResult[] = [];
+    await Promise.all(
+      chosen.map(async (check) => {
+        const result = await scheduler.runOnce(check);
+        if (!result) return;
+        results.push(result);
+        if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      }),
+    );
+    if (!opts.json) printTable(chosen.map((c) => results.find((r) => r.check === c.name)!).filter(Boolean));
+    process.exitCode = results.every((r) => r.ok) ? EXIT.ok : EXIT.checkFailed;
+  });
+
+program
+  .command('validate')
+  .description('check a config file; errors name file:line:column and the config path')
+  .addOption(configOption())
+  .action((opts) => {
+    const config = load(opts.config);
+    process.stdout.write(`${opts.config}: ok (${config.vendors.length} vendors, ${config.checks.length} checks)\n`);
+  });
+
+program
+  .command('schema')
+  .description('print the config JSON Schema (for editor completion and checking)')
+  .action(() => {
+    process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,69 @@
+/**
+ * Every vendorwatch metric, defined once (names and labels as in DESIGN.md).
+ * Labels only ever take bounded values: config names, enums, regions, probe ids.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CheckResult } from '../config/result.ts';
+
+export const registry = new Registry();
+
+collectDefaultMetrics({ register: registry });
+// prom-client's nodejs_active_*_total are gauges; promtool rejects a gauge named *_total.
+for (const metric of registry.getMetricsAsArray()) {
+  if (metric instanceof Gauge && metric.name.endsWith('_total')) registry.removeSingleMetric(metric.name);
+}
+
+/** Buckets for check phases: 1 ms to 30 s. */
+const phaseBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export const checkSuccess = new Gauge({
+  name: 'vendorwatch_check_success',
+  help: 'Whether the last run of a check succeeded (1) or failed (0).',
+  labelNames: ['vendor', 'check', 'kind', 'region', 'probe'] as const,
+  registers: [registry],
+});
+
+export const checkDegraded = new Gauge({
+  name: 'vendorwatch_check_degraded',
+  help: 'Whether the last run of a check passed but crossed a latency threshold (1) or not (0).',
+  labelNames: ['vendor', 'check', 'kind', 'region', 'probe'] as const,
+  registers: [registry],
+});
+
+export const checkDuration = new Histogram({
+  name: 'vendorwatch_check_duration_seconds',
+  help: 'Duration of each phase of a check run, in seconds.',
+  labelNames: ['vendor', 'check', 'kind', 'region', 'phase'] as const,
+  buckets: phaseBuckets,
+  registers: [registry],
+});
+
+export const checkRuns = new Counter({
+  name: 'vendorwatch_check_runs_total',
+  help: 'Check runs by result (success, degraded, failure) and failure reason.',
+  labelNames: ['vendor', 'check', 'kind', 'region', 'result', 'reason'] as const,
+  registers: [registry],
+});
+
+export const checkSkips = new Counter({
+  name: 'vendorwatch_check_skipped_runs_total',
+  help: 'Scheduled runs skipped because the previous run of the same check had not finished.',
+  labelNames: ['vendor', 'check'] as const,
+  registers: [registry],
+});
+
+export const checksInFlight = new Gauge({
+  name: 'vendorwatch_checks_in_flight',
+  help: 'Check runs in progress on this probe.',
+  registers: [registry],
+});
+
+/** Records one CheckResult on the probe-side metrics. */
+export function recordCheckResult(r: CheckResult): void {
+  const where = { vendor: r.vendor, check: r.check, kind: r.kind, region: r.region };
+  checkSuccess.set({ ...where, probe: r.probe }, r.ok ? 1 : 0);
+  checkDegraded.set({ ...where, probe: r.probe }, r.ok && r.degraded ? 1 : 0);
+  for (const [phase, seconds] of Object.entries(r.phases)) checkDuration.observe({ ...where, phase }, seconds);
+  const result = !r.ok ? 'failure' : r.degraded ? 'degraded' : 'success';
+  checkRuns.inc({ ...where, result, reason: r.reason });
+}

@@ -1,0 +1,19 @@
+import type { Check } from '../../../config/schema.ts';
+import type { CheckResult } from '../../../config/result.ts';
+import type { CheckContext, CheckRunner } from './check.ts';
+import { runHttpCheck } from './http.ts';
+
+/** One runner per check kind. */
+const runners: { [K in Check['kind']]?: CheckRunner<Extract<Check, { kind: K }>> } = {
+  http: runHttpCheck,
+};
+
+export function runCheck(check: Check, ctx: CheckContext): Promise<CheckResult> {
+  const runner = runners[check.kind] as CheckRunner | undefined;
+  if (!runner) throw new Error(`check kind "${check.kind}" is not available in this build`);
+  return runner(check, ctx);
+}
+
+export function kindAvailable(kind: Check['kind']): boolean {
+  return kind in runners;
+}

@@ -1,0 +1,104 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from './log.ts';
+import { registry } from './metrics.ts';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+/** Keyed by "METHOD /path", e.g. "POST /v1/results". */
+export type Routes = Record<string, Handler>;
+
+/** An error with an HTTP status, thrown by handlers and turned into a JSON answer. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:]*)):(\d{1,5})$/.exec(listen);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new Error(`--listen expects HOST:PORT, e.g. 0.0.0.0:9797 or [::1]:9797, got "${listen}"`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Reads a request body, refusing (413) once it passes maxBytes rather than buffering it all. */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > maxBytes) throw new HttpError(413, `body of ${declared} bytes exceeds the ${maxBytes}-byte limit`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw new HttpError(413, `body exceeds the ${maxBytes}-byte limit`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export interface RunningServer {
+  server: Server;
+  /** "http://127.0.0.1:9797" */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The agent's HTTP server: /metrics, /healthz and whatever routes the collector adds. */
+export async function startServer(opts: { listen: string; routes?: Routes; logger: Logger }): Promise<RunningServer> {
+  const routes: Routes = {
+    'GET /metrics': async (_req, res) => {
+      const body = await registry.metrics();
+      res.writeHead(200, { 'content-type': registry.contentType });
+      res.end(body);
+    },
+    'GET /healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+    ...opts.routes,
+  };
+
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const handler = routes[`${req.method} ${url.pathname}`];
+    try {
+      if (!handler) {
+        const allowed = Object.keys(routes).filter((k) => k.endsWith(` ${url.pathname}`));
+        throw allowed.length ? new HttpError(405, 'method not allowed') : new HttpError(404, 'not found');
+      }
+      await handler(req, res, url);
+    } catch (err) {
+      const status = err instanceof HttpError ? err.status : 500;
+      if (status === 500) opts.logger.error({ err, path: url.pathname }, 'request failed');
+      if (!res.headersSent) sendJson(res, status, { error: (err as Error).message });
+      else res.destroy();
+      // Let the client see the answer before the rest of an oversized body is refused.
+      if (status === 413) req.destroy();
+    }
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+
+  const { host, port } = parseListen(opts.listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  opts.logger.info({ listen: `${shownHost}:${addr.port}` }, 'http server listening');
+  return {
+    server,
+    url: `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost === '[::]' ? '[::1]' : shownHost}:${addr.port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

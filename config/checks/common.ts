@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { duration } from '../duration.ts';
+import { checkRoles, nameSchema } from '../result.ts';
+
+/** Consensus knobs; set globally, per vendor or per check (the narrowest wins). */
+export const consensusSchema = z.strictObject({
+  window: duration.optional().describe('Rolling window of votes; default 3 × the check interval.'),
+  min_probes: z.number().int().min(1).optional().describe('Fewest probes that must vote in a region for a verdict.'),
+  quorum: z.number().gt(0).max(1).optional().describe('Share of voting probes that must fail for a region to fail.'),
+  global_quorum: z.number().gt(0).max(1).optional().describe('Share of regions with a verdict that must fail for hard_down.'),
+});
+
+/** Fields every check kind has. */
+export const commonCheckFields = {
+  name: nameSchema.describe('Unique check name; a metric label.'),
+  vendor: nameSchema.describe('The vendor (from `vendors`) this check watches.'),
+  role: z.enum(checkRoles).default('delivery').describe(
+    'delivery failing → outage; performance slow → degraded; control failing → api_down; telemetry failing → limited_visibility.',
+  ),
+  interval: duration.prefault('30s').describe('How often the check runs.'),
+  timeout: duration.prefault('10s').describe('Hard limit for one run; must not exceed the interval.'),
+  regions: z.array(nameSchema).min(1).optional().describe('Run only on probes in these regions (default: all).'),
+  consensus: consensusSchema.optional(),
+};

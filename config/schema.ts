@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { browserCheckSchema } from './checks/browser.ts';
+import { consensusSchema } from './checks/common.ts';
+import { dnsCheckSchema } from './checks/dns.ts';
+import { httpCheckSchema } from './checks/http.ts';
+import { nameSchema } from './result.ts';
+
+export const vendorKinds = ['cdn', 'dns', 'api', 'payment', 'ads', 'analytics', 'other'] as const;
+
+const hostPattern = z.string().regex(/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/i, {
+  message: 'expected a host like "static.example.com", "*.acmecdn.net" or "127.0.0.1:8081"',
+});
+
+export const vendorSchema = z.strictObject({
+  name: nameSchema.describe('Unique vendor name; a metric label.'),
+  kind: z.enum(vendorKinds).default('other'),
+  hosts: z.array(hostPattern).default([]).describe('Host patterns used to attribute requests (RUM, browser checks) to this vendor.'),
+  identify: z
+    .strictObject({ header: z.string().min(1), match: z.string().min(1) })
+    .optional()
+    .describe('A response header that names this vendor behind a vendor-agnostic hostname.'),
+  sla: z
+    .strictObject({
+      availability: z.number().gt(0).max(100).describe('Promised availability in percent.'),
+      latency_p95_ms: z.number().positive().optional(),
+    })
+    .optional(),
+  runbook: z.url().optional(),
+  dashboard: z.url().optional(),
+  status_page: z.url().optional().describe("The vendor's own Statuspage-style status URL, shown beside what we measure."),
+  consensus: consensusSchema.optional(),
+});
+export type Vendor = z.infer<typeof vendorSchema>;
+
+export const checkSchema = z.discriminatedUnion('kind', [httpCheckSchema, dnsCheckSchema, browserCheckSchema]);
+export type Check = z.infer<typeof checkSchema>;
+
+const url = z.url({ protocol: /^https?$/ });
+
+export const configSchema = z
+  .strictObject({
+    probe: z
+      .strictObject({
+        id: nameSchema.optional().describe('Probe id (default: the host name); `--id` overrides.'),
+        region: nameSchema.default('local').describe('Probe region; `--region` overrides.'),
+        concurrency: z.number().int().min(1).max(1000).default(32).describe('Checks run at once, at most.'),
+        spool_dir: z.string().default('data/spool').describe('Where results wait while no collector answers.'),
+      })
+      .prefault({}),
+    collector: z
+      .strictObject({
+        token: z.string().optional().describe('Bearer token probes present when pushing results.'),
+        journal: z.string().default('data/journal.jsonl').describe('Append-only journal of state changes and incidents.'),
+        max_body_bytes: z.number().int().positive().default(1_048_576),
+      })
+      .prefault({}),
+    consensus: consensusSchema.prefault({}),
+    alerts: z
+      .strictObject({
+        alertmanager: z.strictObject({ url }).optional(),
+        webhook: z.strictObject({ url }).optional(),
+        slack: z.strictObject({ url }).optional(),
+        dashboard_url: url.optional().describe('Linked from every alert.'),
+      })
+      .prefault({}),
+    rum: z
+      .strictObject({
+        origins: z.array(z.string()).default([]).describe('Site origins allowed to send beacons (CORS).'),
+        page_groups: z
+          .array(z.strictObject({ name: nameSchema, match: z.string().min(1).describe('Path regex.') }))
+          .default([]),
+        sample_rate: z.number().min(0).max(1).default(1),
+      })
+      .prefault({}),
+    vendors: z.array(vendorSchema).min(1),
+    checks: z.array(checkSchema).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const vendors = new Set<string>();
+    config.vendors.forEach((v, i) => {
+      if (vendors.has(v.name)) ctx.addIssue({ code: 'custom', path: ['vendors', i, 'name'], message: `duplicate vendor "${v.name}"` });
+      vendors.add(v.name);
+    });
+    const checks = new Set<string>();
+    config.checks.forEach((c, i) => {
+      if (checks.has(c.name)) ctx.addIssue({ code: 'custom', path: ['checks', i, 'name'], message: `duplicate check "${c.name}"` });
+      checks.add(c.name);
+      if (!vendors.has(c.vendor)) {
+        ctx.addIssue({ code: 'custom', path: ['checks', i, 'vendor'], message: `unknown vendor "${c.vendor}" (not in vendors)` });
+      }
+      if (c.timeout > c.interval) {
+        ctx.addIssue({ code: 'custom', path: ['checks', i, 'timeout'], message: 'timeout must not exceed the interval' });
+      }
+    });
+  });
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,47 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, start, tempDir, waitFor, type Running } from './processes.ts';
+
+/** Runs `promtool check metrics` on an exposition; returns its complaints (empty when clean). */
+export function promtoolCheckMetrics(exposition: string): { status: number | null; output: string } {
+  const r = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
+  if (r.error) throw new Error(`promtool not found (install Debian package prometheus): ${r.error.message}`);
+  return { status: r.status, output: `${r.stdout}${r.stderr}`.trim() };
+}
+
+export interface Prometheus extends Running {
+  url: string;
+  query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+}
+
+/** A real Prometheus on a loopback port scraping the given targets every second. */
+export async function startPrometheus(targets: string[]): Promise<Prometheus> {
+  const dir = tempDir('vendorwatch-prom-');
+  const port = await freePort();
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    `global: { scrape_interval: 1s, evaluation_interval: 1s }
+scrape_configs:
+  - job_name: vendorwatch
+    static_configs: [{ targets: ${JSON.stringify(targets)} }]
+`,
+  );
+  const proc = start('prometheus', [
+    `--config.file=${join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--log.level=warn',
+  ]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/-/ready`)).ok, { what: `Prometheus ready\n${proc.output()}` });
+  return {
+    ...proc,
+    url,
+    async query(expr) {
+      const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const body = (await res.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+      return body.data.result;
+    },
+  };
+}
