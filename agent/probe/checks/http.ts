@@ -35,7 +35,8 @@ export async function runHttpCheck(check: HttpCheck, ctx: CheckContext): Promise
   try {
     const res = await request(check.url, {
       method: check.method,
-      headers: check.headers,
+      // Probes name themselves so a vendor (or a lab target) can tell them apart; no secrets here.
+      headers: { 'user-agent': `vendorwatch/0.1 (probe ${ctx.probe.id}; region ${ctx.probe.region})`, ...check.headers },
       body: check.body,
       signal: ctx.signal,
       dispatcher,
