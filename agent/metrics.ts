@@ -3,6 +3,7 @@
  * Labels only ever take bounded values: config names, enums, regions, probe ids.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { dnsDetailsSchema } from '../config/checks/dns.ts';
 import type { CheckResult } from '../config/result.ts';
 
 export const registry = new Registry();
@@ -66,4 +67,57 @@ export function recordCheckResult(r: CheckResult): void {
   for (const [phase, seconds] of Object.entries(r.phases)) checkDuration.observe({ ...where, phase }, seconds);
   const result = !r.ok ? 'failure' : r.degraded ? 'degraded' : 'success';
   checkRuns.inc({ ...where, result, reason: r.reason });
+  if (r.kind === 'dns') recordDnsDetails(r);
+}
+
+// --- dns ---
+// Per nameserver, from a DNS check's details. Nameserver names come from config (or a zone's NS
+// set, at most 16 per check), so the label is bounded; answers never become labels.
+
+const dnsLabels = ['vendor', 'check', 'region', 'nameserver'] as const;
+
+export const dnsLookupDuration = new Histogram({
+  name: 'vendorwatch_dns_lookup_duration_seconds',
+  help: 'Time from the first query sent to a nameserver to its final reply (retries and TCP fallback included), in seconds.',
+  labelNames: dnsLabels,
+  buckets: phaseBuckets,
+  registers: [registry],
+});
+
+export const dnsResponses = new Counter({
+  name: 'vendorwatch_dns_responses_total',
+  help: 'Replies from each nameserver by response code.',
+  labelNames: [...dnsLabels, 'rcode'] as const,
+  registers: [registry],
+});
+
+export const dnsSoaSerial = new Gauge({
+  name: 'vendorwatch_dns_soa_serial',
+  help: 'SOA serial of the zone each nameserver served on the last run.',
+  labelNames: dnsLabels,
+  registers: [registry],
+});
+
+export const dnsAnswerTtl = new Gauge({
+  name: 'vendorwatch_dns_answer_ttl_seconds',
+  help: 'Lowest TTL among the answer records each nameserver gave on the last run, in seconds.',
+  labelNames: dnsLabels,
+  registers: [registry],
+});
+
+function recordDnsDetails(r: CheckResult): void {
+  const details = dnsDetailsSchema.safeParse(r.details);
+  if (!details.success) return;
+  for (const ns of details.data.nameservers) {
+    const labels = { vendor: r.vendor, check: r.check, region: r.region, nameserver: ns.nameserver };
+    if (ns.rcode !== undefined) {
+      dnsResponses.inc({ ...labels, rcode: ns.rcode });
+      if (ns.seconds !== undefined) dnsLookupDuration.observe(labels, ns.seconds);
+    }
+    // A nameserver that gave no serial or TTL this run has none: drop the series rather than keep a stale value.
+    if (ns.serial !== undefined) dnsSoaSerial.set(labels, ns.serial);
+    else dnsSoaSerial.remove(labels);
+    if (ns.ttl !== undefined) dnsAnswerTtl.set(labels, ns.ttl);
+    else dnsAnswerTtl.remove(labels);
+  }
 }

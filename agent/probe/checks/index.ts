@@ -1,11 +1,13 @@
 import type { Check } from '../../../config/schema.ts';
 import type { CheckResult } from '../../../config/result.ts';
 import type { CheckContext, CheckRunner } from './check.ts';
+import { runDnsCheck } from './dns.ts';
 import { runHttpCheck } from './http.ts';
 
 /** One runner per check kind. */
 const runners: { [K in Check['kind']]?: CheckRunner<Extract<Check, { kind: K }>> } = {
   http: runHttpCheck,
+  dns: runDnsCheck,
 };
 
 export function runCheck(check: Check, ctx: CheckContext): Promise<CheckResult> {
