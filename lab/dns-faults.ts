@@ -17,7 +17,7 @@ export interface DnsFaultServerOptions {
   host?: string;
   /** Default: any free port (the same for UDP and TCP). */
   port?: number;
-  /** Fault on UDP (default ok). `reset` acts as `silent` on UDP; `flaky` drops the 1st, 3rd, … query. */
+  /** Fault on UDP (default ok). `reset` acts as `silent` on UDP; `flaky` drops the 1st, 3rd, … query since set. */
   udp?: DnsFault;
   /** Fault on TCP (default ok). `tc` acts as `ok` on TCP. */
   tcp?: DnsFault;
@@ -44,6 +44,8 @@ export async function startDnsFaultServer(opts: DnsFaultServerOptions = {}): Pro
   const host = opts.host ?? '127.0.0.1';
   const faults = { udp: opts.udp ?? 'ok', tcp: opts.tcp ?? 'ok' };
   const queries = { udp: 0, tcp: 0 };
+  // Counted from the last setFaults, so `flaky` always drops the first query after it.
+  const sinceChange = { udp: 0, tcp: 0 };
   const answer = opts.answer ?? '192.0.2.1';
   const serial = opts.serial ?? 1;
   const connections = new Set<Socket>();
@@ -59,7 +61,7 @@ export async function startDnsFaultServer(opts: DnsFaultServerOptions = {}): Pro
         const message = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + message.length);
         queries.tcp++;
-        const fault = faultFor(faults.tcp, 'tcp', queries.tcp);
+        const fault = faultFor(faults.tcp, 'tcp', ++sinceChange.tcp);
         if (fault === 'reset') return socket.resetAndDestroy();
         const out = respond(message, fault, answer, serial);
         if (!out) continue;
@@ -75,7 +77,7 @@ export async function startDnsFaultServer(opts: DnsFaultServerOptions = {}): Pro
   const { port, udp } = await bindBoth(tcp, host, opts.port);
   udp.on('message', (message, peer) => {
     queries.udp++;
-    const fault = faultFor(faults.udp, 'udp', queries.udp);
+    const fault = faultFor(faults.udp, 'udp', ++sinceChange.udp);
     const out = respond(message, fault, answer, serial);
     if (out) udp.send(out, peer.port, peer.address);
   });
@@ -87,6 +89,7 @@ export async function startDnsFaultServer(opts: DnsFaultServerOptions = {}): Pro
     queries,
     setFaults(next) {
       Object.assign(faults, next);
+      Object.assign(sinceChange, { udp: 0, tcp: 0 });
     },
     async close() {
       for (const socket of connections) socket.destroy();

@@ -151,8 +151,10 @@ async function withAddress(ns: Nameserver, ipVersion: 4 | 6 | undefined, signal:
     if (address) return { ...ns, address };
     return { ...ns, problem: { reason: 'dns', message: `${ns.host} has no IPv${ipVersion ?? '4 or IPv6'} address` } };
   } catch (err) {
-    if (signal.aborted) return { ...ns, problem: { reason: 'timeout', message: `resolving ${ns.host}: stopped at the check timeout` } };
-    return { ...ns, problem: { reason: 'dns', message: `cannot resolve ${ns.host}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` } };
+    // The message follows the nameserver's name; repeat the host only when that name is another.
+    const what = ns.name === ns.host ? 'name lookup' : `name lookup of ${ns.host}`;
+    if (signal.aborted) return { ...ns, problem: { reason: 'timeout', message: `${what}: stopped at the check timeout` } };
+    return { ...ns, problem: { reason: 'dns', message: `${what} failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` } };
   }
 }
 
