@@ -3,12 +3,19 @@
  * packets, garbage, answers for another name, truncation followed by a dead TCP, resets, loss.
  * Each gives one failed (or degraded) result with a clear reason; none throws.
  */
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dnsDetailsSchema } from '../../config/checks/dns.ts';
 import type { CheckResult } from '../../config/result.ts';
 import { startDnsFaultServer, type DnsFault, type DnsFaultServer } from '../../lab/dns-faults.ts';
 import { runDns } from '../support/dns.ts';
 import { freePort } from '../support/processes.ts';
+
+/** Some CI containers have no IPv6 loopback. */
+const ipv6 = await new Promise<boolean>((resolve) => {
+  const probe = createServer().once('error', () => resolve(false));
+  probe.listen(0, '::1', () => probe.close(() => resolve(true)));
+});
 
 let faulty: DnsFaultServer;
 let healthy: DnsFaultServer;
@@ -90,6 +97,18 @@ describe('DNS check against misbehaving servers', () => {
     expect(only(named)).toMatchObject({ nameserver: `localhost:${faulty.port}`, address: '127.0.0.1' });
     const unknown = await runDns({ query: { name: 'www.example.test' }, nameservers: [{ server: 'ns1.vendorwatch.invalid', name: 'ns1' }] });
     expect(unknown).toMatchObject({ ok: false, reason: 'dns', message: expect.stringMatching(/^ns1: name lookup of ns1\.vendorwatch\.invalid failed: E[A-Z]+$/) });
+  });
+
+  it.skipIf(!ipv6)('queries IPv6 nameservers written as [::1]:port', async () => {
+    const v6 = await startDnsFaultServer({ host: '::1' });
+    try {
+      const r = await runDns({ query: { name: 'www.example.test' }, nameservers: [v6.address] });
+      expect(v6.address).toBe(`[::1]:${v6.port}`);
+      expect(r).toMatchObject({ ok: true });
+      expect(only(r)).toMatchObject({ address: '::1', port: v6.port, transport: 'udp' });
+    } finally {
+      await v6.close();
+    }
   });
 
   it('stops at the check timeout and still reports every nameserver', async () => {

@@ -140,7 +140,13 @@ function udpAttempt(target: Target, message: Buffer, expected: Expected, timeout
       });
       socket.on('error', (err) => settle(socketError(err, 'udp')));
       socket.connect(target.port, target.address, () => socket.send(message, (err) => err && settle(socketError(err, 'udp'))));
-      return () => socket.close();
+      return () => {
+        try {
+          socket.close();
+        } catch {
+          // Already closed by a socket error.
+        }
+      };
     },
   );
 }
