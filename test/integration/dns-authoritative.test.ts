@@ -198,9 +198,9 @@ describe('DNS check against NSD and Knot serving the same zone', () => {
   });
 });
 
+const config = join(tempDir(), 'vendorwatch.yaml');
+
 function cli(json = true) {
-  const dir = tempDir();
-  const config = join(dir, 'vendorwatch.yaml');
   const nameservers = `[{ server: "${nsd.address}", name: ns1, provider: nsd }, { server: "${knot.address}", name: ns2, provider: knot }]`;
   writeFileSync(
     config,
