@@ -6,6 +6,7 @@ import type { Check, Config } from '../config/schema.ts';
 import type { CheckResult } from '../config/result.ts';
 import { createLogger, type Logger } from './log.ts';
 import { recordCheckResult } from './metrics.ts';
+import { prometheusRulesYaml } from './prometheusRules.ts';
 import { kindAvailable } from './probe/checks/index.ts';
 import { checksForRegion, Scheduler } from './probe/scheduler.ts';
 import { startServer, type RunningServer } from './server.ts';
@@ -187,6 +188,16 @@ program
   .description('print the config JSON Schema (for editor completion and checking)')
   .action(() => {
     process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+  });
+
+// --- operator surfaces: Prometheus rules and Grafana dashboard ---
+
+program
+  .command('rules')
+  .description('print Prometheus recording and alerting rules (YAML) that compute consensus and vendor states from probe metrics')
+  .addOption(configOption())
+  .action((opts) => {
+    process.stdout.write(prometheusRulesYaml(load(opts.config), opts.config));
   });
 
 await program.parseAsync(process.argv);
