@@ -430,7 +430,7 @@ function deliveryChecks(config: Config, vendor: Vendor): string[] {
 }
 
 /** `check=~"a|b\\.c"`: check names may contain dots, which a regex matcher must escape. */
-function checkMatcher(names: string[]): string {
+export function checkMatcher(names: string[]): string {
   return `check=~"${names.map((n) => n.replaceAll('.', '\\\\.')).join('|')}"`;
 }
 
