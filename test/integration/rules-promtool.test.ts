@@ -85,6 +85,11 @@ interface AlertCheck {
   exp_alerts: { exp_labels: Record<string, string>; exp_annotations?: Record<string, string> }[];
 }
 
+/** An alert that must be firing at a time, with exactly these labels and annotations. */
+function fires(evalTime: string, alertname: string, labels: Record<string, string>, annotations: Record<string, string>): AlertCheck {
+  return { eval_time: evalTime, alertname, exp_alerts: [{ exp_labels: labels, exp_annotations: annotations }] };
+}
+
 /** Alerts that must not fire at a time. */
 function silent(evalTime: string, ...names: string[]): AlertCheck[] {
   return names.map((alertname) => ({ eval_time: evalTime, alertname, exp_alerts: [] }));
@@ -145,19 +150,10 @@ describe('vendorwatch rules', () => {
           { series: `vendorwatch_check_degraded{${labels}}`, values: '0x35' },
         ],
         alert_rule_test: [
-          {
-            eval_time: '4m',
-            alertname: 'VendorHardDown',
-            exp_alerts: [
-              {
-                exp_labels: { severity: 'page', vendor: 'jsdelivr', state: 'hard_down' },
-                exp_annotations: {
-                  summary: 'jsdelivr is hard down: delivery fails in 1 of 1 regions',
-                  description: "Probes agree that jsdelivr's delivery checks are failing: jsdelivr-npm-file in local (1 of 1 probes).",
-                },
-              },
-            ],
-          },
+          fires('4m', 'VendorHardDown', { severity: 'page', vendor: 'jsdelivr', state: 'hard_down' }, {
+            summary: 'jsdelivr is hard down: delivery fails in 1 of 1 regions',
+            description: "Probes agree that jsdelivr's delivery checks are failing: jsdelivr-npm-file in local (1 of 1 probes).",
+          }),
         ],
       },
       'shipped config',
@@ -184,22 +180,13 @@ describe('promtool test rules: the same verdicts as the collector', () => {
         ],
         alert_rule_test: [
           { eval_time: '60s', alertname: 'VendorHardDown', exp_alerts: [] }, // for: one interval, the next vote must agree
-          {
-            eval_time: '2m',
-            alertname: 'VendorHardDown',
-            exp_alerts: [
-              {
-                exp_labels: { severity: 'page', vendor: 'acme-cdn', state: 'hard_down' },
-                exp_annotations: {
-                  summary: 'acme-cdn is hard down: delivery fails in 3 of 3 regions',
-                  description:
-                    "Probes agree that acme-cdn's delivery checks are failing: acme-js in ap (3 of 3 probes), acme-js in eu (3 of 3 probes), " +
-                    'acme-js in us (3 of 3 probes). Failure reasons, most frequent first: http_status.',
-                  ...acmeLinks,
-                },
-              },
-            ],
-          },
+          fires('2m', 'VendorHardDown', { severity: 'page', vendor: 'acme-cdn', state: 'hard_down' }, {
+            summary: 'acme-cdn is hard down: delivery fails in 3 of 3 regions',
+            description:
+              "Probes agree that acme-cdn's delivery checks are failing: acme-js in ap (3 of 3 probes), acme-js in eu (3 of 3 probes), " +
+              'acme-js in us (3 of 3 probes). Failure reasons, most frequent first: http_status.',
+            ...acmeLinks,
+          }),
           ...silent('2m', 'VendorRegionalOutage', 'VendorDegraded', 'VendorApiDown', 'VendorLimitedVisibility'),
         ],
         promql_expr_test: [
@@ -220,20 +207,11 @@ describe('promtool test rules: the same verdicts as the collector', () => {
       {
         input_series: [...probe('acme-js', 'eu', 'p1', '1x5 0x30'), ...probe('acme-js', 'eu', 'p2', '1x5 0x30'), ...probe('acme-js', 'eu', 'p3', '1x35'), ...everywhere('acme-js', '1x35', threeProbes, ['ap', 'us'])],
         alert_rule_test: [
-          {
-            eval_time: '2m',
-            alertname: 'VendorRegionalOutage',
-            exp_alerts: [
-              {
-                exp_labels: { severity: 'page', vendor: 'acme-cdn', state: 'regional_outage' },
-                exp_annotations: {
-                  summary: 'acme-cdn is down in eu',
-                  description: "Probes agree that acme-cdn's delivery checks are failing: acme-js in eu (2 of 3 probes). 1 of 3 regions with a verdict are affected.",
-                  ...acmeLinks,
-                },
-              },
-            ],
-          },
+          fires('2m', 'VendorRegionalOutage', { severity: 'page', vendor: 'acme-cdn', state: 'regional_outage' }, {
+            summary: 'acme-cdn is down in eu',
+            description: "Probes agree that acme-cdn's delivery checks are failing: acme-js in eu (2 of 3 probes). 1 of 3 regions with a verdict are affected.",
+            ...acmeLinks,
+          }),
           ...silent('2m', 'VendorHardDown', 'VendorDegraded'),
         ],
         promql_expr_test: [statesHold('2m', 'acme-cdn', ['regional_outage'])],
@@ -304,60 +282,39 @@ describe('promtool test rules: the same verdicts as the collector', () => {
     );
   });
 
-  it('control checks failing, delivery fine → api_down', () => {
+  it.each([
+    {
+      check: 'acme-purge-api',
+      alertname: 'VendorApiDown',
+      state: 'api_down',
+      summary: "acme-cdn's control API is down; delivery is fine",
+      what: 'control',
+      consequence: 'Configuration changes and purges through acme-cdn may not work.',
+    },
+    {
+      check: 'acme-logs',
+      alertname: 'VendorLimitedVisibility',
+      state: 'limited_visibility',
+      summary: "acme-cdn's telemetry is failing or stale; delivery is fine",
+      what: 'telemetry',
+      consequence: 'Its reports and logs cannot be trusted until they recover.',
+    },
+  ])('$what checks failing, delivery fine → $state', ({ check, alertname, state, summary, what, consequence }) => {
+    const votes = regions.map((region) => `${check} in ${region} (3 of 3 probes)`).join(', ');
     scenario(
       {
-        input_series: [...everywhere('acme-js', '1x35'), ...everywhere('acme-purge-api', '1x5 0x30')],
+        input_series: [...everywhere('acme-js', '1x35'), ...everywhere(check, '1x5 0x30')],
         alert_rule_test: [
-          {
-            eval_time: '2m',
-            alertname: 'VendorApiDown',
-            exp_alerts: [
-              {
-                exp_labels: { severity: 'ticket', vendor: 'acme-cdn', state: 'api_down' },
-                exp_annotations: {
-                  summary: "acme-cdn's control API is down; delivery is fine",
-                  description:
-                    "Probes agree that acme-cdn's control checks are failing: acme-purge-api in ap (3 of 3 probes), acme-purge-api in eu (3 of 3 probes), " +
-                    'acme-purge-api in us (3 of 3 probes). Configuration changes and purges through acme-cdn may not work.',
-                  ...acmeLinks,
-                },
-              },
-            ],
-          },
-          ...silent('2m', 'VendorHardDown', 'VendorRegionalOutage', 'VendorDegraded'),
+          fires('2m', alertname, { severity: 'ticket', vendor: 'acme-cdn', state }, {
+            summary,
+            description: `Probes agree that acme-cdn's ${what} checks are failing: ${votes}. ${consequence}`,
+            ...acmeLinks,
+          }),
+          ...silent('2m', ...stateAlerts.filter((a) => a !== alertname)),
         ],
+        promql_expr_test: [statesHold('2m', 'acme-cdn', [state])],
       },
-      'api down',
-    );
-  });
-
-  it('telemetry checks failing → limited_visibility', () => {
-    scenario(
-      {
-        input_series: [...everywhere('acme-js', '1x35'), ...everywhere('acme-logs', '1x5 0x30')],
-        alert_rule_test: [
-          {
-            eval_time: '2m',
-            alertname: 'VendorLimitedVisibility',
-            exp_alerts: [
-              {
-                exp_labels: { severity: 'ticket', vendor: 'acme-cdn', state: 'limited_visibility' },
-                exp_annotations: {
-                  summary: "acme-cdn's telemetry is failing or stale; delivery is fine",
-                  description:
-                    "Probes agree that acme-cdn's telemetry checks are failing: acme-logs in ap (3 of 3 probes), acme-logs in eu (3 of 3 probes), " +
-                    'acme-logs in us (3 of 3 probes). Its reports and logs cannot be trusted until they recover.',
-                  ...acmeLinks,
-                },
-              },
-            ],
-          },
-          ...silent('2m', 'VendorHardDown', 'VendorApiDown'),
-        ],
-        promql_expr_test: [statesHold('2m', 'acme-cdn', ['limited_visibility'])],
-      },
-      'limited visibility',
+      state,
     );
   });
 
@@ -372,20 +329,11 @@ describe('promtool test rules: the same verdicts as the collector', () => {
           ...probe('acme-big', 'eu', 'p3', '1x35'),
         ],
         alert_rule_test: [
-          {
-            eval_time: '2m',
-            alertname: 'VendorDegraded',
-            exp_alerts: [
-              {
-                exp_labels: { severity: 'ticket', vendor: 'acme-cdn', state: 'degraded' },
-                exp_annotations: {
-                  summary: 'acme-cdn is degraded in eu',
-                  description: 'Probes agree that acme-cdn is slow or degraded: acme-big in eu (2 of 3 probes). Content is still delivered.',
-                  ...acmeLinks,
-                },
-              },
-            ],
-          },
+          fires('2m', 'VendorDegraded', { severity: 'ticket', vendor: 'acme-cdn', state: 'degraded' }, {
+            summary: 'acme-cdn is degraded in eu',
+            description: 'Probes agree that acme-cdn is slow or degraded: acme-big in eu (2 of 3 probes). Content is still delivered.',
+            ...acmeLinks,
+          }),
           ...silent('2m', 'VendorHardDown', 'VendorRegionalOutage'),
         ],
         promql_expr_test: [statesHold('2m', 'acme-cdn', ['degraded'])],
@@ -406,20 +354,11 @@ describe('promtool test rules: the same verdicts as the collector', () => {
           ...everywhere('payco-checkout', '0x35', ['p1', 'p2'], ['ap']),
         ],
         alert_rule_test: [
-          {
-            eval_time: '2m',
-            alertname: 'VendorRegionalOutage',
-            exp_alerts: [
-              {
-                exp_labels: { severity: 'page', vendor: 'payco', state: 'regional_outage' },
-                exp_annotations: {
-                  summary: 'payco is down in eu',
-                  description: "Probes agree that payco's delivery checks are failing: payco-checkout in eu (1 of 3 probes). 1 of 2 regions with a verdict are affected.",
-                  ...payLinks,
-                },
-              },
-            ],
-          },
+          fires('2m', 'VendorRegionalOutage', { severity: 'page', vendor: 'payco', state: 'regional_outage' }, {
+            summary: 'payco is down in eu',
+            description: "Probes agree that payco's delivery checks are failing: payco-checkout in eu (1 of 3 probes). 1 of 2 regions with a verdict are affected.",
+            ...payLinks,
+          }),
           ...silent('2m', 'VendorHardDown'),
         ],
         promql_expr_test: [statesHold('2m', 'payco', ['regional_outage'])],
@@ -462,22 +401,13 @@ describe('promtool test rules: the same verdicts as the collector', () => {
         interval: '1m',
         input_series: [runs('acme-js', 'success', 'ok', '0+199x240'), runs('acme-js', 'failure', 'timeout', '0+1x240')],
         alert_rule_test: [
-          {
-            eval_time: '3h',
-            alertname: 'VendorAvailabilityBudgetBurn',
-            exp_alerts: [
-              {
-                exp_labels: { severity: 'ticket', vendor: 'acme-cdn' },
-                exp_annotations: {
-                  summary: 'acme-cdn is using up the error budget of its 99.9% availability SLA steadily',
-                  description:
-                    "0.5% of acme-cdn's delivery check runs fail, against the 0.1% its 99.9% availability SLA allows. " +
-                    'At this rate a 30-day error budget lasts about 10 to 30 days.',
-                  ...acmeLinks,
-                },
-              },
-            ],
-          },
+          fires('3h', 'VendorAvailabilityBudgetBurn', { severity: 'ticket', vendor: 'acme-cdn' }, {
+            summary: 'acme-cdn is using up the error budget of its 99.9% availability SLA steadily',
+            description:
+              "0.5% of acme-cdn's delivery check runs fail, against the 0.1% its 99.9% availability SLA allows. " +
+              'At this rate a 30-day error budget lasts about 10 to 30 days.',
+            ...acmeLinks,
+          }),
         ],
       },
       'slow availability burn',
