@@ -12,8 +12,9 @@
  *  4. vendors    — vendorwatch:vendor_state{vendor,state}: 1 where a condition holds, else 0.
  * One group per vendor then alerts on its most severe state, and on SLO burn rates.
  *
- * Knobs differ per check (window, min_probes, quorum), so layers 1–3 are emitted once per set of
- * checks sharing a role and the same knobs, selected by a `check=~"…"` matcher.
+ * Knobs differ per check (window, min_probes, quorum), so layers 1–3 hold one expression per set of
+ * checks sharing a role and the same knobs, selected by a `check=~"…"` matcher and joined with `or`.
+ * Roles are not labels on the probes' metrics; rules select a role's checks by name instead.
  */
 import { stringify } from 'yaml';
 import { parseDuration } from '../config/duration.ts';
@@ -121,7 +122,7 @@ function checkSets(config: Config): CheckSet[] {
  * One rule per recorded series: the check sets' expressions joined with `or` (their checks never
  * overlap). Several rules recording the same series would fail `promtool check rules`' lint.
  */
-function recordEach(record: string, sets: CheckSet[], expr: (set: CheckSet) => string): Rule[] {
+function recordAcrossSets(record: string, sets: CheckSet[], expr: (set: CheckSet) => string): Rule[] {
   if (!sets.length) return [];
   return [{ record, expr: sets.length === 1 ? expr(sets[0]!) : sets.map((s) => `(\n  ${expr(s)}\n)`).join('\nor\n') }];
 }
@@ -134,17 +135,17 @@ function consensusRules(config: Config): Rule[] {
   const m = (s: CheckSet) => `{${checkMatcher(s.checks)}}`;
   return [
     // 1. votes
-    ...recordEach('vendorwatch:region_voters:count', sets, (s) => `count by (vendor, check, region) (${success(s)})`),
-    ...recordEach('vendorwatch:region_failing_voters:count', sets, (s) => `sum by (vendor, check, region) (1 - ${success(s)})`),
+    ...recordAcrossSets('vendorwatch:region_voters:count', sets, (s) => `count by (vendor, check, region) (${success(s)})`),
+    ...recordAcrossSets('vendorwatch:region_failing_voters:count', sets, (s) => `sum by (vendor, check, region) (1 - ${success(s)})`),
     // A performance check is there to catch slowness: failing and degraded both count as degraded.
-    ...recordEach('vendorwatch:region_degraded_voters:count', slowable, (s) =>
+    ...recordAcrossSets('vendorwatch:region_degraded_voters:count', slowable, (s) =>
       s.role === 'performance' ? `sum by (vendor, check, region) (1 - ${success(s)} + ${degraded(s)})` : `sum by (vendor, check, region) (${degraded(s)})`,
     ),
     // 2. region verdicts: 1 or 0 where at least min_probes voted, no sample (unknown) otherwise
-    ...recordEach('vendorwatch:region_failing:bool', sets, (s) => regionVerdict('vendorwatch:region_failing_voters:count', m(s), s.consensus)),
-    ...recordEach('vendorwatch:region_degraded:bool', slowable, (s) => regionVerdict('vendorwatch:region_degraded_voters:count', m(s), s.consensus)),
+    ...recordAcrossSets('vendorwatch:region_failing:bool', sets, (s) => regionVerdict('vendorwatch:region_failing_voters:count', m(s), s.consensus)),
+    ...recordAcrossSets('vendorwatch:region_degraded:bool', slowable, (s) => regionVerdict('vendorwatch:region_degraded_voters:count', m(s), s.consensus)),
     // 3. check verdicts across regions (performance checks only ever mean degraded, so they have none)
-    ...recordEach(
+    ...recordAcrossSets(
       'vendorwatch:check_failing:bool',
       sets.filter((s) => s.role !== 'performance'),
       (s) =>
