@@ -6,6 +6,8 @@ import type { Check, Config } from '../config/schema.ts';
 import type { CheckResult } from '../config/result.ts';
 import { createLogger, type Logger } from './log.ts';
 import { recordCheckResult } from './metrics.ts';
+import { grafanaDashboard } from './grafanaDashboard.ts';
+import { prometheusRulesYaml } from './prometheusRules.ts';
 import { kindAvailable } from './probe/checks/index.ts';
 import { checksForRegion, Scheduler } from './probe/scheduler.ts';
 import { startServer, type RunningServer } from './server.ts';
@@ -187,6 +189,24 @@ program
   .description('print the config JSON Schema (for editor completion and checking)')
   .action(() => {
     process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+  });
+
+// --- operator surfaces: Prometheus rules and Grafana dashboard ---
+
+program
+  .command('rules')
+  .description('print Prometheus recording and alerting rules (YAML) that compute consensus and vendor states from probe metrics')
+  .addOption(configOption())
+  .action((opts) => {
+    process.stdout.write(prometheusRulesYaml(load(opts.config), opts.config));
+  });
+
+program
+  .command('dashboard')
+  .description('print a Grafana dashboard (JSON) for the vendors: state, availability and latency first, then checks, probes and RUM')
+  .addOption(configOption())
+  .action((opts) => {
+    process.stdout.write(`${JSON.stringify(grafanaDashboard(load(opts.config)), null, 2)}\n`);
   });
 
 await program.parseAsync(process.argv);

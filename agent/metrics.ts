@@ -15,7 +15,7 @@ for (const metric of registry.getMetricsAsArray()) {
 }
 
 /** Buckets for check phases: 1 ms to 30 s. */
-const phaseBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+export const phaseBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export const checkSuccess = new Gauge({
   name: 'vendorwatch_check_success',

@@ -3,11 +3,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, start, tempDir, waitFor, type Running } from './processes.ts';
 
-/** Runs `promtool check metrics` on an exposition; returns its complaints (empty when clean). */
-export function promtoolCheckMetrics(exposition: string): { status: number | null; output: string } {
-  const r = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
+/** Runs promtool with the given arguments (and stdin); returns its exit status and output. */
+export function promtool(args: string[], opts: { input?: string; cwd?: string } = {}): { status: number | null; output: string } {
+  const r = spawnSync('promtool', args, { input: opts.input, cwd: opts.cwd, encoding: 'utf8' });
   if (r.error) throw new Error(`promtool not found (install Debian package prometheus): ${r.error.message}`);
   return { status: r.status, output: `${r.stdout}${r.stderr}`.trim() };
+}
+
+/** Runs `promtool check metrics` on an exposition; returns its complaints (empty when clean). */
+export function promtoolCheckMetrics(exposition: string): { status: number | null; output: string } {
+  return promtool(['check', 'metrics'], { input: exposition });
 }
 
 export interface Prometheus extends Running {
@@ -15,13 +20,14 @@ export interface Prometheus extends Running {
   query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
 }
 
-/** A real Prometheus on a loopback port scraping the given targets every second. */
-export async function startPrometheus(targets: string[]): Promise<Prometheus> {
+/** A real Prometheus on a loopback port scraping the given targets every second (and evaluating rule files every second). */
+export async function startPrometheus(targets: string[], opts: { ruleFiles?: string[] } = {}): Promise<Prometheus> {
   const dir = tempDir('vendorwatch-prom-');
   const port = await freePort();
   writeFileSync(
     join(dir, 'prometheus.yml'),
     `global: { scrape_interval: 1s, evaluation_interval: 1s }
+rule_files: ${JSON.stringify(opts.ruleFiles ?? [])}
 scrape_configs:
   - job_name: vendorwatch
     static_configs: [{ targets: ${JSON.stringify(targets)} }]

@@ -1,0 +1,462 @@
+/**
+ * `vendorwatch rules` through the real promtool: the generated rules pass `promtool check rules`, and
+ * `promtool test rules` scenarios (probe metrics in, vendor states and alerts out) show they reach the
+ * verdicts DESIGN.md's consensus defines.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { runCli, tempDir } from '../support/processes.ts';
+import { promtool } from '../support/prometheus.ts';
+
+const dir = tempDir('vendorwatch-rules-');
+const config = join(dir, 'vendorwatch.yaml');
+
+// acme-cdn: every role, global defaults (min_probes 2, strict majorities), 10s interval so W = 30s.
+// payco: min_probes 3 from the vendor, quorum 0.3 and a 1m window from the check.
+writeFileSync(
+  config,
+  `consensus: { min_probes: 2 }
+alerts: { dashboard_url: "https://grafana.example.com/d/vendorwatch" }
+vendors:
+  - name: acme-cdn
+    kind: cdn
+    sla: { availability: 99.9, latency_p95_ms: 300 }
+    runbook: https://wiki.example.com/runbooks/acme-cdn
+  - name: payco
+    kind: payment
+    consensus: { min_probes: 3 }
+checks:
+  - { name: acme-js, vendor: acme-cdn, kind: http, url: "https://static.example.com/app.js", interval: 10s, timeout: 5s }
+  - { name: acme-big, vendor: acme-cdn, role: performance, kind: http, url: "https://static.example.com/big.bin", interval: 10s, timeout: 5s }
+  - { name: acme-purge-api, vendor: acme-cdn, role: control, kind: http, url: "https://api.acme.example/v1/ping", interval: 10s, timeout: 5s }
+  - { name: acme-logs, vendor: acme-cdn, role: telemetry, kind: http, url: "https://api.acme.example/v1/logs/latest", interval: 10s, timeout: 5s }
+  - name: payco-checkout
+    vendor: payco
+    kind: http
+    url: https://api.payco.example/health
+    interval: 20s
+    consensus: { quorum: 0.3, window: 1m }
+`,
+);
+
+const acmeLinks = {
+  runbook_url: 'https://wiki.example.com/runbooks/acme-cdn',
+  dashboard_url: 'https://grafana.example.com/d/vendorwatch?var-vendor=acme-cdn',
+};
+const payLinks = { dashboard_url: 'https://grafana.example.com/d/vendorwatch?var-vendor=payco' };
+const regions = ['ap', 'eu', 'us'];
+const threeProbes = ['p1', 'p2', 'p3'];
+
+interface Series {
+  series: string;
+  values: string;
+}
+
+/** What one probe exposes for one check: the success and degraded gauges (promtool series notation; never degraded by default). */
+function probe(check: string, region: string, id: string, success: string, degraded = '0x60'): Series[] {
+  const labels = `vendor="${vendorOf(check)}",check="${check}",kind="http",region="${region}",probe="${id}",instance="${region}-${id}:9797",job="vendorwatch"`;
+  return [
+    { series: `vendorwatch_check_success{${labels}}`, values: success },
+    { series: `vendorwatch_check_degraded{${labels}}`, values: degraded },
+  ];
+}
+
+/** Every probe in every region reporting the same values for a check. */
+function everywhere(check: string, success: string, ids = threeProbes, where = regions): Series[] {
+  return where.flatMap((region) => ids.flatMap((id) => probe(check, region, id, success)));
+}
+
+function runs(check: string, result: 'success' | 'failure', reason: string, values: string, region = 'eu'): Series {
+  return {
+    series: `vendorwatch_check_runs_total{vendor="${vendorOf(check)}",check="${check}",kind="http",region="${region}",result="${result}",reason="${reason}",instance="${region}:9797",job="vendorwatch"}`,
+    values,
+  };
+}
+
+function vendorOf(check: string): string {
+  return check.split('-')[0] === 'payco' ? 'payco' : 'acme-cdn';
+}
+
+interface AlertCheck {
+  eval_time: string;
+  alertname: string;
+  exp_alerts: { exp_labels: Record<string, string>; exp_annotations?: Record<string, string> }[];
+}
+
+/** An alert that must be firing at a time, with exactly these labels and annotations. */
+function fires(evalTime: string, alertname: string, labels: Record<string, string>, annotations: Record<string, string>): AlertCheck {
+  return { eval_time: evalTime, alertname, exp_alerts: [{ exp_labels: labels, exp_annotations: annotations }] };
+}
+
+/** Alerts that must not fire at a time. */
+function silent(evalTime: string, ...names: string[]): AlertCheck[] {
+  return names.map((alertname) => ({ eval_time: evalTime, alertname, exp_alerts: [] }));
+}
+
+const stateAlerts = ['VendorHardDown', 'VendorRegionalOutage', 'VendorDegraded', 'VendorApiDown', 'VendorLimitedVisibility'];
+
+/** The states of a vendor that hold (value 1) at a time. */
+function statesHold(evalTime: string, vendor: string, states: string[]) {
+  return {
+    expr: `vendorwatch:vendor_state{vendor="${vendor}"} == 1`,
+    eval_time: evalTime,
+    exp_samples: states.map((state) => ({ labels: `vendorwatch:vendor_state{state="${state}",vendor="${vendor}"}`, value: 1 })),
+  };
+}
+
+let rulesFile: string;
+
+/** Runs one `promtool test rules` scenario against the generated rules; promtool's own output explains a failure. */
+function scenario(
+  test: { input_series: Series[]; alert_rule_test?: AlertCheck[]; promql_expr_test?: unknown[]; interval?: string },
+  name: string,
+  rules = rulesFile,
+): void {
+  const file = join(dir, `${name.replace(/\W+/g, '-')}.test.yaml`);
+  writeFileSync(file, stringify({ rule_files: [rules], evaluation_interval: '10s', tests: [{ name, interval: '10s', ...test }] }, { lineWidth: 0 }));
+  const r = promtool(['test', 'rules', file]);
+  expect(r.output).toContain('SUCCESS');
+  expect(r.status).toBe(0);
+}
+
+beforeAll(async () => {
+  const { code, stdout, stderr } = await runCli(['rules', '--config', config]);
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  rulesFile = join(dir, 'rules.yaml');
+  writeFileSync(rulesFile, stdout);
+});
+
+describe('vendorwatch rules', () => {
+  it('passes promtool check rules', () => {
+    const r = promtool(['check', 'rules', rulesFile]);
+    expect(r.output).toMatch(/SUCCESS: \d+ rules found/);
+    expect(r.status).toBe(0);
+  });
+
+  it('passes promtool check rules for the shipped config, where one probe decides', async () => {
+    const { code, stdout } = await runCli(['rules']);
+    expect(code).toBe(0);
+    const file = join(dir, 'shipped-rules.yaml');
+    writeFileSync(file, stdout);
+    expect(promtool(['check', 'rules', file])).toMatchObject({ status: 0 });
+    const labels = 'vendor="jsdelivr",check="jsdelivr-npm-file",kind="http",region="local",probe="laptop"';
+    scenario(
+      {
+        input_series: [
+          { series: `vendorwatch_check_success{${labels}}`, values: '1x5 0x30' },
+          { series: `vendorwatch_check_degraded{${labels}}`, values: '0x35' },
+        ],
+        alert_rule_test: [
+          fires('4m', 'VendorHardDown', { severity: 'page', vendor: 'jsdelivr', state: 'hard_down' }, {
+            summary: 'jsdelivr is hard down: delivery fails in 1 of 1 regions',
+            description: "Probes agree that jsdelivr's delivery checks are failing: jsdelivr-npm-file in local (1 of 1 probes).",
+          }),
+        ],
+      },
+      'shipped config',
+      file,
+    );
+  });
+
+  it('exits 2 with the reason on a bad config', async () => {
+    const { code, stderr, stdout } = await runCli(['rules', '--config', join(dir, 'missing.yaml')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('cannot read config');
+    expect(stdout).toBe('');
+  });
+});
+
+describe('promtool test rules: the same verdicts as the collector', () => {
+  it('delivery failing in every region → hard_down, one page with readable text', () => {
+    scenario(
+      {
+        input_series: [
+          ...everywhere('acme-js', '1x5 0x30'),
+          ...everywhere('acme-purge-api', '1x5 0x30'), // the control API fails too, but hard_down is what pages
+          runs('acme-js', 'failure', 'http_status', '0x5 1+3x30'),
+        ],
+        alert_rule_test: [
+          { eval_time: '60s', alertname: 'VendorHardDown', exp_alerts: [] }, // for: one interval, the next vote must agree
+          fires('2m', 'VendorHardDown', { severity: 'page', vendor: 'acme-cdn', state: 'hard_down' }, {
+            summary: 'acme-cdn is hard down: delivery fails in 3 of 3 regions',
+            description:
+              "Probes agree that acme-cdn's delivery checks are failing: acme-js in ap (3 of 3 probes), acme-js in eu (3 of 3 probes), " +
+              'acme-js in us (3 of 3 probes). Failure reasons, most frequent first: http_status.',
+            ...acmeLinks,
+          }),
+          ...silent('2m', 'VendorRegionalOutage', 'VendorDegraded', 'VendorApiDown', 'VendorLimitedVisibility'),
+        ],
+        promql_expr_test: [
+          statesHold('2m', 'acme-cdn', ['api_down', 'hard_down']),
+          {
+            expr: 'vendorwatch:region_failing:bool{check="acme-js"}',
+            eval_time: '2m',
+            exp_samples: regions.map((region) => ({ labels: `vendorwatch:region_failing:bool{check="acme-js",region="${region}",vendor="acme-cdn"}`, value: 1 })),
+          },
+        ],
+      },
+      'hard down',
+    );
+  });
+
+  it('delivery failing in one region of three → regional_outage naming it', () => {
+    scenario(
+      {
+        input_series: [...probe('acme-js', 'eu', 'p1', '1x5 0x30'), ...probe('acme-js', 'eu', 'p2', '1x5 0x30'), ...probe('acme-js', 'eu', 'p3', '1x35'), ...everywhere('acme-js', '1x35', threeProbes, ['ap', 'us'])],
+        alert_rule_test: [
+          fires('2m', 'VendorRegionalOutage', { severity: 'page', vendor: 'acme-cdn', state: 'regional_outage' }, {
+            summary: 'acme-cdn is down in eu',
+            description: "Probes agree that acme-cdn's delivery checks are failing: acme-js in eu (2 of 3 probes). 1 of 3 regions with a verdict are affected.",
+            ...acmeLinks,
+          }),
+          ...silent('2m', 'VendorHardDown', 'VendorDegraded'),
+        ],
+        promql_expr_test: [statesHold('2m', 'acme-cdn', ['regional_outage'])],
+      },
+      'regional outage',
+    );
+  });
+
+  it('one probe of three failing in a region → no alert: the region is not failing', () => {
+    scenario(
+      {
+        input_series: [...probe('acme-js', 'eu', 'p1', '1x5 0x30'), ...probe('acme-js', 'eu', 'p2', '1x35'), ...probe('acme-js', 'eu', 'p3', '1x35'), ...everywhere('acme-js', '1x35', threeProbes, ['ap', 'us'])],
+        alert_rule_test: silent('3m', ...stateAlerts),
+        promql_expr_test: [
+          statesHold('3m', 'acme-cdn', ['operational']),
+          { expr: 'vendorwatch:region_failing_voters:count{region="eu"}', eval_time: '3m', exp_samples: [{ labels: 'vendorwatch:region_failing_voters:count{check="acme-js",region="eu",vendor="acme-cdn"}', value: 1 }] },
+          { expr: 'vendorwatch:region_failing:bool{region="eu"}', eval_time: '3m', exp_samples: [{ labels: 'vendorwatch:region_failing:bool{check="acme-js",region="eu",vendor="acme-cdn"}', value: 0 }] },
+        ],
+      },
+      'one bad probe',
+    );
+  });
+
+  it('fewer probes than min_probes → unknown, no alert', () => {
+    scenario(
+      {
+        input_series: everywhere('acme-js', '0x30', ['p1']),
+        alert_rule_test: silent('2m', ...stateAlerts),
+        promql_expr_test: [
+          statesHold('2m', 'acme-cdn', ['unknown']),
+          { expr: 'vendorwatch:region_failing:bool', eval_time: '2m', exp_samples: [] },
+          { expr: 'vendorwatch:region_voters:count{region="eu"}', eval_time: '2m', exp_samples: [{ labels: 'vendorwatch:region_voters:count{check="acme-js",region="eu",vendor="acme-cdn"}', value: 1 }] },
+        ],
+      },
+      'too few probes',
+    );
+  });
+
+  it('probes that go silent stop voting after the window', () => {
+    // Two of eu's three probes fail, then stop reporting at 100s; from 130s only p3 votes.
+    scenario(
+      {
+        input_series: [...probe('acme-js', 'eu', 'p1', '0x10'), ...probe('acme-js', 'eu', 'p2', '0x10'), ...probe('acme-js', 'eu', 'p3', '1x30')],
+        promql_expr_test: [
+          { expr: 'vendorwatch:region_failing:bool', eval_time: '90s', exp_samples: [{ labels: 'vendorwatch:region_failing:bool{check="acme-js",region="eu",vendor="acme-cdn"}', value: 1 }] },
+          { expr: 'vendorwatch:region_voters:count', eval_time: '140s', exp_samples: [{ labels: 'vendorwatch:region_voters:count{check="acme-js",region="eu",vendor="acme-cdn"}', value: 1 }] },
+          statesHold('140s', 'acme-cdn', ['unknown']),
+        ],
+      },
+      'silent probes',
+    );
+  });
+
+  it('recovery → the alert resolves once recovery held for a window', () => {
+    // Failing from 60s to 170s, passing from 180s.
+    scenario(
+      {
+        input_series: everywhere('acme-js', '1x5 0x11 1x30'),
+        alert_rule_test: [
+          { eval_time: '170s', alertname: 'VendorHardDown', exp_alerts: [{ exp_labels: { severity: 'page', vendor: 'acme-cdn', state: 'hard_down' }, exp_annotations: hardDownText() }] },
+          // keep_firing_for: one window (30s) after the last failing verdict
+          { eval_time: '190s', alertname: 'VendorHardDown', exp_alerts: [{ exp_labels: { severity: 'page', vendor: 'acme-cdn', state: 'hard_down' }, exp_annotations: hardDownText() }] },
+          ...silent('4m', ...stateAlerts),
+        ],
+        promql_expr_test: [statesHold('190s', 'acme-cdn', ['operational']), statesHold('4m', 'acme-cdn', ['operational'])],
+      },
+      'recovery',
+    );
+  });
+
+  it.each([
+    {
+      check: 'acme-purge-api',
+      alertname: 'VendorApiDown',
+      state: 'api_down',
+      summary: "acme-cdn's control API is down; delivery is fine",
+      what: 'control',
+      consequence: 'Configuration changes and purges through acme-cdn may not work.',
+    },
+    {
+      check: 'acme-logs',
+      alertname: 'VendorLimitedVisibility',
+      state: 'limited_visibility',
+      summary: "acme-cdn's telemetry is failing or stale; delivery is fine",
+      what: 'telemetry',
+      consequence: 'Its reports and logs cannot be trusted until they recover.',
+    },
+  ])('$what checks failing, delivery fine → $state', ({ check, alertname, state, summary, what, consequence }) => {
+    const votes = regions.map((region) => `${check} in ${region} (3 of 3 probes)`).join(', ');
+    scenario(
+      {
+        input_series: [...everywhere('acme-js', '1x35'), ...everywhere(check, '1x5 0x30')],
+        alert_rule_test: [
+          fires('2m', alertname, { severity: 'ticket', vendor: 'acme-cdn', state }, {
+            summary,
+            description: `Probes agree that acme-cdn's ${what} checks are failing: ${votes}. ${consequence}`,
+            ...acmeLinks,
+          }),
+          ...silent('2m', ...stateAlerts.filter((a) => a !== alertname)),
+        ],
+        promql_expr_test: [statesHold('2m', 'acme-cdn', [state])],
+      },
+      state,
+    );
+  });
+
+  it('a performance check failing, or delivery runs degraded, in one region → degraded', () => {
+    scenario(
+      {
+        input_series: [
+          ...everywhere('acme-js', '1x35'),
+          ...everywhere('acme-big', '1x35', threeProbes, ['ap', 'us']),
+          ...probe('acme-big', 'eu', 'p1', '1x5 0x30'),
+          ...probe('acme-big', 'eu', 'p2', '1x35', '0x5 1x30'), // passed, but over its threshold
+          ...probe('acme-big', 'eu', 'p3', '1x35'),
+        ],
+        alert_rule_test: [
+          fires('2m', 'VendorDegraded', { severity: 'ticket', vendor: 'acme-cdn', state: 'degraded' }, {
+            summary: 'acme-cdn is degraded in eu',
+            description: 'Probes agree that acme-cdn is slow or degraded: acme-big in eu (2 of 3 probes). Content is still delivered.',
+            ...acmeLinks,
+          }),
+          ...silent('2m', 'VendorHardDown', 'VendorRegionalOutage'),
+        ],
+        promql_expr_test: [statesHold('2m', 'acme-cdn', ['degraded'])],
+      },
+      'degraded',
+    );
+  });
+
+  it('per-vendor and per-check knobs: quorum 0.3 makes one failing probe of three fail a region; min_probes 3', () => {
+    scenario(
+      {
+        input_series: [
+          ...probe('payco-checkout', 'eu', 'p1', '1x5 0x30'),
+          ...probe('payco-checkout', 'eu', 'p2', '1x35'),
+          ...probe('payco-checkout', 'eu', 'p3', '1x35'),
+          ...everywhere('payco-checkout', '1x35', threeProbes, ['us']),
+          // ap has only two probes: below payco's min_probes, so ap has no verdict however they vote
+          ...everywhere('payco-checkout', '0x35', ['p1', 'p2'], ['ap']),
+        ],
+        alert_rule_test: [
+          fires('2m', 'VendorRegionalOutage', { severity: 'page', vendor: 'payco', state: 'regional_outage' }, {
+            summary: 'payco is down in eu',
+            description: "Probes agree that payco's delivery checks are failing: payco-checkout in eu (1 of 3 probes). 1 of 2 regions with a verdict are affected.",
+            ...payLinks,
+          }),
+          ...silent('2m', 'VendorHardDown'),
+        ],
+        promql_expr_test: [statesHold('2m', 'payco', ['regional_outage'])],
+      },
+      'payco knobs',
+    );
+  });
+
+  it('every delivery run failing for an hour → availability burn: page and ticket', () => {
+    // A probe that starts during the outage: only failures, from 30m on.
+    scenario(
+      {
+        interval: '1m',
+        input_series: [runs('acme-js', 'failure', 'http_status', '_x30 0+6x60')],
+        alert_rule_test: [
+          { eval_time: '30m', alertname: 'VendorAvailabilityBudgetBurn', exp_alerts: [] },
+          {
+            eval_time: '90m',
+            alertname: 'VendorAvailabilityBudgetBurn',
+            exp_alerts: (['page', 'ticket'] as const).map((severity) => ({
+              exp_labels: { severity, vendor: 'acme-cdn' },
+              exp_annotations: {
+                summary: `acme-cdn is using up the error budget of its 99.9% availability SLA ${severity === 'page' ? 'fast' : 'steadily'}`,
+                description:
+                  "100% of acme-cdn's delivery check runs fail, against the 0.1% its 99.9% availability SLA allows. " +
+                  `At this rate a 30-day error budget lasts about ${severity === 'page' ? '2 to 5' : '10 to 30'} days.`,
+                ...acmeLinks,
+              },
+            })),
+          },
+        ],
+      },
+      'fast availability burn',
+    );
+  });
+
+  it('0.5% of runs failing for hours → a ticket, not a page', () => {
+    scenario(
+      {
+        interval: '1m',
+        input_series: [runs('acme-js', 'success', 'ok', '0+199x240'), runs('acme-js', 'failure', 'timeout', '0+1x240')],
+        alert_rule_test: [
+          fires('3h', 'VendorAvailabilityBudgetBurn', { severity: 'ticket', vendor: 'acme-cdn' }, {
+            summary: 'acme-cdn is using up the error budget of its 99.9% availability SLA steadily',
+            description:
+              "0.5% of acme-cdn's delivery check runs fail, against the 0.1% its 99.9% availability SLA allows. " +
+              'At this rate a 30-day error budget lasts about 10 to 30 days.',
+            ...acmeLinks,
+          }),
+        ],
+      },
+      'slow availability burn',
+    );
+  });
+
+  it('runs slower than the p95 latency SLA → latency burn', () => {
+    // Every run takes between 0.5 s and 1 s against a 300 ms SLA: none lands in the 0.25 or 0.5 buckets.
+    const bucket = (le: string, values: string): Series => ({
+      series: `vendorwatch_check_duration_seconds_bucket{vendor="acme-cdn",check="acme-js",kind="http",region="eu",phase="total",le="${le}",instance="eu:9797",job="vendorwatch"}`,
+      values,
+    });
+    scenario(
+      {
+        interval: '1m',
+        input_series: [
+          bucket('0.25', '0x90'),
+          bucket('0.5', '0x90'),
+          bucket('1', '0+6x90'),
+          { series: 'vendorwatch_check_duration_seconds_count{vendor="acme-cdn",check="acme-js",kind="http",region="eu",phase="total",instance="eu:9797",job="vendorwatch"}', values: '0+6x90' },
+        ],
+        alert_rule_test: [
+          {
+            eval_time: '80m',
+            alertname: 'VendorLatencyBudgetBurn',
+            exp_alerts: (['page', 'ticket'] as const).map((severity) => ({
+              exp_labels: { severity, vendor: 'acme-cdn' },
+              exp_annotations: {
+                summary: `acme-cdn is using up the error budget of its p95 latency SLA of 300 ms ${severity === 'page' ? 'fast' : 'steadily'}`,
+                description:
+                  "100% of acme-cdn's delivery check runs take longer than 300 ms, against the 5% its p95 latency SLA of 300 ms allows. " +
+                  `At this rate a 30-day error budget lasts about ${severity === 'page' ? '2 to 5' : '10 to 30'} days.`,
+                ...acmeLinks,
+              },
+            })),
+          },
+          ...silent('80m', 'VendorAvailabilityBudgetBurn'),
+        ],
+      },
+      'latency burn',
+    );
+  });
+});
+
+function hardDownText() {
+  return {
+    summary: 'acme-cdn is hard down: delivery fails in 3 of 3 regions',
+    description:
+      "Probes agree that acme-cdn's delivery checks are failing: acme-js in ap (3 of 3 probes), acme-js in eu (3 of 3 probes), acme-js in us (3 of 3 probes).",
+    ...acmeLinks,
+  };
+}
