@@ -1,15 +1,11 @@
 import { z } from 'zod';
 import { browserCheckSchema } from './checks/browser.ts';
-import { consensusSchema } from './checks/common.ts';
+import { consensusSchema, hostPattern } from './checks/common.ts';
 import { dnsCheckSchema } from './checks/dns.ts';
 import { httpCheckSchema } from './checks/http.ts';
 import { nameSchema } from './result.ts';
 
 export const vendorKinds = ['cdn', 'dns', 'api', 'payment', 'ads', 'analytics', 'other'] as const;
-
-const hostPattern = z.string().regex(/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/i, {
-  message: 'expected a host like "static.example.com", "*.acmecdn.net" or "127.0.0.1:8081"',
-});
 
 export const vendorSchema = z.strictObject({
   name: nameSchema.describe('Unique vendor name; a metric label.'),
@@ -44,6 +40,7 @@ export const configSchema = z
         id: nameSchema.optional().describe('Probe id (default: the host name); `--id` overrides.'),
         region: nameSchema.default('local').describe('Probe region; `--region` overrides.'),
         concurrency: z.number().int().min(1).max(1000).default(32).describe('Checks run at once, at most.'),
+        browser_concurrency: z.number().int().min(1).max(64).default(2).describe('Browser checks run at once, at most; each holds a Chromium context.'),
         spool_dir: z.string().default('data/spool').describe('Where results wait while no collector answers.'),
       })
       .prefault({}),
@@ -90,6 +87,13 @@ export const configSchema = z
       }
       if (c.timeout > c.interval) {
         ctx.addIssue({ code: 'custom', path: ['checks', i, 'timeout'], message: 'timeout must not exceed the interval' });
+      }
+      if (c.kind === 'browser') {
+        for (const v of Object.keys(c.thresholds.vendors)) {
+          if (!vendors.has(v) && v !== 'other') {
+            ctx.addIssue({ code: 'custom', path: ['checks', i, 'thresholds', 'vendors', v], message: `unknown vendor "${v}" (not in vendors)` });
+          }
+        }
       }
     });
   });

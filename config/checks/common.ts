@@ -10,6 +10,11 @@ export const consensusSchema = z.strictObject({
   global_quorum: z.number().gt(0).max(1).optional().describe('Share of regions with a verdict that must fail for hard_down.'),
 });
 
+/** A host pattern: "static.example.com", "*.acmecdn.net", "127.0.0.1:8081" (see config/hosts.ts). */
+export const hostPattern = z.string().regex(/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/i, {
+  message: 'expected a host like "static.example.com", "*.acmecdn.net" or "127.0.0.1:8081"',
+});
+
 /** Fields every check kind has. */
 export const commonCheckFields = {
   name: nameSchema.describe('Unique check name; a metric label.'),
