@@ -8,7 +8,7 @@ import { createLogger, type Logger } from './log.ts';
 import { recordCheckResult } from './metrics.ts';
 import { grafanaDashboard } from './grafanaDashboard.ts';
 import { prometheusRulesYaml } from './prometheusRules.ts';
-import { kindAvailable } from './probe/checks/index.ts';
+import { closeRunners, configureRunners, kindAvailable } from './probe/checks/index.ts';
 import { checksForRegion, Scheduler } from './probe/scheduler.ts';
 import { startServer, type RunningServer } from './server.ts';
 
@@ -64,6 +64,7 @@ function untilSignal(logger: Logger, stop: () => Promise<void>): void {
 async function startProbe(config: Config, opts: { id?: string; region?: string; listen: string }, logger: Logger) {
   const probe = probeIdentity(config, opts);
   const checks = runnableChecks(config, probe.region, logger);
+  configureRunners({ logger, browserConcurrency: config.probe.browser_concurrency });
   const scheduler = new Scheduler({
     checks,
     vendors: config.vendors,
@@ -80,6 +81,7 @@ async function startProbe(config: Config, opts: { id?: string; region?: string; 
   logger.info({ probe, checks: checks.length }, 'probe started');
   untilSignal(logger, async () => {
     await scheduler.stop();
+    await closeRunners();
     await server.close();
   });
 }
@@ -161,6 +163,7 @@ program
       process.stderr.write(`check kind not available in this build: ${unavailable.map((c) => `${c.name} (${c.kind})`).join(', ')}\n`);
       process.exit(EXIT.badConfig);
     }
+    configureRunners({ logger, browserConcurrency: config.probe.browser_concurrency });
     const scheduler = new Scheduler({ checks: [], vendors: config.vendors, probe, logger, concurrency: config.probe.concurrency, onResult: () => {} });
     const results: CheckResult[] = [];
     await Promise.all(
@@ -171,6 +174,7 @@ program
         if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       }),
     );
+    await closeRunners();
     if (!opts.json) printTable(chosen.map((c) => results.find((r) => r.check === c.name)!).filter(Boolean));
     process.exitCode = results.every((r) => r.ok) ? EXIT.ok : EXIT.checkFailed;
   });

@@ -1,5 +1,8 @@
 import type { Check } from '../../../config/schema.ts';
 import type { CheckResult } from '../../../config/result.ts';
+import type { Logger } from '../../log.ts';
+import { closeProbeChromium, configureProbeChromium } from '../chromium.ts';
+import { runBrowserCheck } from './browser.ts';
 import type { CheckContext, CheckRunner } from './check.ts';
 import { runDnsCheck } from './dns.ts';
 import { runHttpCheck } from './http.ts';
@@ -8,6 +11,7 @@ import { runHttpCheck } from './http.ts';
 const runners: { [K in Check['kind']]?: CheckRunner<Extract<Check, { kind: K }>> } = {
   http: runHttpCheck,
   dns: runDnsCheck,
+  browser: runBrowserCheck,
 };
 
 export function runCheck(check: Check, ctx: CheckContext): Promise<CheckResult> {
@@ -18,4 +22,14 @@ export function runCheck(check: Check, ctx: CheckContext): Promise<CheckResult> 
 
 export function kindAvailable(kind: Check['kind']): boolean {
   return kind in runners;
+}
+
+/** What check kinds share across runs on one probe (its Chromium); set once at start. */
+export function configureRunners(opts: { logger: Logger; browserConcurrency: number }): void {
+  configureProbeChromium({ logger: opts.logger, concurrency: opts.browserConcurrency });
+}
+
+/** Releases what check kinds keep between runs; call after the scheduler stopped. */
+export async function closeRunners(): Promise<void> {
+  await closeProbeChromium();
 }
