@@ -23,6 +23,8 @@ export interface ChromiumOptions {
   recycleAfter?: number;
 }
 
+export const CHROMIUM_EXITED = 'Chromium exited during the run; it says nothing about the site and is restarted for the next run';
+
 /** Chromium could not give a context (launch failed, or it hung or died twice in a row). */
 export class ChromiumUnavailable extends Error {
   override name = 'ChromiumUnavailable';
@@ -92,6 +94,9 @@ export class Chromium {
       leased = await this.newContext(options, signal);
       const { instance } = leased;
       return await use(leased.context, { browserExited: () => instance.exited });
+    } catch (err) {
+      if (leased?.instance.exited) throw new ChromiumUnavailable(CHROMIUM_EXITED);
+      throw err;
     } finally {
       const closing = (leased ? this.closeContext(leased.instance, leased.context) : Promise.resolve()).finally(() => this.release());
       if (!signal.aborted) await closing;
@@ -158,10 +163,10 @@ export class Chromium {
     this.currentInstance = instance;
     this.nextLaunch = 'start';
     browserLaunches.inc({ reason });
-    this.opts.logger.info({ pid: instance.pid, reason }, 'Chromium started');
+    this.opts.logger.info({ chromiumPid: instance.pid, reason }, 'Chromium started');
     browser.on('disconnected', () => {
       if (!instance.exited && !instance.retired && !this.closed) {
-        this.opts.logger.warn({ pid: instance.pid }, 'Chromium exited; the next run starts a new one');
+        this.opts.logger.warn({ chromiumPid: instance.pid }, 'Chromium exited; the next run starts a new one');
         this.nextLaunch = 'crash';
       }
       instance.exited = true;
@@ -176,7 +181,7 @@ export class Chromium {
     let timer: NodeJS.Timeout | undefined;
     const hung = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        this.opts.logger.warn({ pid: instance.pid, what }, 'Chromium stopped answering; killing it');
+        this.opts.logger.warn({ chromiumPid: instance.pid, what }, 'Chromium stopped answering; killing it');
         this.kill(instance);
         reject(new Error(`Chromium did not answer ${what} within ${this.hangAfterMs} ms`));
       }, this.hangAfterMs);

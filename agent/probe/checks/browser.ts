@@ -10,7 +10,7 @@ import type { BrowserCheck, BrowserDetails } from '../../../config/checks/browse
 import { hostMatches } from '../../../config/hosts.ts';
 import type { CheckResult, Reason } from '../../../config/result.ts';
 import type { Vendor } from '../../../config/schema.ts';
-import { ChromiumUnavailable, NoFreeContext, probeChromium, type ContextLease } from '../chromium.ts';
+import { CHROMIUM_EXITED, ChromiumUnavailable, NoFreeContext, probeChromium, type ContextLease } from '../chromium.ts';
 import { pruneRuns, runFolder } from '../failureArtifacts.ts';
 import { errorText, TransactionRecorder, within } from '../transactionRecorder.ts';
 import { fail, newResult, type CheckContext } from './check.ts';
@@ -150,7 +150,7 @@ async function runTransaction({ check, ctx, context, lease, result, transaction,
   const inStep = step ? ` in step "${step}"` : '';
 
   if (outcome.kind === 'passed') return judge(check, result, details, totalSeconds * 1000);
-  if (lease.browserExited()) return fail(result, 'internal', 'Chromium exited during the run; it says nothing about the site and is restarted for the next run');
+  if (lease.browserExited()) return fail(result, 'internal', CHROMIUM_EXITED);
   if (outcome.kind === 'aborted') return fail(result, 'timeout', `aborted at the check timeout (${check.timeout} ms)${inStep}${pendingText(details)}`);
 
   if (step) details.failedStep = step;
