@@ -79,7 +79,7 @@ describe('browser check resilience', () => {
   it('stops a script that hangs at the timeout, keeps its screenshot, and the next run works', async () => {
     const result = await run(scripts.hang, '4s');
     expect(result).toMatchObject({ ok: false, reason: 'timeout' });
-    expect(result.message).toMatch(/^no result within \d+ ms in step "wait forever"$/);
+    expect(result.message).toMatch(/^timed out in step "wait forever" after \d+ ms$/);
     const details = browserDetailsSchema.parse(result.details);
     expect(details.failedStep).toBe('wait forever');
     expect(details.steps.map((s) => [s.name, s.ok])).toEqual([

@@ -144,7 +144,7 @@ async function runTransaction({ check, ctx, context, lease, result, transaction,
   if (outcome.kind !== 'aborted') await recorder.flush(context, Math.max(100, Math.min(1000, timeLeft() / 4)));
   recorder.stop();
   const details: BrowserDetails = { script: basename(check.script), ...recorder.details(), slow: [] };
-  result.phases = { ...recorder.firstNavigationPhases(), total: totalSeconds };
+  result.phases = { ...recorder.firstNavigationPhases(), total: Math.round(totalSeconds * 1e4) / 1e4 };
   result.details = details;
   const step = recorder.failedStep();
   const inStep = step ? ` in step "${step}"` : '';
@@ -155,7 +155,7 @@ async function runTransaction({ check, ctx, context, lease, result, transaction,
 
   if (step) details.failedStep = step;
   let reason: Exclude<Reason, 'ok'> = 'timeout';
-  let message = `no result within ${Math.round(deadline - started)} ms${inStep}${pendingText(details)}`;
+  let message = `timed out${inStep} after ${Math.round(deadline - started)} ms${pendingText(details)}`;
   if (outcome.kind === 'threw') {
     details.error = errorText(outcome.error, 8);
     reason = reasonForScriptError(details.error);
