@@ -35,7 +35,9 @@ checks:
     join(dir, 'vendorwatch.yaml'),
     {},
   );
-  return { check: config.checks[0]!, vendors: config.vendors };
+  const c = config.checks[0]!;
+  if (c.kind !== 'browser') throw new Error('expected a browser check');
+  return { check: c, vendors: config.vendors };
 }
 
 /** One run the way the probe does it: through the scheduler, with its hard timeout. */
