@@ -95,7 +95,8 @@ export function withoutQuery(url: string): string {
 
 /** The first lines of an error: Playwright appends long call logs. */
 export function errorText(err: unknown, lines = 3): string {
-  const text = err instanceof Error ? err.message : String(err);
+  // Playwright colours its call logs; terminal escapes have no place in a result.
+  const text = (err instanceof Error ? err.message : String(err)).replace(/\u001b\[[0-9;]*m/g, '');
   return text.split('\n').filter((l) => l.trim()).slice(0, lines).join('\n').slice(0, 1000);
 }
 
@@ -265,9 +266,10 @@ export class TransactionRecorder {
   }
 
   private onResponse(response: Response): void {
-    if (!this.listening || response.status() < 400) return;
     const request = response.request();
-    this.record({ ...this.sample(request, response), status: response.status() });
+    if (this.listening && response.status() >= 400) this.record({ ...this.sample(request, response), status: response.status() });
+    // Answered: no longer pending, even if its body is still on the way.
+    this.pending.delete(request);
   }
 
   private onRequestFailed(request: Request): void {

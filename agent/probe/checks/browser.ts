@@ -159,7 +159,7 @@ async function runTransaction({ check, ctx, context, lease, result, transaction,
   if (outcome.kind === 'threw') {
     details.error = errorText(outcome.error, 8);
     reason = reasonForScriptError(details.error);
-    message = `${step ? `step "${step}" failed` : 'script failed'}: ${errorText(outcome.error, 1)}${failedText(details)}`;
+    message = `${step ? `step "${step}" failed` : 'script failed'}: ${errorText(outcome.error, 1)}${failedText(details)}${pendingText(details)}`;
   }
   details.artifacts = await saveArtifacts(check, context, result, tracing, Math.max(200, timeLeft() - 200));
   return fail(result, reason, message);
