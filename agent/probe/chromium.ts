@@ -30,6 +30,31 @@ export class ChromiumUnavailable extends Error {
   override name = 'ChromiumUnavailable';
 }
 
+/** The run did not return soon after it was aborted. */
+export class RunAbandoned extends Error {
+  override name = 'RunAbandoned';
+}
+
+/** How long an aborted run may take to return its own result. */
+const ABANDON_AFTER_MS = 250;
+
+/** `running`, unless it is still going ABANDON_AFTER_MS after `signal` aborted. */
+function untilAbandoned<T>(running: Promise<T>, signal: AbortSignal): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort = () => {};
+  const abandoned = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      timer = setTimeout(() => reject(new RunAbandoned('the run did not stop when aborted; its context is being closed')), ABANDON_AFTER_MS);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([running, abandoned]).finally(() => {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+  });
+}
+
 /** No context became free before the run was aborted. */
 export class NoFreeContext extends Error {
   override name = 'NoFreeContext';
@@ -83,9 +108,10 @@ export class Chromium {
   }
 
   /**
-   * Runs `use` with a fresh context, closed afterwards whatever happens. When `signal` aborts, the
-   * result of `use` is returned at once and the context is closed in the background (its slot
-   * stays taken until it is).
+   * Runs `use` with a fresh context, closed afterwards whatever happens. When `signal` aborts, `use`
+   * has a moment to return its own result; if it does not (Chromium stopped answering), this gives
+   * up with RunAbandoned. Either way the context is closed in the background, its slot taken until
+   * it is, so a hung run never holds the caller.
    */
   async withContext<T>(options: BrowserContextOptions, signal: AbortSignal, use: (context: BrowserContext, lease: ContextLease) => Promise<T>): Promise<T> {
     await this.acquire(signal);
@@ -93,7 +119,7 @@ export class Chromium {
     try {
       leased = await this.newContext(options, signal);
       const { instance } = leased;
-      return await use(leased.context, { browserExited: () => instance.exited });
+      return await untilAbandoned(use(leased.context, { browserExited: () => instance.exited }), signal);
     } catch (err) {
       if (leased?.instance.exited) throw new ChromiumUnavailable(CHROMIUM_EXITED);
       throw err;

@@ -98,7 +98,7 @@ export async function runBrowserCheck(check: BrowserCheck, ctx: CheckContext): P
     );
   } catch (err) {
     if (err instanceof NoFreeContext || err instanceof ChromiumUnavailable) return fail(result, 'internal', err.message);
-    if (ctx.signal.aborted) return fail(result, 'timeout', `aborted at the check timeout (${check.timeout} ms) while preparing the browser`);
+    if (ctx.signal.aborted) return fail(result, 'timeout', `aborted at the check timeout (${check.timeout} ms); the browser did not answer`);
     return fail(result, 'internal', `browser check failed: ${errorText(err, 1)}`);
   }
 }
