@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../config/load.ts';
+import { parseConfig } from '../../config/load.ts';
+import { configProblems as problems } from '../support/config.ts';
 
 const base = `vendors: [{ name: shop }, { name: payco, kind: payment }]
 checks:
@@ -9,15 +10,6 @@ checks:
     script: transactions/checkout.ts
 `;
 
-function problems(text: string) {
-  try {
-    parseConfig(text, 'test.yaml', {});
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('config was accepted');
-}
 
 describe('browser check config', () => {
   it('fills browser defaults for a minimal check', () => {

@@ -5,6 +5,7 @@ import { hostMatches, vendorForHeader, vendorForUrl } from '../../config/hosts.t
 import { parseDuration } from '../../config/duration.ts';
 import { configJsonSchema } from '../../config/jsonSchema.ts';
 import { ConfigError, loadConfig, parseConfig } from '../../config/load.ts';
+import { configProblems as problems } from '../support/config.ts';
 import { ROOT } from '../support/processes.ts';
 
 const base = `vendors:
@@ -17,15 +18,6 @@ checks:
     url: https://static.example.com/app.js
 `;
 
-function problems(text: string, env: NodeJS.ProcessEnv = {}) {
-  try {
-    parseConfig(text, 'test.yaml', env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('config was accepted');
-}
 
 describe('config', () => {
   it('fills defaults for a minimal check', () => {
