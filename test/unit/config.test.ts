@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { hostMatches, vendorForHeader, vendorForUrl } from '../../config/hosts.ts';
 import { parseDuration } from '../../config/duration.ts';
 import { configJsonSchema } from '../../config/jsonSchema.ts';
-import { ConfigError, loadConfig, parseConfig } from '../../config/load.ts';
+import { loadConfig, parseConfig } from '../../config/load.ts';
 import { configProblems as problems } from '../support/config.ts';
 import { ROOT } from '../support/processes.ts';
 
