@@ -1,20 +1,16 @@
 import { z } from 'zod';
 import { browserCheckSchema } from './checks/browser.ts';
-import { consensusSchema } from './checks/common.ts';
+import { consensusSchema, hostPatternSchema } from './checks/common.ts';
 import { dnsCheckSchema } from './checks/dns.ts';
 import { httpCheckSchema } from './checks/http.ts';
 import { nameSchema } from './result.ts';
 
 export const vendorKinds = ['cdn', 'dns', 'api', 'payment', 'ads', 'analytics', 'other'] as const;
 
-const hostPattern = z.string().regex(/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/i, {
-  message: 'expected a host like "static.example.com", "*.acmecdn.net" or "127.0.0.1:8081"',
-});
-
 export const vendorSchema = z.strictObject({
   name: nameSchema.describe('Unique vendor name; a metric label.'),
   kind: z.enum(vendorKinds).default('other'),
-  hosts: z.array(hostPattern).default([]).describe('Host patterns used to attribute requests (RUM, browser checks) to this vendor.'),
+  hosts: z.array(hostPatternSchema).default([]).describe('Host patterns used to attribute requests (RUM, browser checks) to this vendor.'),
   identify: z
     .strictObject({ header: z.string().min(1), match: z.string().min(1) })
     .optional()

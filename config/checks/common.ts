@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { duration } from '../duration.ts';
 import { checkRoles, nameSchema } from '../result.ts';
 
+/** A host pattern: "static.example.com", "*.acmecdn.net" or "127.0.0.1:8081" (see config/hosts.ts). */
+export const hostPatternSchema = z.string().regex(/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/i, {
+  message: 'expected a host like "static.example.com", "*.acmecdn.net" or "127.0.0.1:8081"',
+});
+
 /** Consensus knobs; set globally, per vendor or per check (the narrowest wins). */
 export const consensusSchema = z.strictObject({
   window: duration.optional().describe('Rolling window of votes; default 3 × the check interval.'),
