@@ -10,9 +10,16 @@ export const httpProtocols = ['http/1.1', 'h2'] as const;
 export const tlsVersions = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
 export const contentCodings = ['br', 'gzip', 'deflate'] as const;
 
-/** One value or a list of them; always a list after parsing. */
+/** One value or a list of them; always a list after parsing. A mistake is explained by the form that was written. */
 const oneOrMany = <T extends z.ZodType>(item: T) =>
-  z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
+  z
+    .union([item, z.array(item).min(1)], {
+      error: (issue) => {
+        const { errors } = issue as { errors?: { message: string }[][] };
+        return errors?.[Array.isArray(issue.input) ? 1 : 0]?.[0]?.message.replace(/^Invalid (input|option): /, '');
+      },
+    })
+    .transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
 
 const status = z.union([
   z.number().int().min(100).max(599),

@@ -5,7 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { HttpExpect } from '../../../../config/checks/http.ts';
-import type { AssertionResult, Phase } from '../../../../config/result.ts';
+import { phases, type AssertionResult } from '../../../../config/result.ts';
 import type { Cacheability, CacheReading } from './cache.ts';
 import type { Protocol, TlsInfo } from './connection.ts';
 import type { Failure, Phases } from './exchange.ts';
@@ -118,7 +118,7 @@ export function assess(expect: HttpExpect, seen: Observed, now = Date.now()): As
         check(where, false, 'a JSON body', actual, () => `${where}: body is not JSON${partly}`);
         continue;
       }
-      const plain = j.equals === undefined && j.matches === undefined && j.not_older_than === undefined && !('equals' in j);
+      const plain = !('equals' in j) && j.matches === undefined && j.not_older_than === undefined;
       if (plain) check(`${where} exists`, value !== undefined, 'present', actual, () => `${where} is missing`);
       if ('equals' in j) check(`${where} equals`, isDeepStrictEqual(value, j.equals), j.equals, actual, () => `${where} is ${short(value)}, expected ${short(j.equals)}`);
       if (j.matches !== undefined) {
@@ -180,7 +180,8 @@ export function assess(expect: HttpExpect, seen: Observed, now = Date.now()): As
     );
   }
 
-  for (const [phase, limitMs] of Object.entries(expect.latency ?? {}) as [Phase, number | undefined][]) {
+  for (const phase of phases) {
+    const limitMs = expect.latency?.[phase];
     const actual = seen.phases[phase];
     if (limitMs === undefined || actual === undefined) continue;
     const ok = actual * 1000 <= limitMs;
