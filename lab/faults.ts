@@ -9,6 +9,8 @@
  *   /status/NNN            answers with status NNN
  *   /redirect/N            N redirects, then /ok
  *   /loop                  redirects to /loop-back, which redirects to /loop
+ *   /redirect-to?url=U     redirects to U
+ *   /headers               the request headers, as JSON
  *   /page?fail=500|reset|hang
  *                          HTML page with two good assets and one that fails that way
  *   /asset/ok.js, /asset/ok.css, /asset/fail-500.js, /asset/fail-reset.js, /asset/fail-hang.js
@@ -47,6 +49,8 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   }
   if ((m = /^\/status\/([1-5]\d\d)$/.exec(path))) return send(Number(m[1]), `status ${m[1]}\n`);
   if ((m = /^\/redirect\/(\d+)$/.exec(path))) return redirect(Number(m[1]) > 1 ? `/redirect/${Number(m[1]) - 1}` : '/ok');
+  if (path === '/redirect-to') return redirect(url.searchParams.get('url') ?? '/ok');
+  if (path === '/headers') return send(200, JSON.stringify(req.headers), { 'content-type': 'application/json' });
   if (path === '/loop') return redirect('/loop-back');
   if (path === '/loop-back') return redirect('/loop');
   if (path === '/page') return send(200, page(url.searchParams.get('fail') ?? '500'), { 'content-type': 'text/html' });

@@ -71,6 +71,18 @@ describe('http checks against fault servers', () => {
     expect(notFollowed).toMatchObject({ ok: true, details: { status: 302 } });
   });
 
+  it('sends credentials on same-origin redirects only, and rejects unusable locations', async () => {
+    const headers = { authorization: 'Bearer s3cret' };
+    const sameOrigin = await runHttp({ url: at('/redirect-to?url=/headers'), headers, expect: { body: { matches: 's3cret' } } });
+    expect(sameOrigin.ok).toBe(true);
+    const otherOrigin = `${faults.url.replace('127.0.0.1', 'localhost')}/headers`;
+    const crossOrigin = await runHttp({ url: at(`/redirect-to?url=${encodeURIComponent(otherOrigin)}`), headers, expect: { body: { not_matches: 's3cret' } } });
+    expect(crossOrigin).toMatchObject({ ok: true, details: { url: otherOrigin } });
+
+    const bad = await runHttp({ url: at(`/redirect-to?url=${encodeURIComponent('ftp://files.example.com/')}`) });
+    expect(bad).toMatchObject({ ok: false, reason: 'malformed', message: 'HTTP 302 redirects to an unusable location: ftp://files.example.com/' });
+  });
+
   it('names the child asset that fails, and how', async () => {
     const fiveHundred = await runHttp({ url: at('/page?fail=500'), assets: true });
     expect(fiveHundred).toMatchObject({ ok: false, reason: 'http_status', message: `asset ${at('/asset/fail-500.js')}: HTTP 500, expected 200-399` });

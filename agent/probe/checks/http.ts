@@ -98,7 +98,9 @@ export async function runHttpCheck(check: HttpCheck, ctx: CheckContext): Promise
     ...check.profiles.map((p) => fetchOne(run, profileRequest(run, p))),
   ]);
   const main = mains[0]!;
-  const assets = check.assets !== false && !main.failure && isHtml(main) ? await fetchAssets(run, main) : undefined;
+  // Assets of a page that arrived with the expected status, even if another expectation failed.
+  const pageArrived = main.body !== undefined && main.failure?.reason !== 'http_status';
+  const assets = check.assets !== false && pageArrived && isHtml(main) ? await fetchAssets(run, main) : undefined;
 
   result.phases = main.phases;
   const details: Record<string, unknown> = { ...main.details };

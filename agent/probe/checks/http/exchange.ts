@@ -130,6 +130,12 @@ function decode(raw: Buffer, encoding: string | undefined, max: number): { body:
   return { body: raw, complete: true };
 }
 
+const CREDENTIALS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIALS.has(name.toLowerCase())));
+}
+
 /** Adds each phase of `b` to `a`. */
 function addPhases(a: Phases, b: Phases): void {
   for (const [phase, s] of Object.entries(b) as [Phase, number][]) if (phase !== 'total') a[phase] = seconds(((a[phase] ?? 0) + s) * 1000);
@@ -156,6 +162,7 @@ export async function exchange(req: ExchangeRequest, agent: TimedAgent, signal: 
   let url = req.url;
   let method = req.method;
   let body = req.body;
+  let requestHeaders = req.headers;
   const visited = [url.href];
 
   for (;;) {
@@ -182,7 +189,7 @@ export async function exchange(req: ExchangeRequest, agent: TimedAgent, signal: 
     let status: number;
     let headers: Record<string, string>;
     try {
-      const res = await request(url, { dispatcher: agent.dispatcher, method: method as 'GET', headers: req.headers, body, signal });
+      const res = await request(url, { dispatcher: agent.dispatcher, method: method as 'GET', headers: requestHeaders, body, signal });
       const headersAt = now();
       const conn = used();
       Object.assign(hop.phases, connectionPhases(hop.reused_connection ? undefined : conn));
@@ -213,7 +220,8 @@ export async function exchange(req: ExchangeRequest, agent: TimedAgent, signal: 
 
     const location = headers.location;
     if (REDIRECTS.has(status) && location && req.followRedirects > 0) {
-      const next = new URL(location, url);
+      const next = URL.canParse(location, url) ? new URL(location, url) : undefined;
+      if (!next || !/^https?:$/.test(next.protocol)) return finish({ reason: 'malformed', message: `HTTP ${status} redirects to an unusable location: ${location.slice(0, 200)}` });
       const chain = [...visited, next.href].join(' → ');
       if (visited.includes(next.href)) return finish({ reason: 'http_status', message: `redirect loop: ${chain}` });
       if (visited.length > req.followRedirects) return finish({ reason: 'http_status', message: `more than ${req.followRedirects} redirects: ${chain}` });
@@ -222,6 +230,8 @@ export async function exchange(req: ExchangeRequest, agent: TimedAgent, signal: 
         method = 'GET';
         body = undefined;
       }
+      // Like a browser: credentials are not sent on to another origin.
+      if (next.origin !== url.origin) requestHeaders = withoutCredentials(requestHeaders);
       url = next;
       continue;
     }
