@@ -12,13 +12,13 @@ import { readFileSync } from 'node:fs';
 import { httpExpectSchema, type CacheStatus, type HttpCheck, type HttpExpect, type HttpProfile } from '../../../config/checks/http.ts';
 import { hostMatches } from '../../../config/hosts.ts';
 import type { AssertionResult, CheckResult } from '../../../config/result.ts';
+import { assess } from '../http/assertions.ts';
+import { childAssets } from '../http/assets.ts';
+import { cacheability, cacheStatus } from '../http/cache.ts';
+import { bareHost, resolveAll, TimedAgent, type Protocol, type TlsInfo } from '../http/connection.ts';
+import { identifyEdge, type EdgeIdentity } from '../http/edge.ts';
+import { describeFailure, exchange, type Failure, type Hop, type Phases } from '../http/exchange.ts';
 import { fail, newResult, type CheckContext } from './check.ts';
-import { assess } from './http/assertions.ts';
-import { childAssets } from './http/assets.ts';
-import { cacheability, cacheStatus } from './http/cache.ts';
-import { bareHost, resolveAll, TimedAgent, type Protocol, type TlsInfo } from './http/connection.ts';
-import { identifyEdge, type EdgeIdentity } from './http/edge.ts';
-import { describeFailure, exchange, type Failure, type Hop, type Phases } from './http/exchange.ts';
 
 /** What one request reports in CheckResult.details (the check URL's at the top level). */
 export interface HttpDetails {

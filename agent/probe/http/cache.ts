@@ -2,7 +2,7 @@
  * What the edge cache did with a response, normalised across vendors, and whether a shared
  * cache may keep it (RFC 9111, RFC 9211 Cache-Status, RFC 9213 CDN-Cache-Control).
  */
-import type { CacheStatus } from '../../../../config/checks/http.ts';
+import type { CacheStatus } from '../../../config/checks/http.ts';
 
 export interface CacheReading {
   cache: CacheStatus;

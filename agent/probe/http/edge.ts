@@ -2,7 +2,7 @@
  * Which CDN and which edge location (POP) served a response, from its headers: first the
  * vendor registry's `identify` headers and the check's `pop_headers`, then well-known ones.
  */
-import { vendorForHeader, type VendorHosts } from '../../../../config/hosts.ts';
+import { vendorForHeader, type VendorHosts } from '../../../config/hosts.ts';
 
 export interface EdgeIdentity {
   /** A vendor name from the registry, a well-known CDN, or "unknown". */

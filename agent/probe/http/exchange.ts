@@ -5,7 +5,7 @@
  */
 import { constants, brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { request } from 'undici';
-import type { Phase, Reason } from '../../../../config/result.ts';
+import type { Phase, Reason } from '../../../config/result.ts';
 import type { Connection, ConnectPhase, Protocol, TimedAgent } from './connection.ts';
 
 export type Phases = Partial<Record<Phase, number>>;
