@@ -4,8 +4,8 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { dnsDetailsSchema } from '../config/checks/dns.ts';
+import { httpDetailsSchema } from '../config/checks/http.ts';
 import type { CheckResult } from '../config/result.ts';
-import type { HttpDetails } from './probe/checks/http.ts';
 
 export const registry = new Registry();
 
@@ -152,7 +152,9 @@ const currentEdge = new Map<string, { cdn: string; pop: string }>();
 
 /** Records an HTTP check's cache status, certificate expiry and edge from its result's details. */
 export function recordHttpDetails(r: CheckResult): void {
-  const d = r.details as Partial<HttpDetails>;
+  const details = httpDetailsSchema.safeParse(r.details);
+  if (!details.success) return;
+  const d = details.data;
   const where = { vendor: r.vendor, check: r.check, region: r.region };
   if (d.cache) httpCacheResponses.inc({ ...where, cache: d.cache });
   const notAfter = Date.parse(d.tls?.cert?.not_after ?? '');

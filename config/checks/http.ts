@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { duration } from '../duration.ts';
-import { nameSchema } from '../result.ts';
+import { nameSchema, phaseSchema } from '../result.ts';
 import { commonCheckFields, hostPatternSchema } from './common.ts';
 
 /** Edge cache status, normalised across vendors (Cache-Status, X-Cache, CF-Cache-Status, X-Varnish, Age ...). */
 export const cacheStatuses = ['hit', 'miss', 'stale', 'bypass', 'unknown'] as const;
 export type CacheStatus = (typeof cacheStatuses)[number];
 export const httpProtocols = ['http/1.1', 'h2'] as const;
+export type HttpProtocol = (typeof httpProtocols)[number];
 export const tlsVersions = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
 export const contentCodings = ['br', 'gzip', 'deflate'] as const;
 
@@ -205,3 +206,70 @@ export const httpCheckSchema = z
   });
 export type HttpCheck = z.infer<typeof httpCheckSchema>;
 export type HttpProfile = HttpCheck['profiles'][number];
+
+// --- What an http check reports in CheckResult.details (for the check URL; the same per busted
+// request, profile, address and asset). Metrics and the collector read it through these schemas.
+
+export const tlsDetailsSchema = z.object({
+  version: z.string().nullable(),
+  cipher: z.string(),
+  authorized: z.boolean(),
+  authorization_error: z.string().optional(),
+  /** The earliest-expiring certificate of the chain the server presented. */
+  cert: z.object({ subject: z.string(), issuer: z.string(), not_after: z.string(), days_left: z.number() }).optional(),
+});
+export type TlsDetails = z.infer<typeof tlsDetailsSchema>;
+
+export const cacheReadingSchema = z.object({
+  cache: z.enum(cacheStatuses),
+  /** The header the status was read from. */
+  cache_source: z.string().optional(),
+});
+export type CacheReading = z.infer<typeof cacheReadingSchema>;
+
+export const cacheabilitySchema = z.object({
+  /** A shared cache may serve the response without asking the origin. */
+  cacheable: z.boolean(),
+  /** Freshness lifetime for a shared cache; null when the response sets none (heuristic caching). */
+  ttl_seconds: z.number().nullable(),
+  /** The Age header: seconds the response has spent in caches. */
+  age_seconds: z.number().optional(),
+});
+export type Cacheability = z.infer<typeof cacheabilitySchema>;
+
+export const edgeIdentitySchema = z.object({
+  /** A vendor name from the registry, a well-known CDN, or "unknown". */
+  cdn: z.string(),
+  pop: z.string().optional(),
+});
+export type EdgeIdentity = z.infer<typeof edgeIdentitySchema>;
+
+export const hopSchema = z.object({
+  url: z.string(),
+  status: z.number().optional(),
+  address: z.string().optional(),
+  protocol: z.enum(httpProtocols).optional(),
+  reused_connection: z.boolean(),
+  phases: z.partialRecord(phaseSchema, z.number()),
+});
+export type Hop = z.infer<typeof hopSchema>;
+
+export const httpDetailsSchema = z.object({
+  /** The last URL requested (after redirects). */
+  url: z.string(),
+  status: z.number().optional(),
+  protocol: z.enum(httpProtocols).optional(),
+  address: z.string().optional(),
+  reused_connection: z.boolean().optional(),
+  tls: tlsDetailsSchema.optional(),
+  /** Body bytes as transferred. */
+  bytes: z.number().optional(),
+  content_type: z.string().optional(),
+  content_encoding: z.string().optional(),
+  ...cacheReadingSchema.partial().shape,
+  ...cacheabilitySchema.partial().shape,
+  edge: edgeIdentitySchema.optional(),
+  /** Every hop with its own timing, when the request was redirected. */
+  hops: z.array(hopSchema).optional(),
+});
+export type HttpDetails = z.infer<typeof httpDetailsSchema>;

@@ -1,73 +1,38 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNsd, type AuthoritativeServer } from '../../lab/authoritative.ts';
 import { startCdnOrigin } from '../../lab/cdn-origin.ts';
 import { startFaultServer } from '../../lab/faults.ts';
 import type { LabServer } from '../../lab/server.ts';
 import { runHttp } from '../support/http.ts';
-import { freePort, start, tempDir, waitFor, type Running } from '../support/processes.ts';
+import { freePort } from '../support/processes.ts';
 
 /**
  * A real NSD serving lab.test, where edge.lab.test has two addresses: 127.0.0.1 (a healthy
  * origin) and 127.0.0.2 (a broken one, on the same port).
  */
-let nsd: Running;
+let nsd: AuthoritativeServer;
 let resolver: string;
 let port: number;
 const servers: LabServer[] = [];
 
-async function startNsd(zone: string): Promise<{ proc: Running; address: string }> {
-  const dir = tempDir('vendorwatch-nsd-');
-  const dnsPort = await freePort();
-  writeFileSync(join(dir, 'lab.test.zone'), zone);
-  writeFileSync(
-    join(dir, 'nsd.conf'),
-    `server:
-  ip-address: 127.0.0.1@${dnsPort}
-  username: ""
-  chroot: ""
-  zonesdir: "${dir}"
-  pidfile: "${dir}/nsd.pid"
-  database: ""
-  zonelistfile: "${dir}/zone.list"
-  xfrdfile: "${dir}/xfrd.state"
-  xfrdir: "${dir}"
-  server-count: 1
-remote-control:
-  control-enable: no
-zone:
-  name: lab.test
-  zonefile: lab.test.zone
-`,
-  );
-  const proc = start('nsd', ['-d', '-c', join(dir, 'nsd.conf')]);
-  proc.child.once('error', () => {});
-  const address = `127.0.0.1:${dnsPort}`;
-  const { Resolver } = await import('node:dns/promises');
-  const probe = new Resolver({ timeout: 500, tries: 1 });
-  probe.setServers([address]);
-  await waitFor(async () => (await probe.resolve4('edge.lab.test')).length === 2, { what: `nsd serving lab.test\n${proc.output()}` });
-  return { proc, address };
-}
-
 beforeAll(async () => {
   port = await freePort();
   servers.push(await startCdnOrigin({ host: '127.0.0.1', port }), await startFaultServer({ host: '127.0.0.2', port }));
-  const started = await startNsd(`$ORIGIN lab.test.
-$TTL 60
-@     IN SOA ns1 hostmaster 1 3600 600 86400 60
-@     IN NS  ns1
-ns1   IN A   127.0.0.1
-www   IN A   127.0.0.1
-edge  IN A   127.0.0.1
-edge  IN A   127.0.0.2
-`);
-  nsd = started.proc;
-  resolver = started.address;
+  nsd = await startNsd({
+    port: await freePort(),
+    zones: [
+      {
+        origin: 'lab.test',
+        serial: 1,
+        records: ['@ NS ns1', 'ns1 A 127.0.0.1', 'www A 127.0.0.1', 'edge A 127.0.0.1', 'edge A 127.0.0.2'],
+      },
+    ],
+  });
+  resolver = nsd.address;
 });
 
 afterAll(async () => {
-  await nsd?.stop();
+  await nsd?.close();
   await Promise.all(servers.map((s) => s.close()));
 });
 

@@ -56,6 +56,11 @@ describe('http checks over TLS (a local origin with a test CA)', () => {
     expect(Object.keys(r.phases).sort()).toEqual(['connect', 'dns', 'total']);
   });
 
+  it('says so when the CA file cannot be read', async () => {
+    const r = await runHttp({ url: on(h2, '/'), tls: { ca_file: '/nonexistent/ca.pem' } });
+    expect(r).toMatchObject({ ok: false, reason: 'internal', message: expect.stringMatching(/^cannot read tls\.ca_file: ENOENT/) });
+  });
+
   it('with insecure: true, reports the untrusted certificate instead of failing', async () => {
     const r = await runHttp({ url: on(h2, '/'), tls: { insecure: true } });
     expect(r).toMatchObject({ ok: true, details: { tls: { authorized: false, cert: { issuer: 'vendorwatch test CA' } } } });

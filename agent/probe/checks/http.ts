@@ -9,37 +9,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { httpExpectSchema, type CacheStatus, type HttpCheck, type HttpExpect, type HttpProfile } from '../../../config/checks/http.ts';
+import { httpExpectSchema, type HttpCheck, type HttpDetails, type HttpExpect, type HttpProfile } from '../../../config/checks/http.ts';
 import { hostMatches } from '../../../config/hosts.ts';
 import type { AssertionResult, CheckResult } from '../../../config/result.ts';
 import { assess } from '../http/assertions.ts';
 import { childAssets } from '../http/assets.ts';
 import { cacheability, cacheStatus } from '../http/cache.ts';
-import { bareHost, resolveAll, TimedAgent, type Protocol, type TlsInfo } from '../http/connection.ts';
-import { identifyEdge, type EdgeIdentity } from '../http/edge.ts';
-import { describeFailure, exchange, type Failure, type Hop, type Phases } from '../http/exchange.ts';
+import { bareHost, resolveAll, TimedAgent } from '../http/connection.ts';
+import { identifyEdge } from '../http/edge.ts';
+import { describeFailure, exchange, type Failure, type Phases } from '../http/exchange.ts';
 import { fail, newResult, type CheckContext } from './check.ts';
-
-/** What one request reports in CheckResult.details (the check URL's at the top level). */
-export interface HttpDetails {
-  url: string;
-  status?: number;
-  protocol?: Protocol;
-  address?: string;
-  reused_connection?: boolean;
-  tls?: TlsInfo;
-  bytes?: number;
-  content_type?: string;
-  content_encoding?: string;
-  cache?: CacheStatus;
-  cache_source?: string;
-  age_seconds?: number;
-  cacheable?: boolean;
-  ttl_seconds?: number | null;
-  edge?: EdgeIdentity;
-  /** Every hop with its own timing, when the request was redirected. */
-  hops?: Hop[];
-}
 
 /** The query parameter `bust` and `pair` add, unique per request, so the edge cache misses. */
 export const BUST_PARAM = 'vwbust';
@@ -87,7 +66,7 @@ export async function runHttpCheck(check: HttpCheck, ctx: CheckContext): Promise
   try {
     ca = check.tls.ca_file ? readFileSync(check.tls.ca_file, 'utf8') : undefined;
   } catch (err) {
-    return fail(result, 'internal', `cannot read tls.ca_file: ${(err as Error).message}`);
+    return fail({ ...result, details: { url: check.url } }, 'internal', `cannot read tls.ca_file: ${(err as Error).message}`);
   }
   const run: Run = { check, ctx, ca };
   const page = checkRequest(run);

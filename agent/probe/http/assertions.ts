@@ -4,10 +4,8 @@
  * is `assertion`, and a crossed latency threshold only marks the run degraded.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { HttpExpect } from '../../../config/checks/http.ts';
+import type { Cacheability, CacheReading, HttpExpect, HttpProtocol, TlsDetails } from '../../../config/checks/http.ts';
 import { phases, type AssertionResult } from '../../../config/result.ts';
-import type { Cacheability, CacheReading } from './cache.ts';
-import type { Protocol, TlsInfo } from './connection.ts';
 import type { Failure, Phases } from './exchange.ts';
 
 export interface Observed {
@@ -16,8 +14,8 @@ export interface Observed {
   body: Buffer;
   bodyComplete: boolean;
   bytes: number;
-  protocol?: Protocol | undefined;
-  tls?: TlsInfo | undefined;
+  protocol?: HttpProtocol | undefined;
+  tls?: TlsDetails | undefined;
   cache: CacheReading;
   cacheability: Cacheability;
   phases: Phases;

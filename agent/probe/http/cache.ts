@@ -2,22 +2,7 @@
  * What the edge cache did with a response, normalised across vendors, and whether a shared
  * cache may keep it (RFC 9111, RFC 9211 Cache-Status, RFC 9213 CDN-Cache-Control).
  */
-import type { CacheStatus } from '../../../config/checks/http.ts';
-
-export interface CacheReading {
-  cache: CacheStatus;
-  /** The header the status was read from. */
-  cache_source?: string;
-}
-
-export interface Cacheability {
-  /** A shared cache may serve the response without asking the origin. */
-  cacheable: boolean;
-  /** Freshness lifetime for a shared cache; null when the response sets none (heuristic caching). */
-  ttl_seconds: number | null;
-  /** The Age header: seconds the response has spent in caches. */
-  age_seconds?: number;
-}
+import type { Cacheability, CacheReading, CacheStatus } from '../../../config/checks/http.ts';
 
 /** Headers with a vendor's HIT/MISS-style word, in the order they are trusted. */
 const WORD_HEADERS = ['cf-cache-status', 'x-vercel-cache', 'x-cache-status', 'x-cache', 'x-proxy-cache', 'x-cache-lookup'];

@@ -8,30 +8,12 @@ import { promises as dns } from 'node:dns';
 import { isIP, connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { Agent } from 'undici';
+import type { HttpCheck, HttpProtocol, TlsDetails } from '../../../config/checks/http.ts';
 
 export type ConnectPhase = 'dns' | 'connect' | 'tls';
-export type Protocol = 'http/1.1' | 'h2';
 
-export interface HostPort {
-  host: string;
-  port?: number | undefined;
-}
-
-export interface CertInfo {
-  subject: string;
-  issuer: string;
-  /** Expiry of the earliest-expiring certificate in the chain the server presented. */
-  not_after: string;
-  days_left: number;
-}
-
-export interface TlsInfo {
-  version: string | null;
-  cipher: string;
-  authorized: boolean;
-  authorization_error?: string;
-  cert?: CertInfo;
-}
+/** A host and optional port, as `connect_to` and `resolver` are written. */
+export type HostPort = NonNullable<HttpCheck['resolver']>;
 
 /** One connection we opened: where to, how far it got, and how long each step took. */
 export interface Connection {
@@ -48,8 +30,8 @@ export interface Connection {
   connect?: number;
   tls?: number;
   readyAt?: number;
-  protocol: Protocol;
-  tlsInfo?: TlsInfo;
+  protocol: HttpProtocol;
+  tlsInfo?: TlsDetails;
 }
 
 export interface ConnectOptions {
@@ -125,7 +107,7 @@ function when(socket: Socket, event: 'connect' | 'secureConnect', signal: AbortS
   });
 }
 
-function certInfo(socket: TLSSocket): CertInfo | undefined {
+function certInfo(socket: TLSSocket): TlsDetails['cert'] {
   const leaf = socket.getPeerCertificate(true);
   if (!leaf?.valid_to) return undefined;
   let earliest = Date.parse(leaf.valid_to);

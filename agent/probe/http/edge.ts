@@ -2,13 +2,8 @@
  * Which CDN and which edge location (POP) served a response, from its headers: first the
  * vendor registry's `identify` headers and the check's `pop_headers`, then well-known ones.
  */
+import type { EdgeIdentity } from '../../../config/checks/http.ts';
 import { vendorForHeader, type VendorHosts } from '../../../config/hosts.ts';
-
-export interface EdgeIdentity {
-  /** A vendor name from the registry, a well-known CDN, or "unknown". */
-  cdn: string;
-  pop?: string;
-}
 
 export interface PopHeader {
   header: string;

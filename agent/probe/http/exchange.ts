@@ -5,8 +5,9 @@
  */
 import { constants, brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { request } from 'undici';
+import type { Hop } from '../../../config/checks/http.ts';
 import type { Phase, Reason } from '../../../config/result.ts';
-import type { Connection, ConnectPhase, Protocol, TimedAgent } from './connection.ts';
+import type { Connection, ConnectPhase, TimedAgent } from './connection.ts';
 
 export type Phases = Partial<Record<Phase, number>>;
 export type FailureReason = Exclude<Reason, 'ok'>;
@@ -25,15 +26,6 @@ export interface ExchangeRequest {
   maxBodyBytes: number;
   /** The check's timeout, for messages. */
   timeoutMs: number;
-}
-
-export interface Hop {
-  url: string;
-  status?: number;
-  address?: string;
-  protocol?: Protocol;
-  reused_connection: boolean;
-  phases: Phases;
 }
 
 export interface Response {
