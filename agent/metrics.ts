@@ -5,6 +5,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { dnsDetailsSchema } from '../config/checks/dns.ts';
 import { browserDetailsSchema } from '../config/checks/browser.ts';
+import { httpDetailsSchema } from '../config/checks/http.ts';
 import type { CheckResult } from '../config/result.ts';
 
 export const registry = new Registry();
@@ -70,6 +71,7 @@ export function recordCheckResult(r: CheckResult): void {
   checkRuns.inc({ ...where, result, reason: r.reason });
   if (r.kind === 'dns') recordDnsDetails(r);
   if (r.kind === 'browser') recordBrowserDetails(r);
+  if (r.kind === 'http') recordHttpDetails(r);
 }
 
 // --- dns ---
@@ -198,5 +200,50 @@ function recordBrowserDetails(r: CheckResult): void {
   for (const f of d.failedRequests) browserFailedRequests.inc({ ...where, vendor: f.vendor });
   for (const page of d.pages) {
     for (const [vital, value] of Object.entries(page.vitals)) browserWebVital.observe({ ...where, vital }, vital === 'CLS' ? value : value / 1000);
+  }
+}
+
+// --- http checks ---
+
+export const httpCacheResponses = new Counter({
+  name: 'vendorwatch_http_cache_responses_total',
+  help: 'Responses to HTTP checks by edge cache status, normalised across vendors (hit, miss, stale, bypass, unknown).',
+  labelNames: ['vendor', 'check', 'region', 'cache'] as const,
+  registers: [registry],
+});
+
+export const httpCertExpiry = new Gauge({
+  name: 'vendorwatch_http_cert_expiry_timestamp_seconds',
+  help: 'When the earliest-expiring certificate an HTTP check was last shown expires, as a Unix time in seconds.',
+  labelNames: ['vendor', 'check', 'region', 'probe'] as const,
+  registers: [registry],
+});
+
+export const httpEdgeInfo = new Gauge({
+  name: 'vendorwatch_http_edge_info',
+  help: 'The CDN and edge location (POP) that served the last response to an HTTP check; always 1.',
+  labelNames: ['vendor', 'check', 'region', 'probe', 'cdn', 'pop'] as const,
+  registers: [registry],
+});
+
+/** The edge each check's series currently names, so a new edge replaces the old series instead of adding one. */
+const currentEdge = new Map<string, { cdn: string; pop: string }>();
+
+/** Records an HTTP check's cache status, certificate expiry and edge from its result's details. */
+export function recordHttpDetails(r: CheckResult): void {
+  const details = httpDetailsSchema.safeParse(r.details);
+  if (!details.success) return;
+  const d = details.data;
+  const where = { vendor: r.vendor, check: r.check, region: r.region };
+  if (d.cache) httpCacheResponses.inc({ ...where, cache: d.cache });
+  const notAfter = Date.parse(d.tls?.cert?.not_after ?? '');
+  if (!Number.isNaN(notAfter)) httpCertExpiry.set({ ...where, probe: r.probe }, notAfter / 1000);
+  if (d.edge) {
+    const key = `${r.check}\u0000${r.probe}`;
+    const edge = { cdn: d.edge.cdn, pop: d.edge.pop ?? '' };
+    const previous = currentEdge.get(key);
+    if (previous && (previous.cdn !== edge.cdn || previous.pop !== edge.pop)) httpEdgeInfo.remove({ ...where, probe: r.probe, ...previous });
+    currentEdge.set(key, edge);
+    httpEdgeInfo.set({ ...where, probe: r.probe, ...edge }, 1);
   }
 }

@@ -68,6 +68,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
 
   const dir = dirname(resolve(file));
   for (const check of parsed.data.checks) if (check.kind === 'browser') check.script = resolve(dir, check.script);
+  for (const check of parsed.data.checks) if (check.kind === 'http' && check.tls.ca_file) check.tls.ca_file = resolve(dir, check.tls.ca_file);
   return parsed.data;
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { browserCheckSchema } from './checks/browser.ts';
-import { consensusSchema, hostPattern } from './checks/common.ts';
+import { consensusSchema, hostPatternSchema } from './checks/common.ts';
 import { dnsCheckSchema } from './checks/dns.ts';
 import { httpCheckSchema } from './checks/http.ts';
 import { nameSchema } from './result.ts';
@@ -10,7 +10,7 @@ export const vendorKinds = ['cdn', 'dns', 'api', 'payment', 'ads', 'analytics', 
 export const vendorSchema = z.strictObject({
   name: nameSchema.describe('Unique vendor name; a metric label.'),
   kind: z.enum(vendorKinds).default('other'),
-  hosts: z.array(hostPattern).default([]).describe('Host patterns used to attribute requests (RUM, browser checks) to this vendor.'),
+  hosts: z.array(hostPatternSchema).default([]).describe('Host patterns used to attribute requests (RUM, browser checks) to this vendor.'),
   identify: z
     .strictObject({ header: z.string().min(1), match: z.string().min(1) })
     .optional()

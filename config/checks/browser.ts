@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { VendorResources } from '../../beacon/src/resources.ts';
 import { duration } from '../duration.ts';
 import { nameSchema } from '../result.ts';
-import { commonCheckFields, hostPattern } from './common.ts';
+import { commonCheckFields, hostPatternSchema } from './common.ts';
 
 export const browserCheckSchema = z.strictObject({
   ...commonCheckFields,
@@ -22,9 +22,9 @@ export const browserCheckSchema = z.strictObject({
   action_timeout: duration
     .prefault('10s')
     .describe('Default timeout of each Playwright action, wait and navigation; one that runs out fails its step (reason script).'),
-  block: z.array(hostPattern).default([]).describe('Requests to these hosts are aborted (real payments, analytics, ads).'),
+  block: z.array(hostPatternSchema).default([]).describe('Requests to these hosts are aborted (real payments, analytics, ads).'),
   allow: z
-    .array(hostPattern)
+    .array(hostPatternSchema)
     .optional()
     .describe('When set, only requests to these hosts go out; every other request is aborted. `block` wins over `allow`.'),
   viewport: z

@@ -2,17 +2,17 @@ import { z } from 'zod';
 import { duration } from '../duration.ts';
 import { checkRoles, nameSchema } from '../result.ts';
 
+/** A host pattern: "static.example.com", "*.acmecdn.net" or "127.0.0.1:8081" (see config/hosts.ts). */
+export const hostPatternSchema = z.string().regex(/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/i, {
+  message: 'expected a host like "static.example.com", "*.acmecdn.net" or "127.0.0.1:8081"',
+});
+
 /** Consensus knobs; set globally, per vendor or per check (the narrowest wins). */
 export const consensusSchema = z.strictObject({
   window: duration.optional().describe('Rolling window of votes; default 3 × the check interval.'),
   min_probes: z.number().int().min(1).optional().describe('Fewest probes that must vote in a region for a verdict.'),
   quorum: z.number().gt(0).max(1).optional().describe('Share of voting probes that must fail for a region to fail.'),
   global_quorum: z.number().gt(0).max(1).optional().describe('Share of regions with a verdict that must fail for hard_down.'),
-});
-
-/** A host pattern: "static.example.com", "*.acmecdn.net", "127.0.0.1:8081" (see config/hosts.ts). */
-export const hostPattern = z.string().regex(/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/i, {
-  message: 'expected a host like "static.example.com", "*.acmecdn.net" or "127.0.0.1:8081"',
 });
 
 /** Fields every check kind has. */

@@ -1,22 +1,275 @@
 import { z } from 'zod';
-import { commonCheckFields } from './common.ts';
+import { duration } from '../duration.ts';
+import { nameSchema, phaseSchema } from '../result.ts';
+import { commonCheckFields, hostPatternSchema } from './common.ts';
+
+/** Edge cache status, normalised across vendors (Cache-Status, X-Cache, CF-Cache-Status, X-Varnish, Age ...). */
+export const cacheStatuses = ['hit', 'miss', 'stale', 'bypass', 'unknown'] as const;
+export type CacheStatus = (typeof cacheStatuses)[number];
+export const httpProtocols = ['http/1.1', 'h2'] as const;
+export type HttpProtocol = (typeof httpProtocols)[number];
+export const tlsVersions = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
+export const contentCodings = ['br', 'gzip', 'deflate'] as const;
+
+/** One value or a list of them; always a list after parsing. A mistake is explained by the form that was written. */
+const oneOrMany = <T extends z.ZodType>(item: T) =>
+  z
+    .union([item, z.array(item).min(1)], {
+      error: (issue) => {
+        const { errors } = issue as { errors?: { message: string }[][] };
+        return errors?.[Array.isArray(issue.input) ? 1 : 0]?.[0]?.message.replace(/^Invalid (input|option): /, '');
+      },
+    })
+    .transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
 
 const status = z.union([
   z.number().int().min(100).max(599),
   z.string().regex(/^[1-5]\d\d-[1-5]\d\d$/, { message: 'expected a status like 200 or a range like "200-299"' }),
 ]);
 
-export const httpCheckSchema = z.strictObject({
-  ...commonCheckFields,
-  kind: z.literal('http'),
-  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
-  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
-  headers: z.record(z.string(), z.string()).default({}),
-  body: z.string().optional(),
-  expect: z
+const regex = z.string().refine(
+  (s) => {
+    try {
+      new RegExp(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid regular expression' },
+);
+
+/** "host", "host:port", "192.0.2.1:8443", "2001:db8::1" or "[2001:db8::1]:443", parsed to host and optional port. */
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$|^[0-9a-f:.]+$/i, { message: 'expected a host, an IP address, or either with :port' })
+  .transform((s) => {
+    const bracketed = /^\[(.+)\](?::(\d+))?$/.exec(s);
+    if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ? Number(bracketed[2]) : undefined };
+    if (s.split(':').length > 2) return { host: s, port: undefined }; // a bare IPv6 address
+    const [host, port] = s.split(':');
+    return { host: host!, port: port ? Number(port) : undefined };
+  });
+
+const headerExpectation = z
+  .strictObject({
+    name: z.string().min(1).describe('Response header name (case-insensitive).'),
+    absent: z.boolean().default(false).describe('The header must not be there.'),
+    matches: regex.optional().describe('A regular expression the header value must match.'),
+  })
+  .refine((h) => !(h.absent && h.matches), { message: '`absent` and `matches` exclude each other' })
+  .describe('With only `name`, the header must be present.');
+
+const jsonExpectation = z
+  .strictObject({
+    path: z
+      .string()
+      .regex(/^(\$\.?)?[^.[\]]+(\[\d+\])*(\.[^.[\]]+(\[\d+\])*)*$|^\$$/, { message: 'expected a path like "page.updated_at" or "$.items[0].id"' })
+      .describe('Where in the JSON body: dot-separated keys and [index], optionally starting with "$.".'),
+    equals: z.unknown().optional().describe('The value there must equal this (any JSON value).'),
+    matches: regex.optional().describe('The value there, as text, must match this regular expression.'),
+    not_older_than: duration
+      .optional()
+      .describe('The value there is a timestamp (ISO 8601, or Unix seconds or milliseconds) no older than this: catches a stale reporting API.'),
+  })
+  .describe('With only `path`, the value must exist.');
+
+const latency = z
+  .strictObject({
+    dns: duration.optional(),
+    connect: duration.optional(),
+    tls: duration.optional(),
+    ttfb: duration.optional(),
+    transfer: duration.optional(),
+    total: duration.optional(),
+  })
+  .describe('Per-phase thresholds; crossing one marks the run degraded, not failed.');
+
+export const httpExpectSchema = z.strictObject({
+  status: oneOrMany(status).default(['200-399']).describe('Accepted statuses or ranges (after redirects).'),
+  headers: z.array(headerExpectation).default([]).describe('Response headers that must be present, absent or match.'),
+  body: z
     .strictObject({
-      status: z.array(status).min(1).default(['200-399']).describe('Accepted statuses or ranges.'),
+      matches: regex.optional().describe('The (decoded) body must match this regular expression.'),
+      not_matches: regex.optional().describe('The (decoded) body must not match this regular expression.'),
     })
-    .prefault({}),
+    .optional(),
+  json: z.array(jsonExpectation).default([]).describe('Assertions on values in a JSON body.'),
+  size: z
+    .strictObject({ min: z.number().int().nonnegative().optional(), max: z.number().int().nonnegative().optional() })
+    .optional()
+    .describe('Bounds on the body size in bytes as transferred (before decoding Content-Encoding).'),
+  protocol: z.enum(httpProtocols).optional().describe('The HTTP version negotiated by ALPN.'),
+  tls_version: oneOrMany(z.enum(tlsVersions)).optional().describe('Accepted TLS versions.'),
+  cert_min_days: z.number().nonnegative().optional().describe('The certificate chain must stay valid at least this many days.'),
+  content_encoding: oneOrMany(z.enum([...contentCodings, 'identity'])).optional().describe('Accepted Content-Encoding of the response.'),
+  cache: oneOrMany(z.enum(cacheStatuses)).optional().describe('Accepted normalised edge cache status.'),
+  cacheable: z.boolean().optional().describe('Whether a shared cache may serve the response without asking the origin.'),
+  ttl: z
+    .strictObject({ min: duration.optional(), max: duration.optional() })
+    .optional()
+    .describe('Bounds on the freshness lifetime a shared cache gives the response (s-maxage, max-age or Expires).'),
+  latency: latency.optional(),
 });
+export type HttpExpect = z.infer<typeof httpExpectSchema>;
+
+const method = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const acceptEncoding = oneOrMany(z.enum(contentCodings)).optional().describe('Ask for these content codings (sets Accept-Encoding).');
+
+const profileSchema = z.strictObject({
+  name: nameSchema.describe('Profile name, e.g. images, scripts, styles, api, negative.'),
+  url: z.string().min(1).describe('Absolute URL, or a path resolved against the check URL.'),
+  method: method.optional().describe("Default: the check's method."),
+  headers: z.record(z.string(), z.string()).default({}).describe("Extra request headers, on top of the check's."),
+  accept_encoding: acceptEncoding,
+  bust: z.boolean().default(false).describe('Add a unique query parameter so the request reaches the origin.'),
+  expect: httpExpectSchema.prefault({}),
+});
+
+const assetsSchema = z
+  .union([
+    z.boolean(),
+    z.strictObject({
+      max: z.number().int().min(1).max(100).default(20).describe('Fetch at most this many child assets.'),
+      hosts: z
+        .union([z.literal('any'), z.array(hostPatternSchema).min(1)])
+        .optional()
+        .describe("Hosts whose assets are fetched; default: the page's host and the vendor's hosts."),
+    }),
+  ])
+  .default(false)
+  .describe('Fetch the scripts, stylesheets and images the HTML page references and fail if any of them fails.');
+
+const popHeader = z.strictObject({
+  header: z.string().min(1).describe('Response header that names the edge location.'),
+  pattern: regex.optional().describe('Regular expression whose first group (or whole match) is the POP; default: the whole value.'),
+});
+
+export const httpCheckSchema = z
+  .strictObject({
+    ...commonCheckFields,
+    kind: z.literal('http'),
+    url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+    method: method.default('GET'),
+    headers: z.record(z.string(), z.string()).default({}).describe('Request headers (a user-agent naming the probe is sent unless set here).'),
+    body: z.string().optional().describe('Request body.'),
+    accept_encoding: acceptEncoding,
+    follow_redirects: z.number().int().min(0).max(20).default(5).describe('Redirects followed at most; 0 reports the redirect itself.'),
+    max_body_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(10 * 1024 * 1024)
+      .describe('Body bytes kept for body and JSON assertions; the rest is read and counted but not kept.'),
+    http2: z.boolean().default(true).describe('Offer h2 by ALPN (like a browser); false offers only http/1.1.'),
+    reuse_connection: z
+      .boolean()
+      .default(false)
+      .describe('Keep the connection between runs (measures warm requests; dns, connect and tls then appear only on reconnects).'),
+    tls: z
+      .strictObject({
+        ca_file: z.string().optional().describe('PEM file of the CAs to trust instead of the system store (relative to the config file).'),
+        insecure: z.boolean().default(false).describe('Do not verify the certificate (it is still reported).'),
+        server_name: z.string().optional().describe("SNI and certificate name to use instead of the URL's host."),
+      })
+      .prefault({}),
+    connect_to: hostPort
+      .optional()
+      .describe("Connect to this edge host or IP (optionally :port) instead of the URL's host, still sending the URL's Host and SNI."),
+    every_address: z
+      .boolean()
+      .default(false)
+      .describe('Request the URL once from every address the host (or `connect_to`) resolves to, and fail if any fails.'),
+    resolver: hostPort.optional().describe('Resolve names through this DNS server (IP, optionally :port) instead of the system resolver.'),
+    bust: z.boolean().default(false).describe('Add a unique query parameter so the request misses the edge cache and reaches the origin.'),
+    pair: z
+      .boolean()
+      .default(false)
+      .describe('Also send a cache-busted request each run, so a failure says whether the edge or the origin path broke.'),
+    cache_headers: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Extra response headers that carry a cache status (HIT, MISS ...), read before the well-known ones.'),
+    pop_headers: z.array(popHeader).default([]).describe('Extra response headers that name the edge location (POP), read before the well-known ones.'),
+    assets: assetsSchema,
+    profiles: z.array(profileSchema).max(20).default([]).describe('Further URLs with their own expectations, checked in the same run.'),
+    expect: httpExpectSchema.prefault({}),
+  })
+  .superRefine((check, ctx) => {
+    if (check.bust && check.pair) ctx.addIssue({ code: 'custom', path: ['pair'], message: '`pair` already sends a busted request; drop `bust`' });
+    const seen = new Set<string>();
+    check.profiles.forEach((p, i) => {
+      if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: ['profiles', i, 'name'], message: `duplicate profile "${p.name}"` });
+      seen.add(p.name);
+      if (!URL.canParse(p.url, check.url)) ctx.addIssue({ code: 'custom', path: ['profiles', i, 'url'], message: 'expected a URL or a path' });
+    });
+  });
 export type HttpCheck = z.infer<typeof httpCheckSchema>;
+export type HttpProfile = HttpCheck['profiles'][number];
+
+// --- What an http check reports in CheckResult.details (for the check URL; the same per busted
+// request, profile, address and asset). Metrics and the collector read it through these schemas.
+
+export const tlsDetailsSchema = z.object({
+  version: z.string().nullable(),
+  cipher: z.string(),
+  authorized: z.boolean(),
+  authorization_error: z.string().optional(),
+  /** The earliest-expiring certificate of the chain the server presented. */
+  cert: z.object({ subject: z.string(), issuer: z.string(), not_after: z.string(), days_left: z.number() }).optional(),
+});
+export type TlsDetails = z.infer<typeof tlsDetailsSchema>;
+
+export const cacheReadingSchema = z.object({
+  cache: z.enum(cacheStatuses),
+  /** The header the status was read from. */
+  cache_source: z.string().optional(),
+});
+export type CacheReading = z.infer<typeof cacheReadingSchema>;
+
+export const cacheabilitySchema = z.object({
+  /** A shared cache may serve the response without asking the origin. */
+  cacheable: z.boolean(),
+  /** Freshness lifetime for a shared cache; null when the response sets none (heuristic caching). */
+  ttl_seconds: z.number().nullable(),
+  /** The Age header: seconds the response has spent in caches. */
+  age_seconds: z.number().optional(),
+});
+export type Cacheability = z.infer<typeof cacheabilitySchema>;
+
+export const edgeIdentitySchema = z.object({
+  /** A vendor name from the registry, a well-known CDN, or "unknown". */
+  cdn: z.string(),
+  pop: z.string().optional(),
+});
+export type EdgeIdentity = z.infer<typeof edgeIdentitySchema>;
+
+export const hopSchema = z.object({
+  url: z.string(),
+  status: z.number().optional(),
+  address: z.string().optional(),
+  protocol: z.enum(httpProtocols).optional(),
+  reused_connection: z.boolean(),
+  phases: z.partialRecord(phaseSchema, z.number()),
+});
+export type Hop = z.infer<typeof hopSchema>;
+
+export const httpDetailsSchema = z.object({
+  /** The last URL requested (after redirects). */
+  url: z.string(),
+  status: z.number().optional(),
+  protocol: z.enum(httpProtocols).optional(),
+  address: z.string().optional(),
+  reused_connection: z.boolean().optional(),
+  tls: tlsDetailsSchema.optional(),
+  /** Body bytes as transferred. */
+  bytes: z.number().optional(),
+  content_type: z.string().optional(),
+  content_encoding: z.string().optional(),
+  ...cacheReadingSchema.partial().shape,
+  ...cacheabilitySchema.partial().shape,
+  edge: edgeIdentitySchema.optional(),
+  /** Every hop with its own timing, when the request was redirected. */
+  hops: z.array(hopSchema).optional(),
+});
+export type HttpDetails = z.infer<typeof httpDetailsSchema>;

@@ -1,59 +1,280 @@
-import { Agent, request } from 'undici';
-import type { HttpCheck } from '../../../config/checks/http.ts';
-import type { CheckResult } from '../../../config/result.ts';
+/**
+ * The `kind: http` check, built for CDNs and vendor APIs. One run:
+ *   1. requests the check URL on a fresh, fully timed connection (dns, connect, tls, ttfb,
+ *      transfer), following redirects; with `every_address`, once per address of the host;
+ *   2. alongside it, a cache-busted twin (`pair`) and each content profile's URL;
+ *   3. then, for an HTML page with `assets`, the scripts, styles and images it references;
+ * and evaluates every expectation. The check URL's response gives the result's phases and
+ * details; any failing request fails the run, and its message says which request failed.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { httpExpectSchema, type HttpCheck, type HttpDetails, type HttpExpect, type HttpProfile } from '../../../config/checks/http.ts';
+import { hostMatches } from '../../../config/hosts.ts';
+import type { AssertionResult, CheckResult } from '../../../config/result.ts';
+import { assess } from '../http/assertions.ts';
+import { childAssets } from '../http/assets.ts';
+import { cacheability, cacheStatus } from '../http/cache.ts';
+import { bareHost, resolveAll, TimedAgent } from '../http/connection.ts';
+import { identifyEdge } from '../http/edge.ts';
+import { describeFailure, exchange, type Failure, type Phases } from '../http/exchange.ts';
 import { fail, newResult, type CheckContext } from './check.ts';
 
-/** Node and undici error codes, mapped to the bounded reason set. */
-function reasonFor(err: unknown): { reason: Exclude<CheckResult['reason'], 'ok'>; message: string } {
-  const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string } };
-  const code = e.code ?? e.cause?.code ?? '';
-  const message = e.message ?? String(err);
-  if (e.name === 'AbortError' || e.name === 'TimeoutError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') return { reason: 'timeout', message: 'aborted at the check timeout' };
-  if (code.startsWith('UND_ERR_') && code.includes('TIMEOUT')) return { reason: 'timeout', message };
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { reason: 'dns', message };
-  if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return { reason: 'connect', message };
-  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') return { reason: 'reset', message };
-  if (code.startsWith('ERR_TLS') || code.startsWith('CERT_') || code.includes('SSL')) return { reason: 'tls', message };
-  return { reason: 'internal', message };
+/** The query parameter `bust` and `pair` add, unique per request, so the edge cache misses. */
+export const BUST_PARAM = 'vwbust';
+/** At most this many addresses are visited with `every_address`. */
+const MAX_ADDRESSES = 16;
+/** Child assets fetched at once. */
+const ASSET_CONCURRENCY = 4;
+/** A child asset only has to arrive: any 2xx or 3xx after redirects. */
+const ASSET_EXPECT = httpExpectSchema.parse({});
+
+interface Run {
+  check: HttpCheck;
+  ctx: CheckContext;
+  ca: string | undefined;
 }
 
-function statusAccepted(status: number, accepted: readonly (number | string)[]): boolean {
-  return accepted.some((a) => {
-    if (typeof a === 'number') return a === status;
-    const [lo, hi] = a.split('-').map(Number) as [number, number];
-    return status >= lo && status <= hi;
-  });
+interface Request {
+  /** Names the request in assertions and messages; empty for the check URL itself. */
+  label: string;
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body?: string | undefined;
+  expect: HttpExpect;
+  maxBodyBytes: number;
+  pinnedAddress?: string;
 }
 
-/** A plain HTTP check: one request on a fresh connection, status and timings. */
+interface Outcome {
+  label: string;
+  failure?: Failure | undefined;
+  degraded?: string | undefined;
+  phases: Phases;
+  assertions: AssertionResult[];
+  details: HttpDetails;
+  body?: Buffer;
+}
+
+/** Connections kept between runs for checks with `reuse_connection`, by check name. */
+const warmAgents = new Map<string, TimedAgent>();
+
 export async function runHttpCheck(check: HttpCheck, ctx: CheckContext): Promise<CheckResult> {
-  const t0 = performance.now();
   const result = newResult(check, ctx.probe);
-  const seconds = () => (performance.now() - t0) / 1000;
-  // A fresh connection per run, so every run sees connect (and TLS) like a new visitor.
-  const dispatcher = new Agent({ connections: 1, pipelining: 0 });
+  let ca: string | undefined;
   try {
-    const res = await request(check.url, {
-      method: check.method,
-      // Probes name themselves so a vendor (or a lab target) can tell them apart; no secrets here.
-      headers: { 'user-agent': `vendorwatch/0.1 (probe ${ctx.probe.id}; region ${ctx.probe.region})`, ...check.headers },
-      body: check.body,
-      signal: ctx.signal,
-      dispatcher,
-    });
-    result.phases.ttfb = seconds();
-    const body = await res.body.arrayBuffer();
-    result.phases.total = seconds();
-    result.phases.transfer = result.phases.total - result.phases.ttfb;
-    result.details = { status: res.statusCode, bytes: body.byteLength };
-    const ok = statusAccepted(res.statusCode, check.expect.status);
-    result.assertions.push({ name: 'status', ok, expected: check.expect.status, actual: res.statusCode });
-    return ok ? result : fail(result, 'http_status', `HTTP ${res.statusCode}, expected ${check.expect.status.join(' or ')}`);
+    ca = check.tls.ca_file ? readFileSync(check.tls.ca_file, 'utf8') : undefined;
   } catch (err) {
-    result.phases.total = seconds();
-    const { reason, message } = reasonFor(err);
-    return fail(result, reason, message);
-  } finally {
-    dispatcher.destroy().catch(() => {});
+    return fail({ ...result, details: { url: check.url } }, 'internal', `cannot read tls.ca_file: ${(err as Error).message}`);
   }
+  const run: Run = { check, ctx, ca };
+  const page = checkRequest(run);
+
+  const [mains, busted, ...profiles] = await Promise.all([
+    check.every_address ? everyAddress(run, page) : fetchOne(run, page).then((o) => [o]),
+    check.pair ? fetchOne(run, { ...page, label: 'busted', url: bust(page.url), expect: { ...page.expect, cache: undefined, latency: undefined } }) : undefined,
+    ...check.profiles.map((p) => fetchOne(run, profileRequest(run, p))),
+  ]);
+  const main = mains[0]!;
+  // Assets of a page that arrived with the expected status, even if another expectation failed.
+  const pageArrived = main.body !== undefined && main.failure?.reason !== 'http_status';
+  const assets = check.assets !== false && pageArrived && isHtml(main) ? await fetchAssets(run, main) : undefined;
+
+  result.phases = main.phases;
+  const details: Record<string, unknown> = { ...main.details };
+  if (check.every_address) details.addresses = mains.map((o) => ({ address: o.label.replace(/^address /, ''), ...summary(o) }));
+  if (busted) details.busted = summary(busted);
+  if (profiles.length) details.profiles = Object.fromEntries(check.profiles.map((p, i) => [p.name, summary(profiles[i]!)]));
+  if (assets) details.assets = assets.details;
+  result.details = details;
+
+  const all = [...mains, ...(busted ? [busted] : []), ...profiles, ...(assets?.outcomes ?? [])];
+  result.assertions = all.flatMap((o) => o.assertions.map((a) => (o.label ? { ...a, name: `${o.label}: ${a.name}` } : a))).slice(0, 200);
+  const failed = all.filter((o) => o.failure);
+  if (failed.length) {
+    const first = failed[0]!;
+    const others = failed.slice(1).map((o) => o.label || 'the check URL');
+    const more = others.length ? ` (also failing: ${others.slice(0, 3).join(', ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''})` : '';
+    const headline = busted && (first === main || first === busted) ? pairMessage(main, busted) : said(first);
+    return fail(result, first.failure!.reason, `${headline}${more}`);
+  }
+  const slow = all.find((o) => o.degraded);
+  if (slow) Object.assign(result, { degraded: true, message: `degraded: ${slow.label ? `${slow.label}: ` : ''}${slow.degraded}` });
+  return result;
+}
+
+function said(o: Outcome): string {
+  return o.label ? `${o.label}: ${o.failure!.message}` : o.failure!.message;
+}
+
+/** With `pair`, say which path broke: the edge (cached request) or the origin (busted request). */
+function pairMessage(cached: Outcome, busted: Outcome): string {
+  if (cached.failure && busted.failure) return `edge and origin paths both broken: ${said(cached)}`;
+  if (cached.failure) return `edge path broken, origin path fine: ${said(cached)}`;
+  return `origin path broken (the edge still serves from cache): ${said(busted)}`;
+}
+
+function summary(o: Outcome): Record<string, unknown> {
+  return { ok: !o.failure, reason: o.failure?.reason ?? 'ok', ...(o.failure ? { message: o.failure.message } : {}), ...o.details, total: o.phases.total };
+}
+
+function headersFor(run: Run, acceptEncoding: readonly string[] | undefined, extra: Record<string, string>): Record<string, string> {
+  const { probe } = run.ctx;
+  // Probes name themselves so a vendor (or a lab target) can tell them apart; no secrets here.
+  const headers: Record<string, string> = { 'user-agent': `vendorwatch/0.1 (probe ${probe.id}; region ${probe.region})` };
+  if (acceptEncoding) headers['accept-encoding'] = acceptEncoding.join(', ');
+  for (const [name, value] of Object.entries(extra)) headers[name.toLowerCase()] = value;
+  return headers;
+}
+
+function checkRequest(run: Run): Request {
+  const { check } = run;
+  const url = new URL(check.url);
+  return {
+    label: '',
+    url: check.bust ? bust(url) : url,
+    method: check.method,
+    headers: headersFor(run, check.accept_encoding, check.headers),
+    body: check.body,
+    expect: check.expect,
+    maxBodyBytes: check.max_body_bytes,
+  };
+}
+
+function profileRequest(run: Run, p: HttpProfile): Request {
+  const { check } = run;
+  const url = new URL(p.url, check.url);
+  return {
+    label: `profile ${p.name}`,
+    url: p.bust ? bust(url) : url,
+    method: p.method ?? check.method,
+    headers: headersFor(run, p.accept_encoding ?? check.accept_encoding, { ...check.headers, ...p.headers }),
+    body: check.body,
+    expect: p.expect,
+    maxBodyBytes: check.max_body_bytes,
+  };
+}
+
+function bust(url: URL): URL {
+  const busted = new URL(url);
+  busted.searchParams.set(BUST_PARAM, randomUUID());
+  return busted;
+}
+
+function isHtml(o: Outcome): boolean {
+  return /html/i.test(o.details.content_type ?? '') || (!o.details.content_type && /^\s*<(!doctype html|html)/i.test(o.body?.subarray(0, 200).toString() ?? ''));
+}
+
+/** Requests one URL (with its redirects) and evaluates its expectations. Never throws. */
+async function fetchOne(run: Run, req: Request): Promise<Outcome> {
+  const { check, ctx } = run;
+  const reuse = check.reuse_connection && req.label === '' && !req.pinnedAddress;
+  let agent = reuse ? warmAgents.get(check.name) : undefined;
+  agent ??= new TimedAgent(
+    {
+      siteHost: bareHost(new URL(check.url).hostname),
+      connectTo: check.connect_to,
+      pinnedAddress: req.pinnedAddress,
+      resolver: check.resolver,
+      http2: check.http2,
+      ca: run.ca,
+      insecure: check.tls.insecure,
+      serverName: check.tls.server_name,
+    },
+    ctx.signal,
+  );
+  agent.signal = ctx.signal;
+  if (reuse) warmAgents.set(check.name, agent);
+  let outcome: Outcome | undefined;
+  try {
+    const ex = await exchange(
+      { url: req.url, method: req.method, headers: req.headers, body: req.body, followRedirects: check.follow_redirects, maxBodyBytes: req.maxBodyBytes, timeoutMs: check.timeout },
+      agent,
+      ctx.signal,
+    );
+    const details: HttpDetails = { url: ex.url };
+    const conn = ex.connection;
+    if (conn?.address) details.address = conn.address;
+    if (conn?.phase === 'open') Object.assign(details, { protocol: conn.protocol, reused_connection: ex.hops.at(-1)!.reused_connection });
+    if (conn?.tlsInfo) details.tls = conn.tlsInfo;
+    if (ex.hops.length > 1) details.hops = ex.hops;
+    const res = ex.response;
+    if (!res) return (outcome = { label: req.label, failure: ex.failure, phases: ex.phases, assertions: [], details });
+
+    const cache = cacheStatus(res.headers, check.cache_headers);
+    const cacheInfo = cacheability(res.status, res.headers);
+    Object.assign(details, {
+      status: res.status,
+      bytes: res.bytes,
+      ...(res.headers['content-type'] ? { content_type: res.headers['content-type'] } : {}),
+      content_encoding: res.headers['content-encoding'] ?? 'identity',
+      ...cache,
+      ...cacheInfo,
+      edge: identifyEdge(res.headers, ctx.vendors, check.pop_headers),
+    });
+    const verdict = assess(req.expect, { ...res, protocol: conn?.protocol, tls: conn?.tlsInfo, cache, cacheability: cacheInfo, phases: ex.phases });
+    return (outcome = { label: req.label, failure: verdict.failure, degraded: verdict.degraded, phases: ex.phases, assertions: verdict.assertions, details, body: res.body });
+  } finally {
+    // A failed run may have left the connection in any state: start the next one afresh.
+    if (!reuse || !outcome || outcome.failure) {
+      agent.close();
+      if (reuse) warmAgents.delete(check.name);
+    }
+  }
+}
+
+/** The check URL once per address of its host (or of `connect_to`), in parallel. */
+async function everyAddress(run: Run, page: Request): Promise<Outcome[]> {
+  const { check, ctx } = run;
+  const host = check.connect_to?.host ?? bareHost(page.url.hostname);
+  const start = performance.now();
+  const elapsed = () => Math.round((performance.now() - start) * 1000) / 1e6;
+  let addresses: string[];
+  try {
+    addresses = (await resolveAll(host, check.resolver, ctx.signal)).slice(0, MAX_ADDRESSES);
+  } catch (err) {
+    const failure = describeFailure(err, { phase: 'dns', where: host, signal: ctx.signal, timeoutMs: check.timeout });
+    return [{ label: '', failure, phases: { total: elapsed() }, assertions: [], details: { url: page.url.href } }];
+  }
+  const dns = elapsed();
+  const outcomes = await Promise.all(addresses.map((address) => fetchOne(run, { ...page, label: `address ${address}`, pinnedAddress: address })));
+  const first = outcomes[0]!;
+  first.phases = { dns, ...first.phases, total: Math.round((dns + (first.phases.total ?? 0)) * 1e6) / 1e6 };
+  return outcomes;
+}
+
+function assetAllowed(url: URL, page: URL, hosts: 'any' | string[] | undefined, vendorHosts: readonly string[]): boolean {
+  if (hosts === 'any') return true;
+  if (!hosts && url.host === page.host) return true;
+  return (hosts ?? vendorHosts).some((p) => hostMatches(p, bareHost(url.hostname), url.port));
+}
+
+/** Fetches the page's child assets (bounded, a few at a time) on the hosts the check allows. */
+async function fetchAssets(run: Run, page: Outcome): Promise<{ outcomes: Outcome[]; details: Record<string, unknown> }> {
+  const { check, ctx } = run;
+  const opts = check.assets === true ? { max: 20, hosts: undefined } : (check.assets as Exclude<HttpCheck['assets'], boolean>);
+  const vendorHosts = ctx.vendors.find((v) => v.name === check.vendor)?.hosts ?? [];
+  const pageUrl = new URL(page.details.url);
+  const found = childAssets(page.body!.toString('utf8'), pageUrl.href);
+  const allowed = found.filter((u) => assetAllowed(new URL(u), pageUrl, opts.hosts, vendorHosts));
+  const chosen = allowed.slice(0, opts.max);
+  const headers = headersFor(run, check.accept_encoding, {});
+  const outcomes: Outcome[] = new Array(chosen.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < chosen.length; i = next++) {
+      outcomes[i] = await fetchOne(run, { label: `asset ${chosen[i]}`, url: new URL(chosen[i]!), method: 'GET', headers, expect: ASSET_EXPECT, maxBodyBytes: 0 });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ASSET_CONCURRENCY, chosen.length) }, worker));
+  return {
+    outcomes,
+    details: {
+      found: found.length,
+      other_hosts: found.length - allowed.length,
+      over_max: allowed.length - chosen.length,
+      checked: outcomes.map((o, i) => ({ url: chosen[i], ok: !o.failure, reason: o.failure?.reason ?? 'ok', status: o.details.status, total: o.phases.total })),
+    },
+  };
 }
