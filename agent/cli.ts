@@ -4,13 +4,15 @@ import { configJsonSchema } from '../config/jsonSchema.ts';
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../config/load.ts';
 import type { Check, Config } from '../config/schema.ts';
 import type { CheckResult } from '../config/result.ts';
+import { startCollector } from './collector/start.ts';
 import { createLogger, type Logger } from './log.ts';
 import { recordCheckResult } from './metrics.ts';
 import { grafanaDashboard } from './grafanaDashboard.ts';
 import { prometheusRulesYaml } from './prometheusRules.ts';
 import { closeRunners, configureRunners, kindAvailable } from './probe/checks/index.ts';
+import { Push } from './probe/push.ts';
 import { checksForRegion, Scheduler } from './probe/scheduler.ts';
-import { startServer, type RunningServer } from './server.ts';
+import { startServer, type RunningServer, type Routes } from './server.ts';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, checkFailed: 1, badConfig: 2, error: 3 } as const;
@@ -61,7 +63,15 @@ function untilSignal(logger: Logger, stop: () => Promise<void>): void {
   process.on('SIGINT', onSignal);
 }
 
-async function startProbe(config: Config, opts: { id?: string; region?: string; listen: string }, logger: Logger) {
+/** Where a probe's results go besides its own /metrics, and what else its process serves. */
+interface ProbeOutput {
+  deliver?: (result: CheckResult) => void;
+  routes?: Routes;
+  /** Runs on shutdown after the scheduler has stopped (flush pushes, stop the collector). */
+  stop?: () => Promise<void>;
+}
+
+async function startProbe(config: Config, opts: { id?: string; region?: string; listen: string }, logger: Logger, output: ProbeOutput = {}) {
   const probe = probeIdentity(config, opts);
   const checks = runnableChecks(config, probe.region, logger);
   configureRunners({ logger, browserConcurrency: config.probe.browser_concurrency });
@@ -74,16 +84,49 @@ async function startProbe(config: Config, opts: { id?: string; region?: string; 
     onResult: (result: CheckResult) => {
       recordCheckResult(result);
       logger.debug({ result }, 'check result');
+      output.deliver?.(result);
     },
   });
-  const server: RunningServer = await startServer({ listen: opts.listen, logger });
+  const server: RunningServer = await startServer({ listen: opts.listen, logger, routes: output.routes });
   scheduler.start();
   logger.info({ probe, checks: checks.length }, 'probe started');
   untilSignal(logger, async () => {
     await scheduler.stop();
     await closeRunners();
+    await output.stop?.();
     await server.close();
   });
+}
+
+// --- collector and push wiring ---
+
+/** Seconds a stopping probe keeps trying to deliver what is left (the rest stays spooled). */
+const PUSH_FLUSH_MS = 5000;
+
+function pushOutput(config: Config, collectors: string | undefined, probeId: string, logger: Logger): ProbeOutput {
+  const urls = (collectors ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  if (!urls.length) {
+    logger.warn('no --collector given: results are only exposed on /metrics');
+    return {};
+  }
+  for (const u of urls) {
+    if (!/^https?:\/\/[^/]+/.test(u)) {
+      process.stderr.write(`--collector expects http(s) base URLs, comma-separated; got "${u}"\n`);
+      process.exit(EXIT.badConfig);
+    }
+  }
+  const token = config.collector.token || process.env.VENDORWATCH_TOKEN || undefined;
+  if (!token) logger.warn('no collector token (collector.token or VENDORWATCH_TOKEN): collectors will refuse the pushes');
+  const { spool_dir, push_interval, spool_max_bytes, spool_max_results } = config.probe;
+  const push = new Push({ collectors: urls, token, probeId, spoolDir: spool_dir, intervalMs: push_interval, maxBytes: spool_max_bytes, maxResults: spool_max_results, logger });
+  push.start();
+  return { deliver: (r) => push.add(r), stop: () => push.stop(PUSH_FLUSH_MS) };
+}
+
+function collectorOutput(config: Config, logger: Logger): ProbeOutput & Required<Pick<ProbeOutput, 'stop'>> {
+  const running = startCollector(config, logger);
+  // In-process: results go straight to ingest, no HTTP, no token.
+  return { deliver: (r) => running.ingest.accept([r]), routes: running.routes, stop: running.stop };
 }
 
 function printTable(results: CheckResult[]): void {
@@ -112,7 +155,8 @@ program
   .option('--region <region>', 'probe region (default: config probe.region)')
   .action(async (opts) => {
     const logger = createLogger();
-    await startProbe(load(opts.config), opts, logger);
+    const config = load(opts.config);
+    await startProbe(config, opts, logger, collectorOutput(config, logger));
   });
 
 program
@@ -125,7 +169,8 @@ program
   .option('--collector <urls>', 'collector base URLs, comma-separated; results are pushed to every one')
   .action(async (opts) => {
     const logger = createLogger();
-    await startProbe(load(opts.config), opts, logger);
+    const config = load(opts.config);
+    await startProbe(config, opts, logger, pushOutput(config, opts.collector, probeIdentity(config, opts).id, logger));
   });
 
 program
@@ -135,9 +180,13 @@ program
   .addOption(listenOption())
   .action(async (opts) => {
     const logger = createLogger();
-    load(opts.config);
-    const server = await startServer({ listen: opts.listen, logger });
-    untilSignal(logger, () => server.close());
+    const config = load(opts.config);
+    const { routes, stop } = collectorOutput(config, logger);
+    const server = await startServer({ listen: opts.listen, logger, routes });
+    untilSignal(logger, async () => {
+      await stop();
+      await server.close();
+    });
   });
 
 program

@@ -247,3 +247,116 @@ export function recordHttpDetails(r: CheckResult): void {
     httpEdgeInfo.set({ ...where, probe: r.probe, ...edge }, 1);
   }
 }
+
+// --- push, consensus, vendor state, probe health, alerts (collector) ---
+
+export const pushResults = new Counter({
+  name: 'vendorwatch_push_results_total',
+  help: 'Results a probe handed to a collector: delivered, rejected by the collector (bad batch), or dropped from a full spool (oldest first).',
+  labelNames: ['collector', 'result'] as const,
+  registers: [registry],
+});
+
+export const pushRequests = new Counter({
+  name: 'vendorwatch_push_requests_total',
+  help: 'Pushes to a collector by HTTP status code ("error" when no answer came).',
+  labelNames: ['collector', 'code'] as const,
+  registers: [registry],
+});
+
+export const spoolResults = new Gauge({
+  name: 'vendorwatch_push_spool_results',
+  help: 'Results spooled on disk waiting for a collector.',
+  labelNames: ['collector'] as const,
+  registers: [registry],
+});
+
+export const spoolBytes = new Gauge({
+  name: 'vendorwatch_push_spool_bytes',
+  help: 'Bytes spooled on disk waiting for a collector.',
+  labelNames: ['collector'] as const,
+  registers: [registry],
+});
+
+export const ingestRequests = new Counter({
+  name: 'vendorwatch_ingest_requests_total',
+  help: 'Result pushes received, by HTTP status answered.',
+  labelNames: ['code'] as const,
+  registers: [registry],
+});
+
+export const ingestResults = new Counter({
+  name: 'vendorwatch_ingest_results_total',
+  help: 'Results received by the collector: accepted, duplicate (same id seen before) or unknown_check (not in this collector\'s config).',
+  labelNames: ['probe', 'result'] as const,
+  registers: [registry],
+});
+
+export const vendorStateGauge = new Gauge({
+  name: 'vendorwatch_vendor_state',
+  help: 'Vendor state conditions: 1 for every condition that holds (the state is the most severe), 0 otherwise.',
+  labelNames: ['vendor', 'state'] as const,
+  registers: [registry],
+});
+
+export const vendorRegionState = new Gauge({
+  name: 'vendorwatch_vendor_region_state',
+  help: 'Vendor state conditions in one region, judged on that region alone: 1 where it holds.',
+  labelNames: ['vendor', 'region', 'state'] as const,
+  registers: [registry],
+});
+
+export const vendorStateChanges = new Counter({
+  name: 'vendorwatch_vendor_state_changes_total',
+  help: 'Vendor state changes.',
+  labelNames: ['vendor', 'from', 'to'] as const,
+  registers: [registry],
+});
+
+export const vendorFlapping = new Gauge({
+  name: 'vendorwatch_vendor_flapping',
+  help: 'Whether a vendor is flapping (1): its state changed too often; one VendorFlapping alert stands for it.',
+  labelNames: ['vendor'] as const,
+  registers: [registry],
+});
+
+export const consensusVotes = new Gauge({
+  name: 'vendorwatch_consensus_votes',
+  help: 'Votes in the consensus window per check and region: ok, degraded, failing, or excluded (from unhealthy probes).',
+  labelNames: ['vendor', 'check', 'region', 'vote'] as const,
+  registers: [registry],
+});
+
+export const probeUp = new Gauge({
+  name: 'vendorwatch_probe_up',
+  help: 'Whether a probe reported within probe_down_after (1) or is probe_down (0).',
+  labelNames: ['probe', 'region'] as const,
+  registers: [registry],
+});
+
+export const probeUnhealthy = new Gauge({
+  name: 'vendorwatch_probe_unhealthy',
+  help: 'Whether a probe fails what its peers pass across vendors (1); its votes are then ignored.',
+  labelNames: ['probe', 'region'] as const,
+  registers: [registry],
+});
+
+export const evaluationDuration = new Histogram({
+  name: 'vendorwatch_consensus_evaluation_duration_seconds',
+  help: 'Time one evaluation of consensus, vendor states and alerts took.',
+  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+  registers: [registry],
+});
+
+export const alertDeliveries = new Counter({
+  name: 'vendorwatch_alert_deliveries_total',
+  help: 'Alert deliveries per receiver: delivered, failed (an attempt; retried) or dropped (gave up after retries).',
+  labelNames: ['receiver', 'result'] as const,
+  registers: [registry],
+});
+
+export const journalWriteErrors = new Counter({
+  name: 'vendorwatch_journal_write_errors_total',
+  help: 'Journal lines that could not be written (the collector keeps running).',
+  registers: [registry],
+});

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { duration } from './duration.ts';
 import { browserCheckSchema } from './checks/browser.ts';
 import { consensusSchema, hostPatternSchema } from './checks/common.ts';
 import { dnsCheckSchema } from './checks/dns.ts';
@@ -42,6 +43,10 @@ export const configSchema = z
         concurrency: z.number().int().min(1).max(1000).default(32).describe('Checks run at once, at most.'),
         browser_concurrency: z.number().int().min(1).max(64).default(2).describe('Browser checks run at once, at most; each holds a Chromium context.'),
         spool_dir: z.string().default('data/spool').describe('Where results wait while no collector answers.'),
+        // --- push (probe → collector) ---
+        push_interval: duration.prefault('1s').describe('How often results are batched and pushed to every collector.'),
+        spool_max_bytes: z.number().int().positive().default(64 * 1024 * 1024).describe('Spool size per collector, in bytes; the oldest results are dropped (and counted) beyond it.'),
+        spool_max_results: z.number().int().positive().default(200_000).describe('Spooled results per collector; the oldest are dropped (and counted) beyond it.'),
       })
       .prefault({}),
     collector: z
@@ -49,15 +54,40 @@ export const configSchema = z
         token: z.string().optional().describe('Bearer token probes present when pushing results.'),
         journal: z.string().default('data/journal.jsonl').describe('Append-only journal of state changes and incidents.'),
         max_body_bytes: z.number().int().positive().default(1_048_576),
+        // --- consensus, vendor state, probe health ---
+        evaluate_every: duration.prefault('1s').describe('How often consensus and vendor states are evaluated (also after every push).'),
+        probe_down_after: duration
+          .optional()
+          .describe("A probe silent this long is probe_down (default: 3 × the shortest interval of its region's checks, at least 30s)."),
+        probe_forget_after: duration.prefault('24h').describe('A probe silent this long is forgotten: its probe_down alert resolves.'),
+        unhealthy_vendors: z
+          .number()
+          .int()
+          .min(1)
+          .default(2)
+          .describe('A probe is probe_unhealthy when it fails checks of this many vendors that every peer passes.'),
+        flapping: z
+          .strictObject({
+            window: duration.prefault('10m').describe('Look-back for counting state changes; flapping ends once the state holds this long.'),
+            changes: z.number().int().min(2).default(4).describe('State changes within the window that make a vendor flapping.'),
+          })
+          .prefault({})
+          .describe('A flapping vendor raises one VendorFlapping alert instead of paging on every change.'),
       })
       .prefault({}),
     consensus: consensusSchema.prefault({}),
     alerts: z
       .strictObject({
-        alertmanager: z.strictObject({ url }).optional(),
-        webhook: z.strictObject({ url }).optional(),
-        slack: z.strictObject({ url }).optional(),
-        dashboard_url: url.optional().describe('Linked from every alert.'),
+        alertmanager: z
+          .strictObject({ url: url.describe('Alertmanager base URL; alerts go to <url>/api/v2/alerts.') })
+          .optional()
+          .describe('Alertmanager v2 API: active alerts re-sent before they expire, endsAt on resolve.'),
+        webhook: z.strictObject({ url }).optional().describe('Generic JSON webhook: one POST per alert firing or resolved.'),
+        slack: z.strictObject({ url }).optional().describe('Slack-compatible incoming webhook ({"text": ...}).'),
+        dashboard_url: url.optional().describe('Linked from every alert (a vendor\'s own `dashboard` wins).'),
+        resend_interval: duration
+          .prefault('1m')
+          .describe('Alertmanager: active alerts are re-sent this often, each valid for 4 × this interval.'),
       })
       .prefault({}),
     rum: z

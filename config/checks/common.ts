@@ -15,6 +15,9 @@ export const consensusSchema = z.strictObject({
   global_quorum: z.number().gt(0).max(1).optional().describe('Share of regions with a verdict that must fail for hard_down.'),
 });
 
+/** A check's own knobs: global_quorum is a vendor-wide rule (regions are judged across all its checks). */
+const checkConsensusSchema = consensusSchema.omit({ global_quorum: true });
+
 /** Fields every check kind has. */
 export const commonCheckFields = {
   name: nameSchema.describe('Unique check name; a metric label.'),
@@ -25,5 +28,5 @@ export const commonCheckFields = {
   interval: duration.prefault('30s').describe('How often the check runs.'),
   timeout: duration.prefault('10s').describe('Hard limit for one run; must not exceed the interval.'),
   regions: z.array(nameSchema).min(1).optional().describe('Run only on probes in these regions (default: all).'),
-  consensus: consensusSchema.optional(),
+  consensus: checkConsensusSchema.optional(),
 };

@@ -1,0 +1,255 @@
+/**
+ * Alerts: what the collector tells people, built from vendor and probe state. Written for
+ * someone woken at 2 a.m.: a two-sentence summary first, then who voted how, where it fails,
+ * since when, and where to go next. Every receiver (Alertmanager, webhook, Slack) sends these.
+ *
+ * Labels identify an alert (Alertmanager de-duplicates on them, so collectors in HA agree):
+ *   alertname  VendorHardDown | VendorRegionalOutage | VendorDegraded | VendorApiDown |
+ *              VendorLimitedVisibility | VendorFlapping | ProbeDown | ProbeUnhealthy
+ *   vendor | probe, state, regions (comma-separated), severity (critical | warning | info)
+ */
+import { z } from 'zod';
+import type { Vendor } from '../../../config/schema.ts';
+import type { Vote } from '../consensus.ts';
+import type { Incident } from '../incidents.ts';
+import { severityOf, vendorStates, type Evidence, type VendorState, type VendorStatus } from '../state.ts';
+
+export const alertSchema = z.object({
+  labels: z.record(z.string(), z.string()),
+  annotations: z.record(z.string(), z.string()),
+  startsAt: z.number(),
+  /** Set once resolved. */
+  endsAt: z.number().optional(),
+});
+export type Alert = z.infer<typeof alertSchema>;
+
+/** An alert's identity: its sorted labels. */
+export function alertKey(labels: Alert['labels']): string {
+  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+const ALERT_NAMES: Record<VendorState, string> = {
+  hard_down: 'VendorHardDown',
+  regional_outage: 'VendorRegionalOutage',
+  degraded: 'VendorDegraded',
+  api_down: 'VendorApiDown',
+  limited_visibility: 'VendorLimitedVisibility',
+  operational: 'VendorOperational',
+  unknown: 'VendorUnknown',
+};
+
+/** "2025-11-20 02:14:07 UTC" */
+export function utc(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  return `${Math.round(s / 3600)}h`;
+}
+
+const PHASE_ORDER = ['dns', 'connect', 'tls', 'ttfb', 'transfer'] as const;
+
+/** Where a failed run stopped: the phase it was in, from its reason and the phases it completed. */
+export function failedPhase(vote: Pick<Vote, 'reason' | 'phases'>): string {
+  if (vote.reason === 'dns' || vote.reason === 'connect' || vote.reason === 'tls') return vote.reason;
+  if (vote.reason === 'timeout' || vote.reason === 'reset') {
+    const done = PHASE_ORDER.filter((p) => vote.phases[p] !== undefined);
+    const last = done.length ? PHASE_ORDER.indexOf(done[done.length - 1]!) : PHASE_ORDER.indexOf('ttfb') - 1;
+    return PHASE_ORDER[Math.min(last + 1, PHASE_ORDER.length - 1)]!;
+  }
+  if (vote.reason === 'script') return 'script';
+  if (vote.reason === 'internal') return 'probe';
+  return 'response';
+}
+
+/** "at connect", "at ttfb (timeout)", "in the response (http_status)" */
+export function whereItFailed(vote: Pick<Vote, 'reason' | 'phases'>): string {
+  const phase = failedPhase(vote);
+  if (phase === vote.reason) return `at ${phase}`;
+  return `${phase === 'response' ? 'in the response' : `at ${phase}`} (${vote.reason})`;
+}
+
+/** "eu-1 ✗ timeout at ttfb" / "eu-2 ✓" / "eu-3 ✓ slow" */
+function voteText(v: Vote): string {
+  if (!v.ok) {
+    const phase = failedPhase(v);
+    return `${v.probe} ✗ ${v.reason}${phase === v.reason || phase === 'response' ? '' : ` at ${phase}`}`;
+  }
+  return v.degraded ? `${v.probe} ✓ slow` : `${v.probe} ✓`;
+}
+
+/** One line per (check, region): the verdict and every probe's vote. */
+export function votesText(evidence: readonly Evidence[]): string {
+  return evidence
+    .map((e) => {
+      const verdict = e.outage === 'failing' ? 'failing' : e.slow === 'failing' ? 'slow' : e.outage;
+      const against = e.outage === 'failing' || e.slow !== 'failing' ? `${e.failing} of ${e.voters} fail` : `${e.slowVotes} of ${e.voters} slow`;
+      const votes = e.votes.map(voteText).join(', ') + (e.voters > e.votes.length ? `, … ${e.voters - e.votes.length} more` : '');
+      const excluded = e.excluded.length ? ` (ignored, unhealthy: ${e.excluded.join(', ')})` : '';
+      return `${e.check} in ${e.region}: ${verdict}, ${against}${votes ? `: ${votes}` : ''}${excluded}`;
+    })
+    .join('\n');
+}
+
+const ROLE_OF: Partial<Record<VendorState, Evidence['role'][]>> = {
+  hard_down: ['delivery'],
+  regional_outage: ['delivery'],
+  degraded: ['delivery', 'performance'],
+  api_down: ['control'],
+  limited_visibility: ['telemetry'],
+};
+
+/** The evidence rows behind a state, in the given regions: failing (or slow) rows only. */
+function rowsBehind(state: VendorState, regions: readonly string[], evidence: readonly Evidence[]): Evidence[] {
+  const roles = ROLE_OF[state] ?? [];
+  return evidence.filter(
+    (e) => roles.includes(e.role) && regions.includes(e.region) && (state === 'degraded' ? e.slow === 'failing' : e.outage === 'failing'),
+  );
+}
+
+/** '2 of 2 probes fail acme-js in the response (http_status): "HTTP 503, expected 200-399"' */
+function evidenceSentence(state: VendorState, rows: readonly Evidence[]): string {
+  const byCheck = new Map<string, Evidence[]>();
+  for (const r of rows) byCheck.set(r.check, [...(byCheck.get(r.check) ?? []), r]);
+  const [check, checkRows] = [...byCheck].sort(([, a], [, b]) => b.length - a.length)[0] ?? [];
+  if (!check || !checkRows) return 'No probe votes are on record';
+  const slow = state === 'degraded';
+  const against = checkRows.reduce((n, r) => n + (slow ? r.slowVotes : r.failing), 0);
+  const voters = checkRows.reduce((n, r) => n + r.voters, 0);
+  const sample = checkRows.flatMap((r) => r.votes).find((v) => !v.ok || v.degraded);
+  const how = !sample ? '' : !sample.ok ? ` ${whereItFailed(sample)}: "${sample.message.slice(0, 160)}"` : ' (slower than its threshold)';
+  const others = byCheck.size > 1 ? ` (and ${byCheck.size - 1} more check${byCheck.size > 2 ? 's' : ''})` : '';
+  return `${against} of ${voters} probes ${slow ? 'find' : 'fail'} ${check}${slow ? ' slow' : ''}${how}${others}`;
+}
+
+function headline(vendor: string, state: VendorState, regions: readonly string[], allRegions: readonly string[]): string {
+  const where = regions.join(', ');
+  const fine = allRegions.filter((r) => !regions.includes(r));
+  switch (state) {
+    case 'hard_down':
+      return `${vendor} is HARD DOWN: delivery fails in ${regions.length} of ${allRegions.length} regions (${where}).`;
+    case 'regional_outage':
+      return `${vendor} has a REGIONAL OUTAGE in ${where}: delivery fails there${fine.length ? ` but works in ${fine.join(', ')}` : ''}.`;
+    case 'degraded':
+      return `${vendor} is DEGRADED in ${where}: it still delivers, but slowly.`;
+    case 'api_down':
+      return `${vendor}'s control API is DOWN in ${where}: configuration changes and purges may fail; delivery itself still works.`;
+    case 'limited_visibility':
+      return `${vendor} has LIMITED VISIBILITY in ${where}: its telemetry or reporting API fails or is stale, so its own numbers can't be trusted.`;
+    default:
+      return `${vendor} is ${state}.`;
+  }
+}
+
+export interface AlertLinks {
+  /** The top-level alerts.dashboard_url, used when a vendor has no dashboard of its own. */
+  dashboard?: string | undefined;
+}
+
+function links(vendor: Pick<Vendor, 'runbook' | 'dashboard' | 'status_page'>, opts: AlertLinks): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (vendor.runbook) out.runbook_url = vendor.runbook;
+  const dashboard = vendor.dashboard ?? opts.dashboard;
+  if (dashboard) out.dashboard_url = dashboard;
+  if (vendor.status_page) out.vendor_status_url = vendor.status_page;
+  return out;
+}
+
+function linkLines(l: Record<string, string>): string[] {
+  return [
+    l.runbook_url ? `Runbook: ${l.runbook_url}` : 'Runbook: none in the vendor registry (add vendors[].runbook)',
+    ...(l.dashboard_url ? [`Dashboard: ${l.dashboard_url}`] : []),
+    ...(l.vendor_status_url ? [`Vendor's own status page: ${l.vendor_status_url}`] : []),
+  ];
+}
+
+/** The alert for a vendor's last known problem state (see VendorStatus.lastKnown). */
+export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Incident | undefined, opts: AlertLinks): Alert {
+  const known = status.lastKnown;
+  const allRegions = [...new Set(known.evidence.filter((e) => e.outage !== 'unknown').map((e) => e.region))].sort();
+  const rows = rowsBehind(known.state, known.regions, known.evidence);
+  const since = incident?.start ?? known.since;
+  const summary = `${headline(vendor.name, known.state, known.regions, allRegions)} ${evidenceSentence(known.state, rows)}, since ${utc(since)}.`;
+  const votes = votesText(known.evidence.filter((e) => ROLE_OF[known.state]?.includes(e.role)));
+  const sample = rows.flatMap((r) => r.votes).find((v) => !v.ok);
+  const also = status.conditions.filter((c) => c.state !== known.state && c.state !== 'operational').map((c) => c.state);
+  const l = links(vendor, opts);
+  const description = [
+    summary,
+    '',
+    `State: ${known.state} in ${known.regions.join(', ')} since ${utc(known.since)}${incident ? ` (incident open since ${utc(incident.start)})` : ''}.`,
+    ...(status.state === 'unknown' ? ['No consensus right now (too few probes voting): showing the last votes that decided.'] : []),
+    ...(also.length ? [`Also holding: ${also.join(', ')}.`] : []),
+    'Votes:',
+    votes,
+    ...(sample ? [`Fails ${whereItFailed(sample)}, e.g. probe ${sample.probe} in ${sample.region}: "${sample.message.slice(0, 300)}"`] : []),
+    ...linkLines(l),
+  ].join('\n');
+  return {
+    labels: {
+      alertname: ALERT_NAMES[known.state],
+      vendor: vendor.name,
+      state: known.state,
+      regions: known.regions.join(','),
+      severity: severityOf(known.state),
+    },
+    annotations: {
+      summary,
+      description,
+      votes,
+      since: new Date(since).toISOString(),
+      ...(sample ? { phase: failedPhase(sample), reason: sample.reason, sample: sample.message.slice(0, 300) } : {}),
+      ...l,
+    },
+    startsAt: since,
+  };
+}
+
+/** The one alert a flapping vendor raises instead of paging on every change. */
+export function flappingAlert(vendor: Vendor, status: VendorStatus, windowMs: number, opts: AlertLinks): Alert {
+  const flap = status.flapping!;
+  const states = [...new Set(status.changes.map((c) => c.state))].sort((a, b) => vendorStates.indexOf(a) - vendorStates.indexOf(b));
+  const summary =
+    `${vendor.name} is FLAPPING: its state changed ${status.changes.length} times in the last ${duration(windowMs)} (${states.join(' ↔ ')}), now ${status.lastKnown.state}. ` +
+    `Pages for ${vendor.name} are held until its state stays put for ${duration(windowMs)}; this alert stays open meanwhile.`;
+  const l = links(vendor, opts);
+  const description = [
+    summary,
+    '',
+    `Flapping since ${utc(flap.since)}; regions involved: ${flap.regions.join(', ') || 'none'}.`,
+    'Latest votes:',
+    votesText(status.lastKnown.evidence),
+    ...linkLines(l),
+  ].join('\n');
+  return {
+    labels: { alertname: 'VendorFlapping', vendor: vendor.name, state: 'flapping', regions: flap.regions.join(','), severity: severityOf(flap.worst) },
+    annotations: { summary, description, since: new Date(flap.since).toISOString(), ...l },
+    startsAt: flap.since,
+  };
+}
+
+export function probeDownAlert(probe: string, region: string, lastSeen: number, now: number, opts: AlertLinks): Alert {
+  const summary =
+    `Probe ${probe} in ${region} has sent no results for ${duration(now - lastSeen)} (last at ${utc(lastSeen)}). ` +
+    `Its votes have expired, so ${region} may have too few probes for a verdict; check the probe process and its path to the collector.`;
+  return {
+    labels: { alertname: 'ProbeDown', probe, state: 'probe_down', regions: region, severity: 'warning' },
+    annotations: { summary, description: summary, since: new Date(lastSeen).toISOString(), ...(opts.dashboard ? { dashboard_url: opts.dashboard } : {}) },
+    startsAt: lastSeen,
+  };
+}
+
+export function probeUnhealthyAlert(probe: string, region: string, vendors: readonly string[], checks: readonly string[], since: number, opts: AlertLinks): Alert {
+  const summary =
+    `Probe ${probe} in ${region} is UNHEALTHY: it fails checks of ${vendors.length} vendors (${vendors.join(', ')}) that every other probe passes. ` +
+    `Its votes are ignored, so no vendor is blamed for it; look at the probe's network, DNS, clock and disk.`;
+  const description = [summary, '', `Checks it alone fails: ${checks.join(', ')}.`].join('\n');
+  return {
+    labels: { alertname: 'ProbeUnhealthy', probe, state: 'probe_unhealthy', regions: region, severity: 'warning' },
+    annotations: { summary, description, since: new Date(since).toISOString(), ...(opts.dashboard ? { dashboard_url: opts.dashboard } : {}) },
+    startsAt: since,
+  };
+}

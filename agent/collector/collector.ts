@@ -1,0 +1,402 @@
+/**
+ * The collector's engine. It keeps each probe's latest vote per check and, on a timer and after
+ * every push, evaluates: probe health → consensus per (check, region) → vendor state →
+ * incidents → alerts, writing every change to the journal and the metrics. The rules live in
+ * pure modules (consensus.ts, probes.ts, state.ts, incidents.ts); this file holds the state.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CheckResult } from '../../config/result.ts';
+import type { Check, Config, Vendor } from '../../config/schema.ts';
+import type { Logger } from '../log.ts';
+import {
+  consensusVotes,
+  evaluationDuration,
+  probeUnhealthy,
+  probeUp,
+  vendorFlapping,
+  vendorRegionState,
+  vendorStateChanges,
+  vendorStateGauge,
+} from '../metrics.ts';
+import { checksForRegion } from '../probe/scheduler.ts';
+import { flappingAlert, probeDownAlert, probeUnhealthyAlert, vendorAlert, type Alert, type AlertLinks } from './alerts/alert.ts';
+import { AlertDispatcher } from './alerts/dispatcher.ts';
+import type { Receiver } from './alerts/receiver.ts';
+import { checkVerdicts, consensusSettings, globalQuorum, votesInWindow, type CheckVerdicts, type ConsensusSettings, type Vote } from './consensus.ts';
+import { nextIncident, type Incident } from './incidents.ts';
+import { replay, verdictKey, type Journal, type JournalEvent } from './journal.ts';
+import { disagreements, isDown, unhealthyProbes } from './probes.ts';
+import {
+  EVIDENCE_VOTES,
+  isProblem,
+  nextStatus,
+  regionConditions,
+  statusChanged,
+  vendorConditions,
+  vendorStates,
+  type Evidence,
+  type VendorStatus,
+  type VerdictRow,
+} from './state.ts';
+
+export interface CollectorOptions {
+  config: Config;
+  logger: Logger;
+  journal: Journal;
+  receivers: readonly Receiver[];
+  now?: () => number;
+  newId?: () => string;
+}
+
+interface Watched {
+  check: Check;
+  vendor: Vendor;
+  settings: ConsensusSettings;
+}
+
+export type ProbeHealth = 'up' | 'down' | 'unhealthy';
+
+export interface ProbeRecord {
+  region: string;
+  lastSeen: number;
+  health: ProbeHealth;
+  since: number;
+  /** Vendors and checks on which it alone fails (see probes.ts). */
+  disagrees: { vendors: string[]; checks: string[] };
+}
+
+/** Closed incidents kept in memory for the API (all of them stay in the journal). */
+const KEEP_CLOSED_INCIDENTS = 1000;
+/** At most this often an evaluation runs because results arrived (the timer runs regardless). */
+const MIN_GAP_MS = 250;
+const UNKNOWN: CheckVerdicts = { outage: 'unknown', slow: 'unknown' };
+
+export class Collector {
+  private readonly watched = new Map<string, Watched>();
+  /** check → probe → latest vote */
+  private readonly latest = new Map<string, Map<string, Vote>>();
+  private readonly probeRecords = new Map<string, ProbeRecord>();
+  private readonly verdicts = new Map<string, CheckVerdicts>();
+  private readonly statuses = new Map<string, VendorStatus>();
+  private readonly incidentsById = new Map<string, Incident>();
+  private readonly openIncidents = new Map<string, string>();
+  private readonly downAfterByRegion = new Map<string, number>();
+  private readonly dispatcher: AlertDispatcher;
+  private readonly now: () => number;
+  private readonly newId: () => string;
+  private readonly links: AlertLinks;
+  /** Until then the collector gathers votes but judges nothing: one window after (re)start. */
+  readonly readyAt: number;
+  private timer: NodeJS.Timeout | undefined;
+  private pending: NodeJS.Timeout | undefined;
+  private lastEvaluation = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly opts: CollectorOptions) {
+    const { config } = opts;
+    this.now = opts.now ?? Date.now;
+    this.newId = opts.newId ?? randomUUID;
+    this.links = { dashboard: config.alerts.dashboard_url };
+    for (const check of config.checks) {
+      const vendor = config.vendors.find((v) => v.name === check.vendor)!;
+      this.watched.set(check.name, { check, vendor, settings: consensusSettings(config, vendor, check) });
+    }
+    this.dispatcher = new AlertDispatcher(opts.receivers, { resendMs: config.alerts.resend_interval, logger: opts.logger });
+    const maxWindow = Math.max(0, ...[...this.watched.values()].map((w) => w.settings.window));
+    this.readyAt = this.now() + maxWindow;
+    this.restore();
+  }
+
+  // --- input ---
+
+  /** Whether this collector's config watches the check a result is for (and for that vendor). */
+  watches(result: Pick<CheckResult, 'check' | 'vendor'>): boolean {
+    return this.watched.get(result.check)?.vendor.name === result.vendor;
+  }
+
+  /** Takes one result's vote (the caller has checked `watches` and de-duplicated). */
+  record(result: CheckResult, receivedAt = this.now()): void {
+    const vote: Vote = {
+      probe: result.probe,
+      region: result.region,
+      ok: result.ok,
+      degraded: result.degraded,
+      reason: result.reason,
+      message: result.message.slice(0, 300),
+      phases: result.phases,
+      at: Math.min(result.startedAt, receivedAt),
+    };
+    let byProbe = this.latest.get(result.check);
+    if (!byProbe) this.latest.set(result.check, (byProbe = new Map()));
+    const seen = byProbe.get(result.probe);
+    // Spooled results arrive late and out of order; only a newer one replaces a vote.
+    if (!seen || vote.at >= seen.at) byProbe.set(result.probe, vote);
+
+    const probe = this.probeRecords.get(result.probe);
+    if (probe) {
+      probe.lastSeen = Math.max(probe.lastSeen, receivedAt);
+      probe.region = result.region;
+    } else {
+      this.probeRecords.set(result.probe, { region: result.region, lastSeen: receivedAt, health: 'up', since: receivedAt, disagrees: { vendors: [], checks: [] } });
+      this.journal({ type: 'probe', at: receivedAt, probe: result.probe, region: result.region, health: 'up' });
+      this.opts.logger.info({ probe: result.probe, region: result.region }, 'new probe reporting');
+    }
+  }
+
+  /** Evaluates soon after results arrive, coalescing bursts of pushes. */
+  requestEvaluation(): void {
+    if (this.pending) return;
+    const wait = Math.max(0, this.lastEvaluation + MIN_GAP_MS - this.now());
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.safeEvaluate();
+    }, wait);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.safeEvaluate(), this.opts.config.collector.evaluate_every);
+  }
+
+  /** Stops evaluating and gives pending alert deliveries a few seconds. */
+  async stop(deadlineMs = 3000): Promise<void> {
+    clearInterval(this.timer);
+    clearTimeout(this.pending);
+    await this.dispatcher.stop(deadlineMs);
+    this.opts.journal.close();
+  }
+
+  // --- evaluation ---
+
+  private safeEvaluate(): void {
+    try {
+      this.evaluate();
+    } catch (err) {
+      this.opts.logger.error({ err }, 'evaluation failed');
+    }
+  }
+
+  evaluate(now = this.now()): void {
+    this.lastEvaluation = now;
+    if (now < this.readyAt) {
+      this.dispatcher.tick(now);
+      return;
+    }
+    const stopTimer = evaluationDuration.startTimer();
+    const windowed = new Map([...this.watched].map(([name, w]) => [name, votesInWindow(this.latest.get(name)?.values() ?? [], now, w.settings.window)]));
+    this.judgeProbes(windowed, now);
+    const byVendor = this.judgeChecks(windowed, now);
+    this.judgeVendors(byVendor, now);
+    const { fired, resolved } = this.dispatcher.reconcile(this.desiredAlerts(now), now);
+    for (const alert of fired) this.journal({ type: 'alert', at: now, status: 'firing', alert });
+    for (const alert of resolved) this.journal({ type: 'alert', at: now, status: 'resolved', alert });
+    for (const alert of [...fired, ...resolved]) {
+      this.opts.logger.warn({ alert: alert.labels, status: alert.endsAt === undefined ? 'firing' : 'resolved' }, alert.annotations.summary ?? 'alert');
+    }
+    this.dispatcher.tick(now);
+    stopTimer();
+  }
+
+  private downAfter(region: string): number {
+    const configured = this.opts.config.collector.probe_down_after;
+    if (configured !== undefined) return configured;
+    let ms = this.downAfterByRegion.get(region);
+    if (ms === undefined) {
+      const intervals = checksForRegion(this.opts.config.checks, region).map((c) => c.interval);
+      ms = Math.max(30_000, intervals.length ? 3 * Math.min(...intervals) : 0);
+      this.downAfterByRegion.set(region, ms);
+    }
+    return ms;
+  }
+
+  private judgeProbes(windowed: ReadonlyMap<string, Vote[]>, now: number): void {
+    const { probe_forget_after, unhealthy_vendors } = this.opts.config.collector;
+    for (const [id, p] of this.probeRecords) {
+      if (now - p.lastSeen <= probe_forget_after) continue;
+      this.probeRecords.delete(id);
+      this.journal({ type: 'probe', at: now, probe: id, region: p.region, health: 'forgotten' });
+      this.opts.logger.info({ probe: id, region: p.region }, 'probe forgotten after a long silence');
+    }
+    const found = disagreements(new Map([...this.watched].map(([name, w]) => [name, { vendor: w.vendor.name, votes: windowed.get(name) ?? [] }])));
+    const was = new Set([...this.probeRecords].filter(([, p]) => p.health === 'unhealthy').map(([id]) => id));
+    const unhealthy = unhealthyProbes(found, was, unhealthy_vendors);
+    probeUp.reset();
+    probeUnhealthy.reset();
+    for (const [id, p] of this.probeRecords) {
+      const health: ProbeHealth = isDown(p.lastSeen, now, this.downAfter(p.region)) ? 'down' : unhealthy.has(id) ? 'unhealthy' : 'up';
+      const d = found.get(id);
+      p.disagrees = { vendors: [...(d?.vendors ?? [])].sort(), checks: [...(d?.checks ?? [])].sort() };
+      if (health !== p.health) {
+        this.opts.logger.warn({ probe: id, region: p.region, from: p.health, to: health, disagrees: p.disagrees }, 'probe health changed');
+        p.health = health;
+        p.since = now;
+        this.journal({ type: 'probe', at: now, probe: id, region: p.region, health });
+      }
+      probeUp.set({ probe: id, region: p.region }, health === 'down' ? 0 : 1);
+      probeUnhealthy.set({ probe: id, region: p.region }, health === 'unhealthy' ? 1 : 0);
+    }
+  }
+
+  /** Regions a check is judged in: those of known probes that run it, and any that voted. */
+  private regionsOf(check: Check, votes: readonly Vote[]): string[] {
+    const regions = new Set(votes.map((v) => v.region));
+    for (const p of this.probeRecords.values()) if (!check.regions || check.regions.includes(p.region)) regions.add(p.region);
+    return [...regions].sort();
+  }
+
+  private judgeChecks(windowed: ReadonlyMap<string, Vote[]>, now: number): Map<string, { rows: VerdictRow[]; evidence: Evidence[] }> {
+    const unhealthy = new Set([...this.probeRecords].filter(([, p]) => p.health === 'unhealthy').map(([id]) => id));
+    const byVendor = new Map<string, { rows: VerdictRow[]; evidence: Evidence[] }>();
+    consensusVotes.reset();
+    for (const [name, { check, vendor, settings }] of this.watched) {
+      const votes = windowed.get(name) ?? [];
+      const entry = byVendor.get(vendor.name) ?? { rows: [], evidence: [] };
+      byVendor.set(vendor.name, entry);
+      for (const region of this.regionsOf(check, votes)) {
+        const here = votes.filter((v) => v.region === region);
+        const counted = here.filter((v) => !unhealthy.has(v.probe));
+        const key = verdictKey(name, region);
+        const prev = this.verdicts.get(key) ?? UNKNOWN;
+        const next = checkVerdicts(counted, check.role, settings, prev);
+        if (next.outage !== prev.outage || next.slow !== prev.slow) {
+          this.verdicts.set(key, next);
+          this.journal({ type: 'verdict', at: now, check: name, region, ...next });
+        }
+        const failing = counted.filter((v) => !v.ok);
+        const slowVotes = counted.filter((v) => v.degraded || (check.role === 'performance' && !v.ok)).length;
+        const where = { vendor: vendor.name, check: name, region };
+        consensusVotes.set({ ...where, vote: 'ok' }, counted.filter((v) => v.ok && !v.degraded).length);
+        consensusVotes.set({ ...where, vote: 'degraded' }, counted.filter((v) => v.ok && v.degraded).length);
+        consensusVotes.set({ ...where, vote: 'failing' }, failing.length);
+        consensusVotes.set({ ...where, vote: 'excluded' }, here.length - counted.length);
+        entry.rows.push({ check: name, role: check.role, region, ...next });
+        entry.evidence.push({
+          check: name,
+          role: check.role,
+          region,
+          ...next,
+          voters: counted.length,
+          failing: failing.length,
+          slowVotes,
+          votes: [...failing, ...counted.filter((v) => v.ok)].slice(0, EVIDENCE_VOTES),
+          excluded: here.filter((v) => unhealthy.has(v.probe)).map((v) => v.probe),
+        });
+      }
+    }
+    return byVendor;
+  }
+
+  private judgeVendors(byVendor: ReadonlyMap<string, { rows: VerdictRow[]; evidence: Evidence[] }>, now: number): void {
+    const { config, logger } = this.opts;
+    vendorStateGauge.reset();
+    vendorRegionState.reset();
+    for (const vendor of config.vendors) {
+      const { rows, evidence } = byVendor.get(vendor.name) ?? { rows: [], evidence: [] };
+      const gq = globalQuorum(config, vendor);
+      const prev = this.statuses.get(vendor.name);
+      const next = nextStatus(prev, { conditions: vendorConditions(rows, gq), regions: regionConditions(rows, gq), evidence }, now, config.collector.flapping);
+      this.statuses.set(vendor.name, next);
+      if (prev && prev.state !== next.state) {
+        vendorStateChanges.inc({ vendor: vendor.name, from: prev.state, to: next.state });
+        logger.info({ vendor: vendor.name, from: prev.state, to: next.state, regions: next.conditions[0]?.regions }, 'vendor state changed');
+      }
+      if (statusChanged(prev, next)) this.journal({ type: 'vendor', at: now, vendor: vendor.name, status: { ...next, evidence: compact(next.evidence), lastKnown: { ...next.lastKnown, evidence: compact(next.lastKnown.evidence) } } });
+      this.followIncident(vendor, next, now);
+
+      for (const state of vendorStates) vendorStateGauge.set({ vendor: vendor.name, state }, next.conditions.some((c) => c.state === state) ? 1 : 0);
+      for (const [region, conditions] of Object.entries(next.regions)) {
+        for (const state of vendorStates) vendorRegionState.set({ vendor: vendor.name, region, state }, conditions.some((c) => c.state === state) ? 1 : 0);
+      }
+      vendorFlapping.set({ vendor: vendor.name }, next.flapping ? 1 : 0);
+    }
+  }
+
+  private followIncident(vendor: Vendor, status: VendorStatus, now: number): void {
+    const openId = this.openIncidents.get(vendor.name);
+    const open = openId === undefined ? undefined : this.incidentsById.get(openId);
+    const describe = () => vendorAlert(vendor, status, undefined, this.links).annotations.summary ?? '';
+    const { incident, changed } = nextIncident(open, vendor.name, status, now, describe, this.newId);
+    if (!incident) return;
+    this.incidentsById.set(incident.id, incident);
+    if (incident.end === null) this.openIncidents.set(vendor.name, incident.id);
+    else {
+      this.openIncidents.delete(vendor.name);
+      this.trimIncidents();
+    }
+    if (changed) this.journal({ type: 'incident', at: now, incident: { ...incident, evidence: compact(incident.evidence) } });
+  }
+
+  private desiredAlerts(now: number): Alert[] {
+    const alerts: Alert[] = [];
+    for (const vendor of this.opts.config.vendors) {
+      const status = this.statuses.get(vendor.name);
+      if (!status) continue;
+      if (status.flapping) alerts.push(flappingAlert(vendor, status, this.opts.config.collector.flapping.window, this.links));
+      else if (isProblem(status.lastKnown.state)) {
+        const openId = this.openIncidents.get(vendor.name);
+        alerts.push(vendorAlert(vendor, status, openId === undefined ? undefined : this.incidentsById.get(openId), this.links));
+      }
+    }
+    for (const [id, p] of this.probeRecords) {
+      if (p.health === 'down') alerts.push(probeDownAlert(id, p.region, p.lastSeen, now, this.links));
+      if (p.health === 'unhealthy') alerts.push(probeUnhealthyAlert(id, p.region, p.disagrees.vendors, p.disagrees.checks, p.since, this.links));
+    }
+    return alerts;
+  }
+
+  // --- journal ---
+
+  private journal(event: JournalEvent): void {
+    this.opts.journal.append(event);
+  }
+
+  private restore(): void {
+    const now = this.now();
+    const restored = replay(this.opts.journal.read());
+    for (const [key, v] of restored.verdicts) this.verdicts.set(key, v);
+    for (const [name, status] of restored.vendors) if (this.opts.config.vendors.some((v) => v.name === name)) this.statuses.set(name, status);
+    for (const [id, p] of restored.probes) {
+      // A probe that was down stays down (its alert must not resolve and re-fire); others get a fresh grace period.
+      const lastSeen = p.health === 'down' ? p.at - this.downAfter(p.region) : now;
+      this.probeRecords.set(id, { region: p.region, lastSeen, health: p.health, since: p.at, disagrees: { vendors: [], checks: [] } });
+    }
+    for (const incident of restored.incidents.values()) {
+      this.incidentsById.set(incident.id, incident);
+      if (incident.end === null) this.openIncidents.set(incident.vendor, incident.id);
+    }
+    this.trimIncidents();
+    this.dispatcher.restore(restored.alerts);
+    if (restored.vendors.size || restored.alerts.length) {
+      this.opts.logger.info(
+        { journal: this.opts.journal.path, vendors: restored.vendors.size, alerts: restored.alerts.length, openIncidents: this.openIncidents.size },
+        'state restored from the journal',
+      );
+    }
+  }
+
+  private trimIncidents(): void {
+    const closed = [...this.incidentsById.values()].filter((i) => i.end !== null).sort((a, b) => a.start - b.start);
+    for (const i of closed.slice(0, Math.max(0, closed.length - KEEP_CLOSED_INCIDENTS))) this.incidentsById.delete(i.id);
+  }
+
+  // --- read side (API) ---
+
+  vendorStatuses(): { vendor: Vendor; status: VendorStatus | undefined }[] {
+    return this.opts.config.vendors.map((vendor) => ({ vendor, status: this.statuses.get(vendor.name) }));
+  }
+
+  probes(): [string, ProbeRecord][] {
+    return [...this.probeRecords].sort(([a], [b]) => a.localeCompare(b));
+  }
+
+  incidents(): Incident[] {
+    return [...this.incidentsById.values()].sort((a, b) => b.start - a.start);
+  }
+
+  activeAlerts(): Alert[] {
+    return this.dispatcher.activeAlerts();
+  }
+}
+
+/** Evidence as journaled: votes only where something failed; elsewhere the counts suffice. */
+function compact(evidence: readonly Evidence[]): Evidence[] {
+  return evidence.map((e) => (e.outage === 'failing' || e.slow === 'failing' ? e : { ...e, votes: [] }));
+}

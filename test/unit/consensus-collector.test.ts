@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../config/load.ts';
+import type { CheckResult } from '../../config/result.ts';
+import type { Alert } from '../../agent/collector/alerts/alert.ts';
+import type { Receiver } from '../../agent/collector/alerts/receiver.ts';
+import { Collector } from '../../agent/collector/collector.ts';
+import { Ingest } from '../../agent/collector/ingest.ts';
+import { Journal } from '../../agent/collector/journal.ts';
+import { tempDir } from '../support/processes.ts';
+
+const logger = pino({ level: 'silent' });
+const PROBES = [
+  ['eu-1', 'eu'],
+  ['eu-2', 'eu'],
+  ['us-1', 'us'],
+  ['us-2', 'us'],
+] as const;
+
+const config = parseConfig(
+  `consensus: { min_probes: 2 }
+collector: { probe_down_after: 20s, flapping: { window: 1m, changes: 4 } }
+vendors:
+  - { name: acme, runbook: "https://wiki.example.com/acme" }
+  - { name: payco }
+checks:
+  - { name: acme-js, vendor: acme, kind: http, url: "http://acme.test/", interval: 5s, timeout: 1s }
+  - { name: payco-api, vendor: payco, kind: http, url: "http://payco.test/", interval: 5s, timeout: 1s }
+`,
+  't.yaml',
+  {},
+);
+
+/** Receives alert changes as Alertmanager would, in memory. */
+function recorder(): Receiver & { sent: Alert[][] } {
+  const sent: Alert[][] = [];
+  return { name: 'recorder', resends: false, sent, send: async (alerts) => void sent.push([...alerts]) };
+}
+
+/** A collector on a fake clock; `round` pushes one result per probe and check, then evaluates. */
+function harness(journalPath = join(tempDir(), 'journal.jsonl'), start = 1_000_000) {
+  let now = start;
+  const receiver = recorder();
+  const collector = new Collector({ config, logger, journal: new Journal(journalPath, logger), receivers: [receiver], now: () => now });
+  const ingest = new Ingest(collector, { token: 't', maxBodyBytes: 1e6 });
+  const round = (fails: (probe: string, check: string) => boolean, step = 5000, silent: readonly string[] = []) => {
+    now += step;
+    const results: CheckResult[] = [];
+    for (const [probe, region] of PROBES.filter(([p]) => !silent.includes(p))) {
+      for (const check of config.checks) {
+        const ok = !fails(probe, check.name);
+        results.push({
+          id: randomUUID(),
+          check: check.name,
+          vendor: check.vendor,
+          kind: 'http',
+          role: check.role,
+          probe,
+          region,
+          startedAt: now - 100,
+          ok,
+          degraded: false,
+          reason: ok ? 'ok' : 'http_status',
+          message: ok ? 'ok' : 'HTTP 503, expected 200-399',
+          phases: { ttfb: 0.05, total: 0.06 },
+          assertions: [],
+          details: {},
+        });
+      }
+    }
+    ingest.accept(results, now);
+    collector.evaluate(now);
+  };
+  const state = (vendor: string) => collector.vendorStatuses().find((v) => v.vendor.name === vendor)!.status!;
+  const fired = (name: string) => receiver.sent.flat().filter((a) => a.labels.alertname === name && a.endsAt === undefined);
+  const resolved = (name: string) => receiver.sent.flat().filter((a) => a.labels.alertname === name && a.endsAt !== undefined);
+  return { collector, ingest, receiver, round, state, fired, resolved, journalPath, advance: (ms: number) => (now += ms), now: () => now };
+}
+
+const none = () => false;
+const all = () => true;
+
+describe('collector: consensus to alerts', () => {
+  it('fires hard_down once with readable annotations, holds it through unknown, resolves on recovery', async () => {
+    const h = harness();
+    h.round(none, 20_000);
+    expect(h.state('acme').state).toBe('operational');
+    h.round((_p, c) => c === 'acme-js');
+    expect(h.state('acme')).toMatchObject({ state: 'hard_down', conditions: [{ state: 'hard_down', regions: ['eu', 'us'] }] });
+    h.round((_p, c) => c === 'acme-js');
+    await new Promise((r) => setImmediate(r));
+    expect(h.fired('VendorHardDown')).toHaveLength(1);
+    const alert = h.fired('VendorHardDown')[0]!;
+    expect(alert.labels).toEqual({ alertname: 'VendorHardDown', vendor: 'acme', state: 'hard_down', regions: 'eu,us', severity: 'critical' });
+    expect(alert.annotations.summary).toMatch(
+      /^acme is HARD DOWN: delivery fails in 2 of 2 regions \(eu, us\)\. 4 of 4 probes fail acme-js in the response \(http_status\): "HTTP 503, expected 200-399", since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\.$/,
+    );
+    expect(alert.annotations.votes).toBe('acme-js in eu: failing, 2 of 2 fail: eu-1 ✗ http_status, eu-2 ✗ http_status\nacme-js in us: failing, 2 of 2 fail: us-1 ✗ http_status, us-2 ✗ http_status');
+    expect(alert.annotations).toMatchObject({ runbook_url: 'https://wiki.example.com/acme', phase: 'response', reason: 'http_status' });
+
+    // Every probe goes quiet: votes expire and the state becomes unknown, but that is no recovery.
+    h.advance(16_000);
+    h.collector.evaluate(h.now());
+    expect(h.state('acme').state).toBe('unknown');
+    expect(h.collector.activeAlerts().map((a) => a.labels.alertname)).toEqual(['VendorHardDown']);
+
+    h.round(none);
+    await new Promise((r) => setImmediate(r));
+    expect(h.state('acme').state).toBe('operational');
+    expect(h.resolved('VendorHardDown')).toHaveLength(1);
+    const [incident] = h.collector.incidents();
+    expect(incident).toMatchObject({ vendor: 'acme', worst: 'hard_down', regions: ['eu', 'us'] });
+    expect(incident!.end).not.toBeNull();
+  });
+
+  it('names the region of a regional outage', () => {
+    const h = harness();
+    h.round(none, 20_000);
+    h.round((p, c) => c === 'acme-js' && p.startsWith('us'));
+    expect(h.state('acme').conditions[0]).toMatchObject({ state: 'regional_outage', regions: ['us'] });
+    expect(h.collector.activeAlerts()[0]!.labels).toMatchObject({ alertname: 'VendorRegionalOutage', regions: 'us' });
+    expect(h.collector.activeAlerts()[0]!.annotations.summary).toContain('acme has a REGIONAL OUTAGE in us: delivery fails there but works in eu.');
+  });
+
+  it('excludes an unhealthy probe: it gets a probe alert and no vendor is blamed', () => {
+    const h = harness();
+    h.round(none, 20_000);
+    // eu-1 fails everything. In eu that is 1 of 2 (a tie, no verdict change), and across vendors it disagrees with every peer.
+    for (let i = 0; i < 3; i++) h.round((p) => p === 'eu-1');
+    expect(h.collector.probes().find(([id]) => id === 'eu-1')![1]).toMatchObject({ health: 'unhealthy', disagrees: { vendors: ['acme', 'payco'] } });
+    expect(h.state('acme').state).toBe('operational');
+    expect(h.state('payco').state).toBe('operational');
+    const eu = h.state('acme').evidence.find((e) => e.region === 'eu')!;
+    expect(eu).toMatchObject({ excluded: ['eu-1'], voters: 1, outage: 'unknown' });
+    expect(h.collector.activeAlerts().map((a) => a.labels)).toEqual([
+      { alertname: 'ProbeUnhealthy', probe: 'eu-1', state: 'probe_unhealthy', regions: 'eu', severity: 'warning' },
+    ]);
+    // When eu-2 fails too, the eu outage is real: eu-1 no longer disagrees with everyone and votes again.
+    h.round((p, c) => c === 'acme-js' && p.startsWith('eu'));
+    h.round((p, c) => c === 'acme-js' && p.startsWith('eu'));
+    expect(h.state('acme').conditions[0]).toMatchObject({ state: 'regional_outage', regions: ['eu'] });
+  });
+
+  it('raises one flapping alert instead of paging on every change, and ends it once the state holds', async () => {
+    const h = harness();
+    h.round(none, 20_000);
+    for (let i = 0; i < 12; i++) h.round(i % 2 === 0 ? (_p, c) => c === 'payco-api' : none);
+    await new Promise((r) => setImmediate(r));
+    expect(h.state('payco').flapping).not.toBeNull();
+    expect(h.fired('VendorFlapping')).toHaveLength(1);
+    // Before flapping was recognised (4 changes), at most 2 pages went out.
+    expect(h.fired('VendorHardDown').length).toBeLessThanOrEqual(2);
+    const flap = h.fired('VendorFlapping')[0]!;
+    expect(flap.labels).toMatchObject({ vendor: 'payco', state: 'flapping', regions: 'eu,us', severity: 'critical' });
+    expect(flap.annotations.summary).toMatch(/^payco is FLAPPING: its state changed \d+ times in the last 60s \(hard_down ↔ operational\)/);
+    // Stable for a whole window: flapping ends and, the vendor being fine, nothing replaces it.
+    for (let i = 0; i < 14; i++) h.round(none);
+    expect(h.state('payco').flapping).toBeNull();
+    expect(h.collector.activeAlerts()).toEqual([]);
+  });
+
+  it('after a restart keeps its alerts without re-firing them, and keeps its incidents', async () => {
+    const h = harness();
+    h.round(none, 20_000);
+    h.round((_p, c) => c === 'acme-js');
+    await new Promise((r) => setImmediate(r));
+    expect(h.fired('VendorHardDown')).toHaveLength(1);
+    const before = h.collector.activeAlerts();
+    await h.collector.stop();
+
+    const again = harness(h.journalPath, h.now() + 30_000);
+    expect(again.collector.activeAlerts()).toEqual(before);
+    expect(again.state('acme')).toMatchObject({ state: 'hard_down' });
+    // Votes come back: nothing fires anew during the warm-up window or after.
+    again.round((_p, c) => c === 'acme-js', 1000);
+    again.round((_p, c) => c === 'acme-js', 20_000);
+    again.round((_p, c) => c === 'acme-js');
+    await new Promise((r) => setImmediate(r));
+    expect(again.receiver.sent).toEqual([]);
+    expect(again.collector.activeAlerts().map((a) => a.startsAt)).toEqual(before.map((a) => a.startsAt));
+    again.round(none);
+    await new Promise((r) => setImmediate(r));
+    expect(again.resolved('VendorHardDown')).toHaveLength(1);
+    expect(again.collector.incidents()).toHaveLength(1);
+    expect(again.collector.incidents()[0]!.end).not.toBeNull();
+  });
+
+  it('marks a silent probe down and restores it as down (no resolve and re-fire)', async () => {
+    const h = harness();
+    h.round(none, 20_000);
+    for (let i = 0; i < 6; i++) h.round(none, 5000, ['us-2']);
+    expect(h.collector.activeAlerts().map((a) => a.labels)).toEqual([{ alertname: 'ProbeDown', probe: 'us-2', state: 'probe_down', regions: 'us', severity: 'warning' }]);
+    // us has one probe left voting, fewer than min_probes: acme is judged on eu alone.
+    expect(h.state('acme').regions).toMatchObject({ us: [{ state: 'unknown' }], eu: [{ state: 'operational' }] });
+    await h.collector.stop();
+    const again = harness(h.journalPath, h.now() + 1000);
+    for (let i = 0; i < 8; i++) again.round(none, 5000, ['us-2']);
+    expect(again.collector.activeAlerts().map((a) => a.labels.probe)).toEqual(['us-2']);
+    await new Promise((r) => setImmediate(r));
+    expect(again.receiver.sent).toEqual([]);
+  });
+
+  it('journals every change as JSON lines and skips a torn line on restore', () => {
+    const h = harness();
+    h.round(none, 20_000);
+    h.round((_p, c) => c === 'acme-js');
+    const types = readFileSync(h.journalPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l).type);
+    expect(new Set(types)).toEqual(new Set(['probe', 'verdict', 'vendor', 'incident', 'alert']));
+    appendFileSync(h.journalPath, '{"type":"vendor","at":12');
+    const again = harness(h.journalPath, h.now());
+    expect(again.state('acme').state).toBe('hard_down');
+  });
+
+  it('counts and drops results for checks it does not know, and duplicates', () => {
+    const h = harness();
+    const r: CheckResult = {
+      id: randomUUID(), check: 'nope', vendor: 'acme', kind: 'http', role: 'delivery', probe: 'eu-1', region: 'eu', startedAt: 1, ok: true,
+      degraded: false, reason: 'ok', message: 'ok', phases: {}, assertions: [], details: {},
+    };
+    const known = { ...r, id: randomUUID(), check: 'acme-js' };
+    const wrongVendor = { ...r, id: randomUUID(), check: 'acme-js', vendor: 'payco' };
+    expect(h.ingest.accept([r, known, known, wrongVendor])).toEqual({ accepted: 1, duplicate: 1, unknown_check: 2 });
+  });
+});
