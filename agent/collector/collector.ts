@@ -28,7 +28,6 @@ import { replay, verdictKey, type Journal, type JournalEvent } from './journal.t
 import { disagreements, isDown, unhealthyProbes } from './probes.ts';
 import {
   EVIDENCE_VOTES,
-  isProblem,
   nextStatus,
   regionConditions,
   statusChanged,
@@ -330,7 +329,7 @@ export class Collector {
       const status = this.statuses.get(vendor.name);
       if (!status) continue;
       if (status.flapping) alerts.push(flappingAlert(vendor, status, this.opts.config.collector.flapping.window, this.links));
-      else if (isProblem(status.lastKnown.state)) {
+      else if (status.paged) {
         const openId = this.openIncidents.get(vendor.name);
         alerts.push(vendorAlert(vendor, status, openId === undefined ? undefined : this.incidentsById.get(openId), this.links));
       }

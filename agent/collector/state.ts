@@ -18,9 +18,11 @@
  * The state is the most severe condition that holds, in the order of `vendorStates`.
  * A region's own state is the same computation on that region's verdicts alone.
  *
- * Flapping: a vendor whose alert-relevant state (state plus regions, ignoring unknown) changed
- * `changes` times within `window` is flapping; it stops flapping once a whole window passes
- * without a change.
+ * Alerting follows `paged` (nextPaged below): the last known problem, raised when it gets worse
+ * or spreads, held while it eases, cleared when the vendor is operational again.
+ * Flapping: a vendor whose `paged` condition changed (fired, escalated, resolved) `changes`
+ * times within `window` is flapping; it stops flapping once a whole window passes without a
+ * change. One incident, even one whose regions fail a moment apart, makes at most 3 changes.
  */
 import { z } from 'zod';
 import { checkRoles } from '../../config/result.ts';
@@ -127,10 +129,12 @@ export const vendorStatusSchema = z.object({
    * losing sight of a vendor (unknown) is not a recovery, so it neither resolves nor re-fires.
    */
   lastKnown: conditionSchema.extend({ since: z.number(), evidence: z.array(evidenceSchema) }),
-  /** Recent changes of lastKnown (state or regions), for flapping. */
+  /** Recent changes of `paged` (operational standing for none), for flapping. */
   changes: z.array(conditionSchema.extend({ at: z.number() })),
   /** Set while flapping: since when, and the worst state and all regions seen when it began. */
   flapping: z.object({ since: z.number(), worst: vendorStateSchema, regions: z.array(z.string()) }).nullable(),
+  /** What the vendor's alert is about (see nextPaged); null when it needs none. */
+  paged: timedConditionSchema.nullable(),
 });
 export type VendorStatus = z.infer<typeof vendorStatusSchema>;
 
@@ -159,14 +163,17 @@ export function nextStatus(prev: VendorStatus | undefined, seen: Observation, no
   const top = stateOf(seen.conditions);
   const conditions = seen.conditions.map((c) => ({ ...c, since: prev?.conditions.find((p) => p.state === c.state)?.since ?? now }));
   let lastKnown = prev?.lastKnown ?? { state: 'unknown' as const, regions: [], since: now, evidence: [] };
-  let changes = prev?.changes ?? [];
   if (top.state !== 'unknown') {
     // Where a vendor is operational may shift as probes come and go; that is no change.
     const changed = lastKnown.state !== top.state || (isProblem(top.state) && !sameRegions(lastKnown.regions, top.regions));
-    // The first verdict ever is not a change; later ones are, for flapping.
-    if (changed && lastKnown.state !== 'unknown') changes = [...changes, { state: top.state, regions: top.regions, at: now }];
     lastKnown = { state: top.state, regions: top.regions, since: changed ? now : lastKnown.since, evidence: seen.evidence };
   }
+  const before = prev?.paged ?? null;
+  const paged = nextPaged(before, lastKnown, now);
+  // Flapping counts changes of what would page (fire, escalate, resolve), not every wobble.
+  const identity = (c: VendorStatus['paged']) => (c ? `${c.state} ${c.regions.join()}` : 'none');
+  let changes = prev?.changes ?? [];
+  if (identity(paged) !== identity(before)) changes = [...changes, { state: paged?.state ?? 'operational', regions: paged?.regions ?? [], at: now }];
   changes = changes.filter((c) => c.at > now - rule.window);
   const flappingNow = isFlapping(
     changes.map((c) => c.at),
@@ -179,7 +186,7 @@ export function nextStatus(prev: VendorStatus | undefined, seen: Observation, no
     : (prev?.flapping ?? {
         since: now,
         worst: changes.reduce<VendorState>((w, c) => worse(w, c.state), lastKnown.state),
-        regions: sorted(new Set(changes.filter((c) => isProblem(c.state)).flatMap((c) => c.regions))),
+        regions: sorted(new Set(changes.flatMap((c) => c.regions))),
       });
   return {
     state: top.state,
@@ -188,15 +195,31 @@ export function nextStatus(prev: VendorStatus | undefined, seen: Observation, no
     regions: Object.fromEntries(seen.regions),
     evidence: seen.evidence,
     lastKnown,
+    paged,
     changes,
     flapping,
   };
+}
+
+/**
+ * What the vendor's alert is about. It follows the last known state when that gets worse or
+ * spreads to new regions, but holds while the vendor recovers: hard_down easing to
+ * regional_outage, or an outage or degradation leaving some of its regions, pages nobody
+ * again (regions never recover at the same instant). A recovery to operational clears it.
+ */
+export function nextPaged(paged: VendorStatus['paged'], known: VendorStatus['lastKnown'], now: number): VendorStatus['paged'] {
+  if (!isProblem(known.state)) return known.state === 'unknown' ? paged : null;
+  const easing =
+    paged !== null &&
+    ((paged.state === 'hard_down' && known.state === 'regional_outage') ||
+      (paged.state === known.state && known.regions.every((r) => paged.regions.includes(r))));
+  return easing ? paged : { state: known.state, regions: known.regions, since: paged?.state === known.state ? paged.since : now };
 }
 
 /** Whether a status changed in a way worth a journal line (not just fresher evidence). */
 export function statusChanged(a: VendorStatus | undefined, b: VendorStatus): boolean {
   if (!a) return true;
   const shape = (s: VendorStatus) =>
-    JSON.stringify([s.state, s.conditions.map((c) => [c.state, c.regions]), s.regions, s.lastKnown.state, s.lastKnown.regions, s.flapping]);
+    JSON.stringify([s.state, s.conditions.map((c) => [c.state, c.regions]), s.regions, s.lastKnown.state, s.lastKnown.regions, s.flapping, s.paged]);
   return shape(a) !== shape(b);
 }

@@ -116,6 +116,26 @@ describe('collector: consensus to alerts', () => {
     expect(incident!.end).not.toBeNull();
   });
 
+  it('pages nobody again while a vendor recovers region by region, but does when it gets worse', async () => {
+    const h = harness();
+    h.round(none, 20_000);
+    h.round((p, c) => c === 'acme-js' && p.startsWith('us'));
+    h.round((_p, c) => c === 'acme-js');
+    // us recovers first: hard_down eases to a regional outage in eu; the hard_down alert stays.
+    h.round((p, c) => c === 'acme-js' && p.startsWith('eu'));
+    expect(h.state('acme').lastKnown).toMatchObject({ state: 'regional_outage', regions: ['eu'] });
+    expect(h.collector.activeAlerts().map((a) => a.labels.alertname)).toEqual(['VendorHardDown']);
+    expect(h.collector.activeAlerts()[0]!.annotations.summary).toMatch(/^Recovering: acme has a REGIONAL OUTAGE in eu: delivery fails there but works in us\./);
+    h.round(none);
+    await new Promise((r) => setImmediate(r));
+    expect(h.receiver.sent.flat().map((a) => `${a.labels.alertname} ${a.labels.regions} ${a.endsAt === undefined ? 'firing' : 'resolved'}`)).toEqual([
+      'VendorRegionalOutage us firing',
+      'VendorRegionalOutage us resolved',
+      'VendorHardDown eu,us firing',
+      'VendorHardDown eu,us resolved',
+    ]);
+  });
+
   it('names the region of a regional outage', () => {
     const h = harness();
     h.round(none, 20_000);

@@ -166,13 +166,18 @@ function linkLines(l: Record<string, string>): string[] {
   ];
 }
 
-/** The alert for a vendor's last known problem state (see VendorStatus.lastKnown). */
+/**
+ * The alert for a vendor in trouble: labelled with what it was paged for (VendorStatus.paged),
+ * worded from what the probes see now (VendorStatus.lastKnown).
+ */
 export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Incident | undefined, opts: AlertLinks): Alert {
   const known = status.lastKnown;
+  const paged = status.paged ?? known;
   const allRegions = [...new Set(known.evidence.filter((e) => e.outage !== 'unknown').map((e) => e.region))].sort();
   const rows = rowsBehind(known.state, known.regions, known.evidence);
-  const since = incident?.start ?? known.since;
-  const summary = `${headline(vendor.name, known.state, known.regions, allRegions)} ${evidenceSentence(known.state, rows)}, since ${utc(since)}.`;
+  const since = incident?.start ?? paged.since;
+  const easing = paged.state !== known.state || paged.regions.join() !== known.regions.join();
+  const summary = `${easing ? 'Recovering: ' : ''}${headline(vendor.name, known.state, known.regions, allRegions)} ${evidenceSentence(known.state, rows)}, since ${utc(since)}.`;
   const votes = votesText(known.evidence.filter((e) => ROLE_OF[known.state]?.includes(e.role)));
   const sample = rows.flatMap((r) => r.votes).find((v) => !v.ok);
   const also = status.conditions.filter((c) => c.state !== known.state && c.state !== 'operational').map((c) => c.state);
@@ -181,6 +186,7 @@ export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Inci
     summary,
     '',
     `State: ${known.state} in ${known.regions.join(', ')} since ${utc(known.since)}${incident ? ` (incident open since ${utc(incident.start)})` : ''}.`,
+    ...(easing ? [`Paged as ${paged.state} in ${paged.regions.join(', ')}; this alert resolves when ${vendor.name} is operational again.`] : []),
     ...(status.state === 'unknown' ? ['No consensus right now (too few probes voting): showing the last votes that decided.'] : []),
     ...(also.length ? [`Also holding: ${also.join(', ')}.`] : []),
     'Votes:',
@@ -190,11 +196,11 @@ export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Inci
   ].join('\n');
   return {
     labels: {
-      alertname: ALERT_NAMES[known.state],
+      alertname: ALERT_NAMES[paged.state],
       vendor: vendor.name,
-      state: known.state,
-      regions: known.regions.join(','),
-      severity: severityOf(known.state),
+      state: paged.state,
+      regions: paged.regions.join(','),
+      severity: severityOf(paged.state),
     },
     annotations: {
       summary,

@@ -1,0 +1,309 @@
+/**
+ * Four probe processes in two regions push to a collector process, which alerts a real
+ * Alertmanager (and a generic webhook). A local target fails per probe or per region, read
+ * from the probes' User-Agent ("vendorwatch/0.1 (probe eu-1; region eu)").
+ *
+ * The scenarios run in order on the same processes; each ends where the next can start.
+ */
+import { createServer, type Server } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAlertmanager, startSink, type Alertmanager, type Sink } from '../support/alertmanager.ts';
+import { freePort, startCli, tempDir, waitFor, type Running } from '../support/processes.ts';
+
+const TOKEN = 'scenario-token';
+const PROBES = [
+  ['eu-1', 'eu'],
+  ['eu-2', 'eu'],
+  ['us-1', 'us'],
+  ['us-2', 'us'],
+] as const;
+type ProbeId = (typeof PROBES)[number][0];
+
+type Fault = 'ok' | 'fail' | 'slow';
+/** What the target does, per path, for a given probe and region. */
+const faults: Record<string, (probe: string, region: string) => Fault> = {};
+let brokenProbe: string | undefined;
+
+let target: Server;
+let sink: Sink;
+let am: Alertmanager;
+let collector: Running;
+let collectorArgs: string[];
+let collectorUrl: string;
+const probes = new Map<ProbeId, { proc: Running; url: string }>();
+const dir = tempDir();
+
+interface Notified {
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string | null;
+}
+/** Alerts the collector's generic webhook sent, in order. */
+const hooked = () => sink.bodies('/vendorwatch').flatMap((b) => (b as { alerts: Notified[] }).alerts);
+/** Notifications Alertmanager sent (each one a page, with group_by: ['...']). */
+const paged = () => sink.bodies('/alertmanager').flatMap((b) => (b as { alerts: Notified[] }).alerts);
+const count = (list: Notified[], status: Notified['status'], alertname: string, who: string) =>
+  list.filter((a) => a.status === status && a.labels.alertname === alertname && (a.labels.vendor ?? a.labels.probe) === who).length;
+
+const amAlert = async (alertname: string, who: string) =>
+  (await am.alerts()).find((a) => a.labels.alertname === alertname && (a.labels.vendor ?? a.labels.probe) === who);
+
+interface VendorView {
+  name: string;
+  state: string;
+  conditions: { state: string; regions: string[] }[];
+  regions: Record<string, { state: string }[]>;
+}
+async function vendor(name: string): Promise<VendorView | undefined> {
+  const body = (await (await fetch(`${collectorUrl}/v1/vendors`)).json()) as { ready: boolean; vendors: VendorView[] };
+  return body.ready ? body.vendors.find((v) => v.name === name) : undefined;
+}
+
+/** A sample value from a Prometheus exposition. */
+function sample(text: string, name: string, labels: Record<string, string>): number {
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && want.every((w) => l.includes(w)));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+const probeMetrics = async (id: ProbeId) => (await fetch(`${probes.get(id)!.url}/metrics`)).text();
+const collectorLabel = () => new URL(collectorUrl).host;
+
+beforeAll(async () => {
+  target = createServer((req, res) => {
+    const m = /probe (\S+); region (\S+)\)/.exec(req.headers['user-agent'] ?? '');
+    const [probe, region] = [m?.[1] ?? '', m?.[2] ?? ''];
+    const path = new URL(req.url ?? '/', 'http://target').pathname;
+    const fault = probe === brokenProbe ? 'fail' : (faults[path]?.(probe, region) ?? 'ok');
+    if (fault === 'fail') {
+      res.statusCode = 503;
+      res.end('down');
+    } else if (fault === 'slow') setTimeout(() => res.end('slow but complete'), 1000);
+    else res.end('fine');
+  });
+  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(target.address() as { port: number }).port}`;
+  sink = await startSink();
+  am = await startAlertmanager(`${sink.url}/alertmanager`);
+
+  collectorUrl = `http://127.0.0.1:${await freePort()}`;
+  const config = join(dir, 'vendorwatch.yaml');
+  writeFileSync(
+    config,
+    `probe: { spool_dir: ${JSON.stringify(join(dir, 'spool'))}, push_interval: 500ms }
+collector:
+  token: \${VENDORWATCH_TOKEN}
+  journal: ${JSON.stringify(join(dir, 'journal.jsonl'))}
+  evaluate_every: 500ms
+  probe_down_after: 4s
+  flapping: { window: 30s, changes: 4 }
+consensus: { min_probes: 2 }
+alerts:
+  alertmanager: { url: ${am.url} }
+  webhook: { url: ${sink.url}/vendorwatch }
+  dashboard_url: https://grafana.example.com/d/vendorwatch
+vendors:
+  - { name: cdn-a, kind: cdn, runbook: "https://wiki.example.com/runbooks/cdn-a" }
+  - { name: cdn-b, kind: cdn }
+  - { name: api-p, kind: api }
+  - { name: cdn-flap, kind: cdn }
+checks:
+  - { name: a-js, vendor: cdn-a, kind: http, url: "${base}/a", interval: 1s, timeout: 1s }
+  - { name: b-js, vendor: cdn-b, kind: http, url: "${base}/b", interval: 1s, timeout: 1s }
+  - { name: p-api, vendor: api-p, kind: http, url: "${base}/p", interval: 2s, timeout: 2s }
+  # No latency thresholds on the http check yet: a performance check with a short timeout
+  # fails on the slow path, which is what "degraded" means for a performance check.
+  - { name: p-latency, vendor: api-p, role: performance, kind: http, url: "${base}/p", interval: 1s, timeout: 500ms }
+  - { name: flap-js, vendor: cdn-flap, kind: http, url: "${base}/flap", interval: 1s, timeout: 1s }
+`,
+  );
+  const env = { VENDORWATCH_TOKEN: TOKEN };
+  collectorArgs = ['collector', '--config', config, '--listen', new URL(collectorUrl).host];
+  collector = startCli(collectorArgs, { env });
+  for (const [id, region] of PROBES) {
+    const listen = `127.0.0.1:${await freePort()}`;
+    const proc = startCli(['probe', '--config', config, '--listen', listen, '--id', id, '--region', region, '--collector', collectorUrl], { env });
+    probes.set(id, { proc, url: `http://${listen}` });
+  }
+  await waitFor(
+    async () => {
+      const all = await Promise.all(['cdn-a', 'cdn-b', 'api-p', 'cdn-flap'].map(vendor));
+      return all.every((v) => v?.state === 'operational');
+    },
+    { what: `every vendor operational\n${collector.output()}`, timeoutMs: 45_000 },
+  );
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all([...probes.values()].map((p) => p.proc.stop()));
+  await collector?.stop();
+  await am?.stop();
+  await sink?.close();
+  await new Promise<void>((r) => target?.close(() => r()));
+});
+
+describe('consensus across probe processes, alerts in a real Alertmanager', () => {
+  it('an outage seen by every region is hard_down, with an alert readable at 2 a.m.', async () => {
+    faults['/a'] = () => 'fail';
+    const alert = await waitFor(() => amAlert('VendorHardDown', 'cdn-a'), { what: 'VendorHardDown in Alertmanager' });
+    expect(alert.labels).toEqual({ alertname: 'VendorHardDown', vendor: 'cdn-a', state: 'hard_down', regions: 'eu,us', severity: 'critical' });
+    expect(alert.annotations.summary).toMatch(
+      /^cdn-a is HARD DOWN: delivery fails in 2 of 2 regions \(eu, us\)\. 4 of 4 probes fail a-js in the response \(http_status\): "HTTP 503, expected 200-399", since .+ UTC\.$/,
+    );
+    for (const [id] of PROBES) expect(alert.annotations.votes).toContain(`${id} ✗ http_status`);
+    expect(alert.annotations).toMatchObject({
+      phase: 'response',
+      reason: 'http_status',
+      sample: 'HTTP 503, expected 200-399',
+      runbook_url: 'https://wiki.example.com/runbooks/cdn-a',
+      dashboard_url: 'https://grafana.example.com/d/vendorwatch',
+    });
+    // Active alerts are given an expiry in the future and re-sent before it.
+    expect(Date.parse(alert.endsAt)).toBeGreaterThan(Date.now());
+    await waitFor(() => count(paged(), 'firing', 'VendorHardDown', 'cdn-a') === 1, { what: 'Alertmanager notification' });
+    expect(count(hooked(), 'firing', 'VendorHardDown', 'cdn-a')).toBe(1);
+  });
+
+  it('resolves when the vendor recovers: endsAt set, the incident closed with its evidence', async () => {
+    faults['/a'] = () => 'ok';
+    await waitFor(async () => !(await amAlert('VendorHardDown', 'cdn-a')), { what: 'alert resolved in Alertmanager' });
+    const resolved = await waitFor(() => paged().find((a) => a.status === 'resolved' && a.labels.vendor === 'cdn-a'), { what: 'resolved notification' });
+    expect(Date.parse(resolved.endsAt!)).toBeGreaterThan(Date.parse(resolved.startsAt));
+    expect(count(hooked(), 'resolved', 'VendorHardDown', 'cdn-a')).toBe(1);
+    const { incidents } = (await (await fetch(`${collectorUrl}/v1/incidents?vendor=cdn-a`)).json()) as { incidents: { worst: string; regions: string[]; end: number | null; evidence: unknown[] }[] };
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]).toMatchObject({ worst: 'hard_down', regions: ['eu', 'us'] });
+    expect(incidents[0]!.end).not.toBeNull();
+    expect(incidents[0]!.evidence.length).toBeGreaterThan(0);
+  });
+
+  it('an outage in one region is a regional_outage naming that region', async () => {
+    faults['/b'] = (_probe, region) => (region === 'us' ? 'fail' : 'ok');
+    const alert = await waitFor(() => amAlert('VendorRegionalOutage', 'cdn-b'), { what: 'VendorRegionalOutage in Alertmanager' });
+    expect(alert.labels).toMatchObject({ state: 'regional_outage', regions: 'us', severity: 'critical' });
+    expect(alert.annotations.summary).toContain('cdn-b has a REGIONAL OUTAGE in us: delivery fails there but works in eu.');
+    expect(alert.annotations.summary).toContain('2 of 2 probes fail b-js');
+    const view = await vendor('cdn-b');
+    expect(view!.regions.us![0]!.state).toBe('hard_down');
+    expect(view!.regions.eu![0]!.state).toBe('operational');
+    faults['/b'] = () => 'ok';
+    await waitFor(async () => !(await amAlert('VendorRegionalOutage', 'cdn-b')), { what: 'regional outage resolved' });
+  });
+
+  it('one broken probe is a probe alert, and no vendor is blamed', async () => {
+    const vendorPagesBefore = hooked().filter((a) => a.labels.vendor).length;
+    brokenProbe = 'eu-1';
+    const alert = await waitFor(() => amAlert('ProbeUnhealthy', 'eu-1'), { what: 'ProbeUnhealthy in Alertmanager' });
+    expect(alert.labels).toMatchObject({ state: 'probe_unhealthy', regions: 'eu', severity: 'warning' });
+    expect(alert.annotations.summary).toMatch(/^Probe eu-1 in eu is UNHEALTHY: it fails checks of \d vendors \(.*cdn-a.*\) that every other probe passes\./);
+    for (const name of ['cdn-a', 'cdn-b', 'api-p', 'cdn-flap']) expect((await vendor(name))!.state).toBe('operational');
+    brokenProbe = undefined;
+    await waitFor(async () => !(await amAlert('ProbeUnhealthy', 'eu-1')), { what: 'probe healthy again' });
+    expect(hooked().filter((a) => a.labels.vendor).length).toBe(vendorPagesBefore);
+  });
+
+  it('a probe that stops reporting is probe_down, until it is back', async () => {
+    const vendorPagesBefore = hooked().filter((a) => a.labels.vendor).length;
+    probes.get('us-2')!.proc.child.kill('SIGSTOP');
+    try {
+      const alert = await waitFor(() => amAlert('ProbeDown', 'us-2'), { what: 'ProbeDown in Alertmanager' });
+      expect(alert.annotations.summary).toMatch(/^Probe us-2 in us has sent no results for \d+s/);
+    } finally {
+      probes.get('us-2')!.proc.child.kill('SIGCONT');
+    }
+    await waitFor(async () => !(await amAlert('ProbeDown', 'us-2')), { what: 'probe back up' });
+    expect(hooked().filter((a) => a.labels.vendor).length).toBe(vendorPagesBefore);
+  });
+
+  it('a slow target is degraded (a performance check failing on its timeout), delivery still fine', async () => {
+    faults['/p'] = () => 'slow';
+    // Regions notice at slightly different times: the alert spreads from one to both.
+    const alert = await waitFor(async () => ((await amAlert('VendorDegraded', 'api-p'))?.labels.regions === 'eu,us' ? amAlert('VendorDegraded', 'api-p') : undefined), {
+      what: 'VendorDegraded in Alertmanager',
+    });
+    expect(alert.labels).toMatchObject({ state: 'degraded', regions: 'eu,us', severity: 'warning' });
+    expect(alert.annotations.summary).toMatch(/^api-p is DEGRADED in eu, us: it still delivers, but slowly\. \d of 4 probes find p-latency slow at ttfb \(timeout\)/);
+    expect((await vendor('api-p'))!.conditions).toEqual([{ state: 'degraded', regions: ['eu', 'us'], since: expect.any(Number) }]);
+    faults['/p'] = () => 'ok';
+    await waitFor(async () => !(await amAlert('VendorDegraded', 'api-p')), { what: 'degraded resolved' });
+  });
+
+  it('a flapping target raises one flapping notice, not a stream of pages', async () => {
+    const changes = async () => {
+      const text = await (await fetch(`${collectorUrl}/metrics`)).text();
+      return text.split('\n').filter((l) => l.startsWith('vendorwatch_vendor_state_changes_total{vendor="cdn-flap"')).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    };
+    let failing = false;
+    faults['/flap'] = () => (failing ? 'fail' : 'ok');
+    const toggle = setInterval(() => (failing = !failing), 3000);
+    try {
+      await waitFor(() => count(hooked(), 'firing', 'VendorFlapping', 'cdn-flap') === 1, { what: 'VendorFlapping', timeoutMs: 60_000 });
+      // Keep flapping well past detection: nothing more may page.
+      const seen = await changes();
+      await waitFor(async () => (await changes()) >= seen + 6, { what: 'more state changes', timeoutMs: 60_000 });
+    } finally {
+      clearInterval(toggle);
+      faults['/flap'] = () => 'ok';
+    }
+    expect(count(hooked(), 'firing', 'VendorFlapping', 'cdn-flap')).toBe(1);
+    expect(count(hooked(), 'firing', 'VendorHardDown', 'cdn-flap')).toBeLessThanOrEqual(2);
+    await waitFor(() => count(paged(), 'firing', 'VendorFlapping', 'cdn-flap') === 1, { what: 'flapping page' });
+    expect(count(paged(), 'firing', 'VendorHardDown', 'cdn-flap')).toBeLessThanOrEqual(2);
+    const flap = (await amAlert('VendorFlapping', 'cdn-flap'))!;
+    expect(flap.annotations.summary).toMatch(/^cdn-flap is FLAPPING: its state changed \d+ times in the last 30s \(hard_down( ↔ regional_outage)? ↔ operational\)/);
+  }, 150_000);
+
+  const delivered: Partial<Record<ProbeId, number>> = {};
+
+  it('a collector killed and restarted while probes push loses no result and re-fires no alert', async () => {
+    faults['/a'] = () => 'fail';
+    const alert = await waitFor(() => amAlert('VendorHardDown', 'cdn-a'), { what: 'VendorHardDown again' }).catch((err) => {
+      throw new Error(`${err.message}\n${collector.output().slice(-5000)}`);
+    });
+    await waitFor(() => count(paged(), 'firing', 'VendorHardDown', 'cdn-a') === 2, { what: 'second incident paged' });
+    const hookedBefore = count(hooked(), 'firing', 'VendorHardDown', 'cdn-a');
+
+    await collector.stop('SIGKILL');
+    // While it is gone, every probe spools; what each had delivered cannot change.
+    for (const [id] of PROBES) {
+      await waitFor(async () => sample(await probeMetrics(id), 'vendorwatch_push_spool_results', { collector: collectorLabel() }) > 0, { what: `${id} spooling` });
+      delivered[id] = sample(await probeMetrics(id), 'vendorwatch_push_results_total', { collector: collectorLabel(), result: 'delivered' });
+    }
+    collector = startCli(collectorArgs, { env: { VENDORWATCH_TOKEN: TOKEN } });
+    await waitFor(async () => (await vendor('cdn-a'))?.state === 'hard_down', { what: `restarted collector judging again\n${collector.output()}` });
+    for (const [id] of PROBES) {
+      await waitFor(async () => sample(await probeMetrics(id), 'vendorwatch_push_spool_results', { collector: collectorLabel() }) === 0, { what: `${id} spool drained` });
+    }
+    // Let a few evaluations pass: the restored alert stays as it was, unannounced.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(collector.output()).toContain('state restored from the journal');
+    expect(count(hooked(), 'firing', 'VendorHardDown', 'cdn-a')).toBe(hookedBefore);
+    expect(count(paged(), 'firing', 'VendorHardDown', 'cdn-a')).toBe(2);
+    expect((await amAlert('VendorHardDown', 'cdn-a'))!.startsAt).toBe(alert.startsAt);
+
+    faults['/a'] = () => 'ok';
+    await waitFor(async () => !(await amAlert('VendorHardDown', 'cdn-a')), { what: 'resolved after restart' });
+    expect(count(hooked(), 'resolved', 'VendorHardDown', 'cdn-a')).toBe(2);
+  }, 120_000);
+
+  it('every result a probe produced reached the collector (exact accounting at shutdown)', async () => {
+    const stopped = await Promise.all(
+      PROBES.map(async ([id]) => {
+        const { proc } = probes.get(id)!;
+        expect(await proc.stop('SIGTERM')).toBe(0);
+        const line = proc.output().split('\n').find((l) => l.includes('"msg":"push stopped"'));
+        return [id, JSON.parse(line!) as { queued: number; delivered: number; rejected: number; dropped: number; spooled: number }] as const;
+      }),
+    );
+    const metrics = await (await fetch(`${collectorUrl}/metrics`)).text();
+    for (const [id, stats] of stopped) {
+      expect(stats).toMatchObject({ rejected: 0, dropped: 0, spooled: 0 });
+      expect(stats.delivered).toBe(stats.queued);
+      // The restarted collector took exactly what the probe delivered after the kill: the spool and the rest.
+      expect(sample(metrics, 'vendorwatch_ingest_results_total', { probe: id, result: 'accepted' })).toBe(stats.delivered - delivered[id]!);
+    }
+  });
+});
