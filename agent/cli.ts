@@ -4,6 +4,7 @@ import { configJsonSchema } from '../config/jsonSchema.ts';
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../config/load.ts';
 import type { Check, Config } from '../config/schema.ts';
 import type { CheckResult } from '../config/result.ts';
+import { consensusSettings } from './collector/consensus.ts';
 import { startCollector } from './collector/start.ts';
 import { createLogger, type Logger } from './log.ts';
 import { recordCheckResult } from './metrics.ts';
@@ -156,6 +157,10 @@ program
   .action(async (opts) => {
     const logger = createLogger();
     const config = load(opts.config);
+    const lonely = config.checks.filter((c) => consensusSettings(config, config.vendors.find((v) => v.name === c.vendor), c).min_probes > 1);
+    if (lonely.length) {
+      logger.warn({ checks: lonely.map((c) => c.name) }, '`run` is a single probe, but these checks need min_probes > 1: their verdicts stay unknown (set consensus.min_probes: 1)');
+    }
     await startProbe(config, opts, logger, collectorOutput(config, logger));
   });
 
