@@ -8,7 +8,8 @@
  * Prometheus, from `vendorwatch rules` (`vendorwatch:vendor_state`), whichever exists.
  */
 import type { Config } from '../config/schema.ts';
-import { checkMatcher, vendorStates } from './prometheusRules.ts';
+import { vendorStates } from './collector/state.ts';
+import { checkMatcher } from './prometheusRules.ts';
 
 const datasource = { type: 'prometheus', uid: '${datasource}' };
 const GRID_WIDTH = 24;

@@ -19,6 +19,9 @@
 import { stringify } from 'yaml';
 import { parseDuration } from '../config/duration.ts';
 import type { Check, Config, Vendor } from '../config/schema.ts';
+import { vendorLinks } from './collector/alerts/alert.ts';
+import { consensusSettings, globalQuorum } from './collector/consensus.ts';
+import { vendorStates } from './collector/state.ts';
 import { phaseBuckets } from './metrics.ts';
 
 export interface Rule {
@@ -36,7 +39,6 @@ export interface RuleGroup {
 }
 
 type Role = Check['role'];
-type ConsensusKnobs = Config['consensus'];
 
 /** The consensus that applies to one check: each knob from the check, else its vendor, else the global section. */
 export interface Consensus {
@@ -48,20 +50,13 @@ export interface Consensus {
   globalQuorum?: number;
 }
 
+/** The collector's own knob resolution (agent/collector/consensus.ts), so rules and collector read the same knobs. */
 export function consensusFor(config: Config, check: Check): Consensus {
   const vendor = config.vendors.find((v) => v.name === check.vendor);
-  const layers: (ConsensusKnobs | undefined)[] = [check.consensus, vendor?.consensus, config.consensus];
-  const knob = <K extends keyof ConsensusKnobs>(key: K) => layers.map((l) => l?.[key]).find((v) => v !== undefined);
-  return {
-    windowMs: knob('window') ?? 3 * check.interval,
-    minProbes: knob('min_probes') ?? 2,
-    quorum: knob('quorum'),
-    globalQuorum: knob('global_quorum'),
-  };
+  const s = consensusSettings(config, vendor, check);
+  return { windowMs: s.window, minProbes: s.min_probes, quorum: s.quorum, globalQuorum: globalQuorum(config, vendor) };
 }
 
-/** Vendor states, most severe first (DESIGN.md). */
-export const vendorStates = ['hard_down', 'regional_outage', 'degraded', 'api_down', 'limited_visibility', 'operational', 'unknown'] as const;
 const conditions = vendorStates.slice(0, 5);
 
 /** Multi-window burn-rate alerts (Google SRE workbook, ch. 5): long and short window at a burn factor. */
@@ -319,16 +314,7 @@ function stateAlerts(config: Config, vendor: Vendor): Rule[] {
 }
 
 function alertLinks(config: Config, vendor: Vendor): Record<string, string> {
-  const links: Record<string, string> = {};
-  if (vendor.runbook) links.runbook_url = vendor.runbook;
-  if (vendor.dashboard) links.dashboard_url = vendor.dashboard;
-  else if (config.alerts.dashboard_url) {
-    // The generated Grafana dashboard (`vendorwatch dashboard`) takes the vendor as a variable.
-    const url = new URL(config.alerts.dashboard_url);
-    url.searchParams.set('var-vendor', vendor.name);
-    links.dashboard_url = url.toString();
-  }
-  return links;
+  return vendorLinks(vendor, config.alerts.dashboard_url);
 }
 
 // --- SLOs: availability and latency SLIs, multi-window burn-rate alerts ---

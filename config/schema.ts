@@ -53,7 +53,7 @@ export const configSchema = z
       .strictObject({
         token: z.string().optional().describe('Bearer token probes present when pushing results.'),
         journal: z.string().default('data/journal.jsonl').describe('Append-only journal of state changes and incidents.'),
-        max_body_bytes: z.number().int().positive().default(1_048_576),
+        max_body_bytes: z.number().int().positive().default(1_048_576).describe('Largest result push accepted, in bytes (larger: 413).'),
         // --- consensus, vendor state, probe health ---
         evaluate_every: duration.prefault('1s').describe('How often consensus and vendor states are evaluated (also after every push).'),
         probe_down_after: duration

@@ -104,10 +104,9 @@ export function isProblem(state: VendorState): boolean {
   return problemStates.includes(state);
 }
 
-export function severityOf(state: VendorState): 'critical' | 'warning' | 'info' {
-  if (state === 'hard_down' || state === 'regional_outage') return 'critical';
-  if (state === 'degraded' || state === 'api_down') return 'warning';
-  return 'info';
+/** Alert severity, the same words `vendorwatch rules` uses: page someone, or open a ticket. */
+export function severityOf(state: VendorState): 'page' | 'ticket' {
+  return state === 'hard_down' || state === 'regional_outage' ? 'page' : 'ticket';
 }
 
 /** The more severe of two states. */

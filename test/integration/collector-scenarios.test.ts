@@ -149,7 +149,7 @@ describe('consensus across probe processes, alerts in a real Alertmanager', () =
   it('an outage seen by every region is hard_down, with an alert readable at 2 a.m.', async () => {
     faults['/a'] = () => 'fail';
     const alert = await waitFor(() => amAlert('VendorHardDown', 'cdn-a'), { what: 'VendorHardDown in Alertmanager' });
-    expect(alert.labels).toEqual({ alertname: 'VendorHardDown', vendor: 'cdn-a', state: 'hard_down', regions: 'eu,us', severity: 'critical' });
+    expect(alert.labels).toEqual({ alertname: 'VendorHardDown', vendor: 'cdn-a', state: 'hard_down', regions: 'eu,us', severity: 'page' });
     expect(alert.annotations.summary).toMatch(
       /^cdn-a is HARD DOWN: delivery fails in 2 of 2 regions \(eu, us\)\. 4 of 4 probes fail a-js in the response \(http_status\): "HTTP 503, expected 200-399", since .+ UTC\.$/,
     );
@@ -159,7 +159,7 @@ describe('consensus across probe processes, alerts in a real Alertmanager', () =
       reason: 'http_status',
       sample: 'HTTP 503, expected 200-399',
       runbook_url: 'https://wiki.example.com/runbooks/cdn-a',
-      dashboard_url: 'https://grafana.example.com/d/vendorwatch',
+      dashboard_url: 'https://grafana.example.com/d/vendorwatch?var-vendor=cdn-a',
     });
     // Active alerts are given an expiry in the future and re-sent before it.
     expect(Date.parse(alert.endsAt)).toBeGreaterThan(Date.now());
@@ -182,25 +182,31 @@ describe('consensus across probe processes, alerts in a real Alertmanager', () =
 
   it('an outage in one region is a regional_outage naming that region', async () => {
     faults['/b'] = (_probe, region) => (region === 'us' ? 'fail' : 'ok');
-    const alert = await waitFor(() => amAlert('VendorRegionalOutage', 'cdn-b'), { what: 'VendorRegionalOutage in Alertmanager' });
-    expect(alert.labels).toMatchObject({ state: 'regional_outage', regions: 'us', severity: 'critical' });
-    expect(alert.annotations.summary).toContain('cdn-b has a REGIONAL OUTAGE in us: delivery fails there but works in eu.');
-    expect(alert.annotations.summary).toContain('2 of 2 probes fail b-js');
-    const view = await vendor('cdn-b');
-    expect(view!.regions.us![0]!.state).toBe('hard_down');
-    expect(view!.regions.eu![0]!.state).toBe('operational');
-    faults['/b'] = () => 'ok';
+    try {
+      const alert = await waitFor(() => amAlert('VendorRegionalOutage', 'cdn-b'), { what: 'VendorRegionalOutage in Alertmanager' });
+      expect(alert.labels).toMatchObject({ state: 'regional_outage', regions: 'us', severity: 'page' });
+      expect(alert.annotations.summary).toContain('cdn-b has a REGIONAL OUTAGE in us: delivery fails there but works in eu.');
+      expect(alert.annotations.summary).toContain('2 of 2 probes fail b-js');
+      const view = await vendor('cdn-b');
+      expect(view!.regions.us![0]!.state).toBe('hard_down');
+      expect(view!.regions.eu![0]!.state).toBe('operational');
+    } finally {
+      faults['/b'] = () => 'ok';
+    }
     await waitFor(async () => !(await amAlert('VendorRegionalOutage', 'cdn-b')), { what: 'regional outage resolved' });
   });
 
   it('one broken probe is a probe alert, and no vendor is blamed', async () => {
     const vendorPagesBefore = hooked().filter((a) => a.labels.vendor).length;
     brokenProbe = 'eu-1';
-    const alert = await waitFor(() => amAlert('ProbeUnhealthy', 'eu-1'), { what: 'ProbeUnhealthy in Alertmanager' });
-    expect(alert.labels).toMatchObject({ state: 'probe_unhealthy', regions: 'eu', severity: 'warning' });
-    expect(alert.annotations.summary).toMatch(/^Probe eu-1 in eu is UNHEALTHY: it fails checks of \d vendors \(.*cdn-a.*\) that every other probe passes\./);
-    for (const name of ['cdn-a', 'cdn-b', 'api-p', 'cdn-flap']) expect((await vendor(name))!.state).toBe('operational');
-    brokenProbe = undefined;
+    try {
+      const alert = await waitFor(() => amAlert('ProbeUnhealthy', 'eu-1'), { what: 'ProbeUnhealthy in Alertmanager' });
+      expect(alert.labels).toMatchObject({ state: 'probe_unhealthy', regions: 'eu', severity: 'ticket' });
+      expect(alert.annotations.summary).toMatch(/^Probe eu-1 in eu is UNHEALTHY: it fails checks of \d vendors \([a-z-]+(, [a-z-]+)+\) that every other probe passes\./);
+      for (const name of ['cdn-a', 'cdn-b', 'api-p', 'cdn-flap']) expect((await vendor(name))!.state).toBe('operational');
+    } finally {
+      brokenProbe = undefined;
+    }
     await waitFor(async () => !(await amAlert('ProbeUnhealthy', 'eu-1')), { what: 'probe healthy again' });
     expect(hooked().filter((a) => a.labels.vendor).length).toBe(vendorPagesBefore);
   });
@@ -220,14 +226,21 @@ describe('consensus across probe processes, alerts in a real Alertmanager', () =
 
   it('a slow target is degraded (a performance check failing on its timeout), delivery still fine', async () => {
     faults['/p'] = () => 'slow';
-    // Regions notice at slightly different times: the alert spreads from one to both.
-    const alert = await waitFor(async () => ((await amAlert('VendorDegraded', 'api-p'))?.labels.regions === 'eu,us' ? amAlert('VendorDegraded', 'api-p') : undefined), {
-      what: 'VendorDegraded in Alertmanager',
-    });
-    expect(alert.labels).toMatchObject({ state: 'degraded', regions: 'eu,us', severity: 'warning' });
-    expect(alert.annotations.summary).toMatch(/^api-p is DEGRADED in eu, us: it still delivers, but slowly\. \d of 4 probes find p-latency slow at ttfb \(timeout\)/);
-    expect((await vendor('api-p'))!.conditions).toEqual([{ state: 'degraded', regions: ['eu', 'us'], since: expect.any(Number) }]);
-    faults['/p'] = () => 'ok';
+    try {
+      // Regions notice at slightly different times: the alert spreads from one to both.
+      const alert = await waitFor(
+        async () => {
+          const a = await amAlert('VendorDegraded', 'api-p');
+          return a?.labels.regions === 'eu,us' ? a : undefined;
+        },
+        { what: 'VendorDegraded in both regions in Alertmanager' },
+      );
+      expect(alert.labels).toMatchObject({ state: 'degraded', regions: 'eu,us', severity: 'ticket' });
+      expect(alert.annotations.summary).toMatch(/^api-p is DEGRADED in eu, us: it still delivers, but slowly\. \d of 4 probes find p-latency slow at ttfb \(timeout\)/);
+      expect((await vendor('api-p'))!.conditions).toEqual([{ state: 'degraded', regions: ['eu', 'us'], since: expect.any(Number) }]);
+    } finally {
+      faults['/p'] = () => 'ok';
+    }
     await waitFor(async () => !(await amAlert('VendorDegraded', 'api-p')), { what: 'degraded resolved' });
   });
 

@@ -94,7 +94,7 @@ describe('collector: consensus to alerts', () => {
     await new Promise((r) => setImmediate(r));
     expect(h.fired('VendorHardDown')).toHaveLength(1);
     const alert = h.fired('VendorHardDown')[0]!;
-    expect(alert.labels).toEqual({ alertname: 'VendorHardDown', vendor: 'acme', state: 'hard_down', regions: 'eu,us', severity: 'critical' });
+    expect(alert.labels).toEqual({ alertname: 'VendorHardDown', vendor: 'acme', state: 'hard_down', regions: 'eu,us', severity: 'page' });
     expect(alert.annotations.summary).toMatch(
       /^acme is HARD DOWN: delivery fails in 2 of 2 regions \(eu, us\)\. 4 of 4 probes fail acme-js in the response \(http_status\): "HTTP 503, expected 200-399", since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\.$/,
     );
@@ -156,7 +156,7 @@ describe('collector: consensus to alerts', () => {
     const eu = h.state('acme').evidence.find((e) => e.region === 'eu')!;
     expect(eu).toMatchObject({ excluded: ['eu-1'], voters: 1, outage: 'unknown' });
     expect(h.collector.activeAlerts().map((a) => a.labels)).toEqual([
-      { alertname: 'ProbeUnhealthy', probe: 'eu-1', state: 'probe_unhealthy', regions: 'eu', severity: 'warning' },
+      { alertname: 'ProbeUnhealthy', probe: 'eu-1', state: 'probe_unhealthy', regions: 'eu', severity: 'ticket' },
     ]);
     // When eu-2 fails too, the eu outage is real: eu-1 no longer disagrees with everyone and votes again.
     h.round((p, c) => c === 'acme-js' && p.startsWith('eu'));
@@ -174,7 +174,7 @@ describe('collector: consensus to alerts', () => {
     // Before flapping was recognised (4 changes), at most 2 pages went out.
     expect(h.fired('VendorHardDown').length).toBeLessThanOrEqual(2);
     const flap = h.fired('VendorFlapping')[0]!;
-    expect(flap.labels).toMatchObject({ vendor: 'payco', state: 'flapping', regions: 'eu,us', severity: 'critical' });
+    expect(flap.labels).toMatchObject({ vendor: 'payco', state: 'flapping', regions: 'eu,us', severity: 'page' });
     expect(flap.annotations.summary).toMatch(/^payco is FLAPPING: its state changed \d+ times in the last 60s \(hard_down ↔ operational\)/);
     // Stable for a whole window: flapping ends and, the vendor being fine, nothing replaces it.
     for (let i = 0; i < 14; i++) h.round(none);
@@ -212,7 +212,7 @@ describe('collector: consensus to alerts', () => {
     const h = harness();
     h.round(none, 20_000);
     for (let i = 0; i < 6; i++) h.round(none, 5000, ['us-2']);
-    expect(h.collector.activeAlerts().map((a) => a.labels)).toEqual([{ alertname: 'ProbeDown', probe: 'us-2', state: 'probe_down', regions: 'us', severity: 'warning' }]);
+    expect(h.collector.activeAlerts().map((a) => a.labels)).toEqual([{ alertname: 'ProbeDown', probe: 'us-2', state: 'probe_down', regions: 'us', severity: 'ticket' }]);
     // us has one probe left voting, fewer than min_probes: acme is judged on eu alone.
     expect(h.state('acme').regions).toMatchObject({ us: [{ state: 'unknown' }], eu: [{ state: 'operational' }] });
     await h.collector.stop();

@@ -6,7 +6,7 @@
  * Labels identify an alert (Alertmanager de-duplicates on them, so collectors in HA agree):
  *   alertname  VendorHardDown | VendorRegionalOutage | VendorDegraded | VendorApiDown |
  *              VendorLimitedVisibility | VendorFlapping | ProbeDown | ProbeUnhealthy
- *   vendor | probe, state, regions (comma-separated), severity (critical | warning | info)
+ *   vendor | probe, state, regions (comma-separated), severity (page | ticket)
  */
 import { z } from 'zod';
 import type { Vendor } from '../../../config/schema.ts';
@@ -149,13 +149,25 @@ export interface AlertLinks {
   dashboard?: string | undefined;
 }
 
-function links(vendor: Pick<Vendor, 'runbook' | 'dashboard' | 'status_page'>, opts: AlertLinks): Record<string, string> {
+/**
+ * Runbook and dashboard links for a vendor's alerts (also used by `vendorwatch rules`): its own
+ * dashboard, else the shared one opened on this vendor (the generated Grafana dashboard takes
+ * `var-vendor`).
+ */
+export function vendorLinks(vendor: Pick<Vendor, 'name' | 'runbook' | 'dashboard'>, dashboardUrl: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (vendor.runbook) out.runbook_url = vendor.runbook;
-  const dashboard = vendor.dashboard ?? opts.dashboard;
-  if (dashboard) out.dashboard_url = dashboard;
-  if (vendor.status_page) out.vendor_status_url = vendor.status_page;
+  if (vendor.dashboard) out.dashboard_url = vendor.dashboard;
+  else if (dashboardUrl) {
+    const url = new URL(dashboardUrl);
+    url.searchParams.set('var-vendor', vendor.name);
+    out.dashboard_url = url.toString();
+  }
   return out;
+}
+
+function links(vendor: Vendor, opts: AlertLinks): Record<string, string> {
+  return { ...vendorLinks(vendor, opts.dashboard), ...(vendor.status_page ? { vendor_status_url: vendor.status_page } : {}) };
 }
 
 function linkLines(l: Record<string, string>): string[] {
@@ -242,7 +254,7 @@ export function probeDownAlert(probe: string, region: string, lastSeen: number, 
     `Probe ${probe} in ${region} has sent no results for ${duration(now - lastSeen)} (last at ${utc(lastSeen)}). ` +
     `Its votes have expired, so ${region} may have too few probes for a verdict; check the probe process and its path to the collector.`;
   return {
-    labels: { alertname: 'ProbeDown', probe, state: 'probe_down', regions: region, severity: 'warning' },
+    labels: { alertname: 'ProbeDown', probe, state: 'probe_down', regions: region, severity: 'ticket' },
     annotations: { summary, description: summary, since: new Date(lastSeen).toISOString(), ...(opts.dashboard ? { dashboard_url: opts.dashboard } : {}) },
     startsAt: lastSeen,
   };
@@ -254,7 +266,7 @@ export function probeUnhealthyAlert(probe: string, region: string, vendors: read
     `Its votes are ignored, so no vendor is blamed for it; look at the probe's network, DNS, clock and disk.`;
   const description = [summary, '', `Checks it alone fails: ${checks.join(', ')}.`].join('\n');
   return {
-    labels: { alertname: 'ProbeUnhealthy', probe, state: 'probe_unhealthy', regions: region, severity: 'warning' },
+    labels: { alertname: 'ProbeUnhealthy', probe, state: 'probe_unhealthy', regions: region, severity: 'ticket' },
     annotations: { summary, description, since: new Date(since).toISOString(), ...(opts.dashboard ? { dashboard_url: opts.dashboard } : {}) },
     startsAt: since,
   };

@@ -3,7 +3,7 @@ import type { Alert } from './alert.ts';
 import type { Receiver } from './receiver.ts';
 import { statusOf } from './receiver.ts';
 
-const ICON = { critical: ':red_circle:', warning: ':large_orange_circle:', info: ':large_blue_circle:' } as Record<string, string>;
+const ICON: Record<string, string> = { page: ':red_circle:', ticket: ':large_orange_circle:' };
 
 /** One alert as Slack mrkdwn: a bold status line, the summary, the votes and the links. */
 export function slackText(a: Alert): string {
