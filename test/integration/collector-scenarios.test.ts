@@ -57,6 +57,7 @@ interface VendorView {
   state: string;
   conditions: { state: string; regions: string[] }[];
   regions: Record<string, { state: string }[]>;
+  evidence: { check: string; region: string; outage: string; slow: string; votes: { ok: boolean; degraded: boolean }[] }[];
 }
 async function vendor(name: string): Promise<VendorView | undefined> {
   const body = (await (await fetch(`${collectorUrl}/v1/vendors`)).json()) as { ready: boolean; vendors: VendorView[] };
@@ -113,9 +114,9 @@ vendors:
 checks:
   - { name: a-js, vendor: cdn-a, kind: http, url: "${base}/a", interval: 1s, timeout: 1s }
   - { name: b-js, vendor: cdn-b, kind: http, url: "${base}/b", interval: 1s, timeout: 1s }
-  - { name: p-api, vendor: api-p, kind: http, url: "${base}/p", interval: 2s, timeout: 2s }
-  # No latency thresholds on the http check yet: a performance check with a short timeout
-  # fails on the slow path, which is what "degraded" means for a performance check.
+  # Slow, two ways: the delivery check crosses its latency threshold (ok, but degraded), and
+  # the performance check runs out of time (a failing performance check means degraded too).
+  - { name: p-api, vendor: api-p, kind: http, url: "${base}/p", interval: 2s, timeout: 2s, expect: { latency: { total: 500ms } } }
   - { name: p-latency, vendor: api-p, role: performance, kind: http, url: "${base}/p", interval: 1s, timeout: 500ms }
   - { name: flap-js, vendor: cdn-flap, kind: http, url: "${base}/flap", interval: 1s, timeout: 1s }
 `,
@@ -224,7 +225,7 @@ describe('consensus across probe processes, alerts in a real Alertmanager', () =
     expect(hooked().filter((a) => a.labels.vendor).length).toBe(vendorPagesBefore);
   });
 
-  it('a slow target is degraded (a performance check failing on its timeout), delivery still fine', async () => {
+  it('a slow target is degraded (over its latency threshold, a performance check timing out), delivery still fine', async () => {
     faults['/p'] = () => 'slow';
     try {
       // Regions notice at slightly different times: the alert spreads from one to both.
@@ -236,7 +237,19 @@ describe('consensus across probe processes, alerts in a real Alertmanager', () =
         { what: 'VendorDegraded in both regions in Alertmanager' },
       );
       expect(alert.labels).toMatchObject({ state: 'degraded', regions: 'eu,us', severity: 'ticket' });
-      expect(alert.annotations.summary).toMatch(/^api-p is DEGRADED in eu, us: it still delivers, but slowly\. \d of 4 probes find p-latency slow at ttfb \(timeout\)/);
+      expect(alert.annotations.summary).toMatch(
+        /^api-p is DEGRADED in eu, us: it still delivers, but slowly\. \d of 4 probes find (p-api slow: "degraded: total [\d.]+ s over 0\.5 s"|p-latency slow at ttfb \(timeout\))/,
+      );
+      // Both ways of being slow show in the evidence: delivery passing over its threshold, the performance check timing out.
+      const evidence = await waitFor(async () => {
+        const rows = (await vendor('api-p'))!.evidence;
+        return rows.length === 4 && rows.every((r) => r.slow === 'failing') ? rows : undefined;
+      }, { what: 'both checks slow in both regions' });
+      for (const row of evidence.filter((r) => r.check === 'p-api')) {
+        expect(row.outage).toBe('passing');
+        expect(row.votes.every((v) => v.ok && v.degraded)).toBe(true);
+      }
+      for (const row of evidence.filter((r) => r.check === 'p-latency')) expect(row.votes.every((v) => !v.ok)).toBe(true);
       expect((await vendor('api-p'))!.conditions).toEqual([{ state: 'degraded', regions: ['eu', 'us'], since: expect.any(Number) }]);
     } finally {
       faults['/p'] = () => 'ok';

@@ -10,6 +10,7 @@ import {
   type ConsensusSettings,
   type Vote,
 } from '../../agent/collector/consensus.ts';
+import { failedPhase } from '../../agent/collector/alerts/alert.ts';
 import { disagreements, unhealthyProbes } from '../../agent/collector/probes.ts';
 import { regionConditions, stateOf, vendorConditions, type VerdictRow } from '../../agent/collector/state.ts';
 
@@ -215,5 +216,19 @@ describe('probe health', () => {
     expect(unhealthyProbes(one, new Set(['bad']), 2)).toEqual(new Set(['bad']));
     expect(unhealthyProbes(one, new Set(), 2)).toEqual(new Set());
     expect(unhealthyProbes(new Map(), new Set(['bad']), 2)).toEqual(new Set());
+  });
+});
+
+describe('the phase a failed run stopped in', () => {
+  const at = (reason: Vote['reason'], phases: Vote['phases'], message = '') => failedPhase({ reason, phases, message });
+
+  it('follows the phases the run completed', () => {
+    expect(at('timeout', { total: 1 })).toBe('ttfb');
+    expect(at('timeout', { connect: 0.02, total: 1 }, 'timed out after 1 s waiting for response headers')).toBe('ttfb');
+    expect(at('timeout', { connect: 0.02, total: 1 }, 'TLS handshake timed out')).toBe('tls');
+    expect(at('timeout', { dns: 0.01, connect: 0.02, tls: 0.05, total: 1 })).toBe('ttfb');
+    expect(at('reset', { connect: 0.02, ttfb: 0.1, total: 0.2 })).toBe('transfer');
+    expect(at('connect', { total: 0.01 })).toBe('connect');
+    expect(at('http_status', { ttfb: 0.1, total: 0.1 })).toBe('response');
   });
 });

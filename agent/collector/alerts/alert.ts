@@ -53,12 +53,15 @@ function duration(ms: number): string {
 const PHASE_ORDER = ['dns', 'connect', 'tls', 'ttfb', 'transfer'] as const;
 
 /** Where a failed run stopped: the phase it was in, from its reason and the phases it completed. */
-export function failedPhase(vote: Pick<Vote, 'reason' | 'phases'>): string {
+export function failedPhase(vote: Pick<Vote, 'reason' | 'phases' | 'message'>): string {
   if (vote.reason === 'dns' || vote.reason === 'connect' || vote.reason === 'tls') return vote.reason;
   if (vote.reason === 'timeout' || vote.reason === 'reset') {
     const done = PHASE_ORDER.filter((p) => vote.phases[p] !== undefined);
-    const last = done.length ? PHASE_ORDER.indexOf(done[done.length - 1]!) : PHASE_ORDER.indexOf('ttfb') - 1;
-    return PHASE_ORDER[Math.min(last + 1, PHASE_ORDER.length - 1)]!;
+    const last = done[done.length - 1];
+    if (!last) return 'ttfb';
+    // Plain HTTP has no TLS phase: after connect comes the wait for the response, unless the message says otherwise.
+    if (last === 'connect') return /tls|handshake|certificate/i.test(vote.message) ? 'tls' : 'ttfb';
+    return PHASE_ORDER[Math.min(PHASE_ORDER.indexOf(last) + 1, PHASE_ORDER.length - 1)]!;
   }
   if (vote.reason === 'script') return 'script';
   if (vote.reason === 'internal') return 'probe';
@@ -66,7 +69,7 @@ export function failedPhase(vote: Pick<Vote, 'reason' | 'phases'>): string {
 }
 
 /** "at connect", "at ttfb (timeout)", "in the response (http_status)" */
-export function whereItFailed(vote: Pick<Vote, 'reason' | 'phases'>): string {
+export function whereItFailed(vote: Pick<Vote, 'reason' | 'phases' | 'message'>): string {
   const phase = failedPhase(vote);
   if (phase === vote.reason) return `at ${phase}`;
   return `${phase === 'response' ? 'in the response' : `at ${phase}`} (${vote.reason})`;
@@ -120,7 +123,7 @@ function evidenceSentence(state: VendorState, rows: readonly Evidence[]): string
   const against = checkRows.reduce((n, r) => n + (slow ? r.slowVotes : r.failing), 0);
   const voters = checkRows.reduce((n, r) => n + r.voters, 0);
   const sample = checkRows.flatMap((r) => r.votes).find((v) => !v.ok || v.degraded);
-  const how = !sample ? '' : !sample.ok ? ` ${whereItFailed(sample)}: "${sample.message.slice(0, 160)}"` : ' (slower than its threshold)';
+  const how = !sample ? '' : `${sample.ok ? '' : ` ${whereItFailed(sample)}`}: "${sample.message.slice(0, 160)}"`;
   const others = byCheck.size > 1 ? ` (and ${byCheck.size - 1} more check${byCheck.size > 2 ? 's' : ''})` : '';
   return `${against} of ${voters} probes ${slow ? 'find' : 'fail'} ${check}${slow ? ' slow' : ''}${how}${others}`;
 }
@@ -191,7 +194,7 @@ export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Inci
   const easing = paged.state !== known.state || paged.regions.join() !== known.regions.join();
   const summary = `${easing ? 'Recovering: ' : ''}${headline(vendor.name, known.state, known.regions, allRegions)} ${evidenceSentence(known.state, rows)}, since ${utc(since)}.`;
   const votes = votesText(known.evidence.filter((e) => ROLE_OF[known.state]?.includes(e.role)));
-  const sample = rows.flatMap((r) => r.votes).find((v) => !v.ok);
+  const sample = rows.flatMap((r) => r.votes).find((v) => !v.ok || v.degraded);
   const also = status.conditions.filter((c) => c.state !== known.state && c.state !== 'operational').map((c) => c.state);
   const l = links(vendor, opts);
   const description = [
@@ -203,7 +206,7 @@ export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Inci
     ...(also.length ? [`Also holding: ${also.join(', ')}.`] : []),
     'Votes:',
     votes,
-    ...(sample ? [`Fails ${whereItFailed(sample)}, e.g. probe ${sample.probe} in ${sample.region}: "${sample.message.slice(0, 300)}"`] : []),
+    ...(sample ? [`${sample.ok ? 'Slow' : `Fails ${whereItFailed(sample)}`}, e.g. probe ${sample.probe} in ${sample.region}: "${sample.message.slice(0, 300)}"`] : []),
     ...linkLines(l),
   ].join('\n');
   return {
@@ -219,7 +222,8 @@ export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Inci
       description,
       votes,
       since: new Date(since).toISOString(),
-      ...(sample ? { phase: failedPhase(sample), reason: sample.reason, sample: sample.message.slice(0, 300) } : {}),
+      ...(sample ? { sample: sample.message.slice(0, 300) } : {}),
+      ...(sample && !sample.ok ? { phase: failedPhase(sample), reason: sample.reason } : {}),
       ...l,
     },
     startsAt: since,
