@@ -5,6 +5,7 @@ import { consensusSchema, hostPatternSchema } from './checks/common.ts';
 import { dnsCheckSchema } from './checks/dns.ts';
 import { httpCheckSchema } from './checks/http.ts';
 import { nameSchema } from './result.ts';
+import { rumSchema } from './rum.ts';
 
 export const vendorKinds = ['cdn', 'dns', 'api', 'payment', 'ads', 'analytics', 'other'] as const;
 
@@ -90,15 +91,7 @@ export const configSchema = z
           .describe('Alertmanager: active alerts are re-sent this often, each valid for 4 × this interval.'),
       })
       .prefault({}),
-    rum: z
-      .strictObject({
-        origins: z.array(z.string()).default([]).describe('Site origins allowed to send beacons (CORS).'),
-        page_groups: z
-          .array(z.strictObject({ name: nameSchema, match: z.string().min(1).describe('Path regex.') }))
-          .default([]),
-        sample_rate: z.number().min(0).max(1).default(1),
-      })
-      .prefault({}),
+    rum: rumSchema.prefault({}),
     vendors: z.array(vendorSchema).min(1),
     checks: z.array(checkSchema).default([]),
   })
