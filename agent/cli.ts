@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
+import { beaconRoutes } from '../beacon/collect.ts';
 import { configJsonSchema } from '../config/jsonSchema.ts';
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../config/load.ts';
 import type { Check, Config } from '../config/schema.ts';
@@ -127,7 +128,7 @@ function pushOutput(config: Config, collectors: string | undefined, probeId: str
 function collectorOutput(config: Config, logger: Logger): ProbeOutput & Required<Pick<ProbeOutput, 'stop'>> {
   const running = startCollector(config, logger);
   // In-process: results go straight to ingest, no HTTP, no token.
-  return { deliver: (r) => running.ingest.accept([r]), routes: running.routes, stop: running.stop };
+  return { deliver: (r) => running.ingest.accept([r]), routes: { ...running.routes, ...beaconRoutes(config, logger) }, stop: running.stop };
 }
 
 function printTable(results: CheckResult[]): void {
