@@ -1,6 +1,16 @@
 # vendorwatch production image: one probe + collector (`vendorwatch run`) by default.
 # Build: docker build -t vendorwatch .
 # Run:   docker run -p 9797:9797 -v $PWD/config:/app/config:ro -e VENDORWATCH_TOKEN=... vendorwatch
+
+# The browser beacon (beacon/dist), built with esbuild, a dev dependency the image leaves out.
+FROM node:22-bookworm-slim AS beacon
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY beacon ./beacon
+COPY config ./config
+RUN npm run build:beacon
+
 FROM node:22-bookworm-slim
 
 # Debian's Chromium for browser transaction checks (playwright-core drives it; no browser download).
@@ -14,6 +24,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin
 COPY agent ./agent
 COPY config ./config
+COPY beacon ./beacon
+COPY --from=beacon /app/beacon/dist ./beacon/dist
 
 RUN useradd --system --uid 10001 --home-dir /app vendorwatch \
  && mkdir -p /app/data && chown vendorwatch /app/data
