@@ -4,6 +4,7 @@
  * only the types, so zod never ships to users' pages.
  */
 import { z } from 'zod';
+import { webVitalNames } from '../config/checks/browser.ts';
 import type { Config } from '../config/schema.ts';
 import { cacheOutcomes, resourceTypes } from './src/resources.ts';
 
@@ -40,8 +41,6 @@ export type PageViewType = (typeof pageViewTypes)[number];
 /** Navigation Timing phases; "load" is the whole load, from navigation start to the end of the load event. */
 export const navigationPhases = ['dns', 'connect', 'tls', 'ttfb', 'download', 'dom', 'load'] as const;
 
-export const vitalNames = ['LCP', 'INP', 'CLS', 'FCP', 'TTFB'] as const;
-
 /** Ten minutes, in ms: longer is not a measurement of a page view. */
 const ms = z.number().nonnegative().max(600_000);
 const count = z.number().int().nonnegative().max(100_000);
@@ -76,7 +75,7 @@ export const beaconSchema = z.strictObject({
   phases: z.partialRecord(z.enum(navigationPhases), ms).optional(),
   vitals: z
     .partialRecord(
-      z.enum(vitalNames),
+      z.enum(webVitalNames),
       z.strictObject({ value: z.number().nonnegative().max(600_000), vendor: label.optional() }),
     )
     .optional()

@@ -1,24 +1,10 @@
 import { z } from 'zod';
+import { regexSchema } from './checks/common.ts';
 import { nameSchema } from './result.ts';
 
 const origin = z.string().regex(/^\*$|^https?:\/\/[^/?#\s]+$/, {
   message: 'expected an origin like "https://www.example.com" (scheme and host, no path) or "*"',
 });
-
-const pathRegex = z
-  .string()
-  .min(1)
-  .refine(
-    (s) => {
-      try {
-        new RegExp(s);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'not a valid regular expression' },
-  );
 
 /** Real-user monitoring: what the beacon is told to do, and what the collector accepts. */
 export const rumSchema = z.strictObject({
@@ -30,7 +16,7 @@ export const rumSchema = z.strictObject({
     .array(
       z.strictObject({
         name: nameSchema.describe('The page_group label.'),
-        match: pathRegex.describe('Regex on the page path (no query string); the first group that matches wins.'),
+        match: regexSchema.min(1).describe('Regex on the page path (no query string); the first group that matches wins.'),
       }),
     )
     .default([])

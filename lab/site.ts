@@ -13,8 +13,8 @@
  *
  * URLs carry query strings and fragments with "SECRET" in them, so tests can show they never leave the page.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { listen, type LabServer } from './server.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -34,13 +34,7 @@ const HERO = '<svg xmlns="http://www.w3.org/2000/svg" width="800" height="400"><
 const TAO = { 'timing-allow-origin': '*', 'access-control-allow-origin': '*' };
 const CACHED = { 'cache-control': 'public, max-age=3600' };
 
-function listen(handler: Handler): Promise<{ server: Server; port: number }> {
-  const server = createServer(handler);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port }));
-  });
-}
+const serve = (handler: Handler): Promise<LabServer> => listen(createServer(handler), {}, 'http');
 
 function answer(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}, delayMs = 0): void {
   setTimeout(() => {
@@ -53,29 +47,29 @@ const path = (req: IncomingMessage) => new URL(req.url ?? '/', 'http://x').pathn
 
 /** Starts the site and its vendors. `collector` is the base URL beacon.js is loaded from and reports to. */
 export async function startLabSite(opts: { collector: string }): Promise<LabSite> {
-  const a = await listen((req, res) => {
+  const a = await serve((req, res) => {
     const p = path(req);
     if (p === '/app.js') return answer(res, 200, 'text/javascript', 'window.vendorA = true;', { ...TAO, ...CACHED });
     if (p === '/hero.svg') return answer(res, 200, 'image/svg+xml', HERO, { ...TAO, ...CACHED });
     if (p === '/cart.json') return answer(res, 200, 'application/json', '{"items":1}', TAO);
     answer(res, 404, 'text/plain', 'not found', TAO);
   });
-  const b = await listen((req, res) => {
+  const b = await serve((req, res) => {
     const st = { ...TAO, ...CACHED, 'server-timing': 'cdn;desc=vendor-b, edge;dur=1' };
     if (path(req) === '/site.css') return answer(res, 200, 'text/css', 'body { font-family: sans-serif; }', st);
     answer(res, 404, 'text/plain', 'not found', st);
   });
   // A third-party tag that runs 300 ms of work on every click: what INP attribution should blame.
-  const c = await listen((req, res) => {
+  const c = await serve((req, res) => {
     const tag = `window.vendorC = true; addEventListener('click', () => { const end = performance.now() + 300; while (performance.now() < end); });`;
     if (path(req) === '/tag.js') return answer(res, 200, 'text/javascript', tag, { 'access-control-allow-origin': '*' }, 400);
     answer(res, 404, 'text/plain', 'not found');
   });
-  const d = await listen((req, res) => {
+  const d = await serve((req, res) => {
     if (path(req) === '/status') return answer(res, 503, 'application/json', '{"status":"down"}', TAO);
     answer(res, 500, 'text/javascript', 'broken', TAO);
   });
-  const unknown = await listen((_req, res) => answer(res, 200, 'image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'));
+  const unknown = await serve((_req, res) => answer(res, 200, 'image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'));
 
   const A = `http://static.vendor-a.test:${a.port}`;
   const B = `http://assets.neutral.test:${b.port}`;
@@ -120,13 +114,12 @@ export async function startLabSite(opts: { collector: string }): Promise<LabSite
   };
   pages['/spa/cart'] = pages['/spa/']!;
 
-  const site = await listen((req, res) => {
+  const site = await serve((req, res) => {
     const html = pages[path(req)];
     if (html) return answer(res, 200, 'text/html; charset=utf-8', html);
     answer(res, 404, 'text/plain', 'not found');
   });
 
-  const servers = [a, b, c, d, unknown, site].map((s) => s.server);
   return {
     url: `http://www.site.test:${site.port}`,
     vendors: [
@@ -142,15 +135,7 @@ export async function startLabSite(opts: { collector: string }): Promise<LabSite
     ],
     hostResolverRules: 'MAP *.test 127.0.0.1',
     close: async () => {
-      await Promise.all(
-        servers.map(
-          (s) =>
-            new Promise<void>((resolve) => {
-              s.close(() => resolve());
-              s.closeAllConnections();
-            }),
-        ),
-      );
+      await Promise.all([a, b, c, d, unknown, site].map((s) => s.close()));
     },
   };
 }

@@ -7,6 +7,19 @@ export const hostPatternSchema = z.string().regex(/^(\*\.)?[a-z0-9.-]+(:\d{1,5})
   message: 'expected a host like "static.example.com", "*.acmecdn.net" or "127.0.0.1:8081"',
 });
 
+/** A JavaScript regular expression, checked to compile. */
+export const regexSchema = z.string().refine(
+  (s) => {
+    try {
+      new RegExp(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid regular expression' },
+);
+
 /** Consensus knobs; set globally, per vendor or per check (the narrowest wins). */
 export const consensusSchema = z.strictObject({
   window: duration.optional().describe('Rolling window of votes; default 3 × the check interval.'),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { duration } from '../duration.ts';
 import { nameSchema, phaseSchema } from '../result.ts';
-import { commonCheckFields, hostPatternSchema } from './common.ts';
+import { commonCheckFields, hostPatternSchema, regexSchema } from './common.ts';
 
 /** Edge cache status, normalised across vendors (Cache-Status, X-Cache, CF-Cache-Status, X-Varnish, Age ...). */
 export const cacheStatuses = ['hit', 'miss', 'stale', 'bypass', 'unknown'] as const;
@@ -27,18 +27,6 @@ const status = z.union([
   z.string().regex(/^[1-5]\d\d-[1-5]\d\d$/, { message: 'expected a status like 200 or a range like "200-299"' }),
 ]);
 
-const regex = z.string().refine(
-  (s) => {
-    try {
-      new RegExp(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a valid regular expression' },
-);
-
 /** "host", "host:port", "192.0.2.1:8443", "2001:db8::1" or "[2001:db8::1]:443", parsed to host and optional port. */
 const hostPort = z
   .string()
@@ -55,7 +43,7 @@ const headerExpectation = z
   .strictObject({
     name: z.string().min(1).describe('Response header name (case-insensitive).'),
     absent: z.boolean().default(false).describe('The header must not be there.'),
-    matches: regex.optional().describe('A regular expression the header value must match.'),
+    matches: regexSchema.optional().describe('A regular expression the header value must match.'),
   })
   .refine((h) => !(h.absent && h.matches), { message: '`absent` and `matches` exclude each other' })
   .describe('With only `name`, the header must be present.');
@@ -67,7 +55,7 @@ const jsonExpectation = z
       .regex(/^(\$\.?)?[^.[\]]+(\[\d+\])*(\.[^.[\]]+(\[\d+\])*)*$|^\$$/, { message: 'expected a path like "page.updated_at" or "$.items[0].id"' })
       .describe('Where in the JSON body: dot-separated keys and [index], optionally starting with "$.".'),
     equals: z.unknown().optional().describe('The value there must equal this (any JSON value).'),
-    matches: regex.optional().describe('The value there, as text, must match this regular expression.'),
+    matches: regexSchema.optional().describe('The value there, as text, must match this regular expression.'),
     not_older_than: duration
       .optional()
       .describe('The value there is a timestamp (ISO 8601, or Unix seconds or milliseconds) no older than this: catches a stale reporting API.'),
@@ -90,8 +78,8 @@ export const httpExpectSchema = z.strictObject({
   headers: z.array(headerExpectation).default([]).describe('Response headers that must be present, absent or match.'),
   body: z
     .strictObject({
-      matches: regex.optional().describe('The (decoded) body must match this regular expression.'),
-      not_matches: regex.optional().describe('The (decoded) body must not match this regular expression.'),
+      matches: regexSchema.optional().describe('The (decoded) body must match this regular expression.'),
+      not_matches: regexSchema.optional().describe('The (decoded) body must not match this regular expression.'),
     })
     .optional(),
   json: z.array(jsonExpectation).default([]).describe('Assertions on values in a JSON body.'),
@@ -142,7 +130,7 @@ const assetsSchema = z
 
 const popHeader = z.strictObject({
   header: z.string().min(1).describe('Response header that names the edge location.'),
-  pattern: regex.optional().describe('Regular expression whose first group (or whole match) is the POP; default: the whole value.'),
+  pattern: regexSchema.optional().describe('Regular expression whose first group (or whole match) is the POP; default: the whole value.'),
 });
 
 export const httpCheckSchema = z

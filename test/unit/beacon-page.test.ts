@@ -1,10 +1,9 @@
-/** The beacon's pure parts: navigation phases, page groups, resource summary, size limit. */
+/** The beacon's pure parts: navigation phases, page groups, vitals per view, size limit (the resource summary: resources.test.ts). */
 import { describe, expect, it } from 'vitest';
 import { beaconSchema, type Beacon } from '../../beacon/schema.ts';
 import { loadType, navigationPhases, type NavigationEntryLike } from '../../beacon/src/navigation.ts';
 import type { Metric } from 'web-vitals';
 import { addVital, pageGroup, type PageView } from '../../beacon/src/pageview.ts';
-import { cacheOutcome, resourceType, summarizeResources, type ResourceEntryLike } from '../../beacon/src/resources.ts';
 import { encodeBeacon, MAX_BODY_CHARS } from '../../beacon/src/send.ts';
 
 const nav: NavigationEntryLike = {
@@ -89,42 +88,6 @@ describe('addVital', () => {
     addVital([restored], metric('TTFB', 'back-forward-cache', 0), undefined);
     addVital([restored], metric('FCP', 'back-forward-cache', 16), undefined);
     expect(restored.vitals).toEqual({ FCP: { value: 16, source: undefined } });
-  });
-});
-
-describe('summarizeResources for the beacon', () => {
-  const entry = (over: Partial<ResourceEntryLike>): ResourceEntryLike => ({
-    name: 'https://static.example.com/a.js',
-    initiatorType: 'script',
-    duration: 12.4,
-    transferSize: 1000,
-    encodedBodySize: 900,
-    decodedBodySize: 3000,
-    responseStart: 50,
-    nextHopProtocol: 'h2',
-    ...over,
-  });
-  const vendors = [{ name: 'acme-cdn', hosts: ['static.example.com'] }];
-
-  it('keeps a bounded type, the cache outcome and the duration of each entry', () => {
-    const s = summarizeResources([entry({}), entry({ initiatorType: 'xmlhttprequest', transferSize: 0 }), entry({ initiatorType: 'weird', transferSize: 0, decodedBodySize: 0 })], vendors);
-    expect(s['acme-cdn']!.samples).toEqual([
-      ['script', 'miss', 12],
-      ['fetch', 'hit', 12],
-      ['other', 'unknown', 12],
-    ]);
-    expect([resourceType('link'), resourceType('iframe'), resourceType('video'), resourceType('img')]).toEqual(['css', 'frame', 'media', 'img']);
-    expect(cacheOutcome(entry({ transferSize: 0 }))).toBe('hit');
-  });
-
-  it('counts a failed load once, whether seen by status, by error event or both', () => {
-    const s = summarizeResources(
-      [entry({ name: 'https://static.example.com/404.js', responseStatus: 404 }), entry({ name: 'https://static.example.com/opaque.js', responseStatus: 0 })],
-      vendors,
-      ['https://static.example.com/404.js', 'https://static.example.com/opaque.js', 'https://static.example.com/never-answered.js', 'https://x.test/y.png'],
-    );
-    expect(s['acme-cdn']).toMatchObject({ count: 2, failed: 3 });
-    expect(s.other).toMatchObject({ count: 0, failed: 1 });
   });
 });
 
