@@ -1,7 +1,7 @@
 /**
  * A DNS server for the faults real authoritative servers won't produce: silence, a reply with the
  * wrong id, a packet cut in half, garbage, an answer for another name, a truncation flag, a reset,
- * a lossy link (every other query dropped).
+ * a lossy link (every other query dropped), a slow server (every reply held back a while).
  * UDP and TCP on the same port, each with its own fault, switchable while running (the demo does).
  * With fault `ok` it answers like a tiny authoritative server: A → `answer`, SOA → a fixed SOA.
  */
@@ -25,6 +25,8 @@ export interface DnsFaultServerOptions {
   answer?: string;
   /** The SOA serial served (default 1). */
   serial?: number;
+  /** Hold every reply back this many ms, on UDP and TCP (default 0): a slow or distant server. */
+  delayMs?: number;
 }
 
 export interface DnsFaultServer {
@@ -34,7 +36,7 @@ export interface DnsFaultServer {
   address: string;
   /** Queries received so far, per transport. */
   queries: { udp: number; tcp: number };
-  setFaults(faults: { udp?: DnsFault; tcp?: DnsFault }): void;
+  setFaults(faults: { udp?: DnsFault; tcp?: DnsFault; delayMs?: number }): void;
   close(): Promise<void>;
 }
 
@@ -42,13 +44,22 @@ const GARBAGE = Buffer.from('this is not a DNS message, only noise\n');
 
 export async function startDnsFaultServer(opts: DnsFaultServerOptions = {}): Promise<DnsFaultServer> {
   const host = opts.host ?? '127.0.0.1';
-  const faults = { udp: opts.udp ?? 'ok', tcp: opts.tcp ?? 'ok' };
+  const faults = { udp: opts.udp ?? 'ok', tcp: opts.tcp ?? 'ok', delayMs: opts.delayMs ?? 0 };
   const queries = { udp: 0, tcp: 0 };
   // Counted from the last setFaults, so `flaky` always drops the first query after it.
   const sinceChange = { udp: 0, tcp: 0 };
   const answer = opts.answer ?? '192.0.2.1';
   const serial = opts.serial ?? 1;
   const connections = new Set<Socket>();
+  const held = new Set<NodeJS.Timeout>();
+  const later = (send: () => void) => {
+    if (!faults.delayMs) return send();
+    const timer = setTimeout(() => {
+      held.delete(timer);
+      send();
+    }, faults.delayMs);
+    held.add(timer);
+  };
 
   const tcp = createServer((socket) => {
     connections.add(socket);
@@ -68,8 +79,11 @@ export async function startDnsFaultServer(opts: DnsFaultServerOptions = {}): Pro
         const length = Buffer.alloc(2);
         // A cut packet keeps the full length prefix, so the client sees the connection end early.
         length.writeUInt16BE(fault === 'truncated' ? out.length * 2 : out.length);
-        socket.write(Buffer.concat([length, out]));
-        if (fault === 'truncated') socket.end();
+        later(() => {
+          if (socket.destroyed) return;
+          socket.write(Buffer.concat([length, out]));
+          if (fault === 'truncated') socket.end();
+        });
       }
     });
   });
@@ -79,7 +93,7 @@ export async function startDnsFaultServer(opts: DnsFaultServerOptions = {}): Pro
     queries.udp++;
     const fault = faultFor(faults.udp, 'udp', ++sinceChange.udp);
     const out = respond(message, fault, answer, serial);
-    if (out) udp.send(out, peer.port, peer.address);
+    if (out) later(() => udp.send(out, peer.port, peer.address));
   });
 
   return {
@@ -92,6 +106,7 @@ export async function startDnsFaultServer(opts: DnsFaultServerOptions = {}): Pro
       Object.assign(sinceChange, { udp: 0, tcp: 0 });
     },
     async close() {
+      for (const timer of held) clearTimeout(timer);
       for (const socket of connections) socket.destroy();
       await Promise.all([new Promise<void>((r) => tcp.close(() => r())), new Promise<void>((r) => udp.close(() => r()))]);
     },

@@ -6,6 +6,7 @@
  *   /reset                 reads the request, then resets the connection (TCP RST)
  *   /hang                  reads the request, never answers
  *   /trickle               200, then one body byte every 200 ms, forever
+ *   /delay/N               200 "ok" after holding the response headers N ms (N ≤ 60000): a slow origin
  *   /status/NNN            answers with status NNN
  *   /redirect/N            N redirects, then /ok
  *   /loop                  redirects to /loop-back, which redirects to /loop
@@ -45,6 +46,11 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000000' });
     const timer = setInterval(() => res.write('.'), 200);
     res.once('close', () => clearInterval(timer));
+    return;
+  }
+  if ((m = /^\/delay\/(\d{1,5})$/.exec(path)) && Number(m[1]) <= 60_000) {
+    const timer = setTimeout(() => send(200, 'ok\n'), Number(m[1]));
+    res.once('close', () => clearTimeout(timer));
     return;
   }
   if ((m = /^\/status\/([1-5]\d\d)$/.exec(path))) return send(Number(m[1]), `status ${m[1]}\n`);

@@ -84,6 +84,18 @@ describe('DNS check against misbehaving servers', () => {
     expect(only(r)).toMatchObject({ first_attempt: 'timeout', final_attempt: 'answer', degraded: true });
   });
 
+  it('waits for a slow server: a reply held past the try times out, one held less passes', async () => {
+    try {
+      faulty.setFaults({ delayMs: 1000 });
+      const late = await against({}, { attempts: 1, attempt_timeout: '200ms' });
+      expect(late).toMatchObject({ ok: false, reason: 'timeout', message: 'ns1: no reply within 200 ms over UDP' });
+      faulty.setFaults({ delayMs: 100 });
+      expect(await against({}, { attempts: 1, attempt_timeout: '5s' })).toMatchObject({ ok: true, message: '1 nameserver ok: 192.0.2.1' });
+    } finally {
+      faulty.setFaults({ delayMs: 0 });
+    }
+  });
+
   it('reports a closed port as connect', async () => {
     const port = await freePort();
     const r = await runDns({ query: { name: 'www.example.test' }, nameservers: [`127.0.0.1:${port}`], transport: 'tcp' });

@@ -37,6 +37,14 @@ describe('http checks against fault servers', () => {
     expect(Object.keys(r.phases).sort()).toEqual(['connect', 'total']);
   });
 
+  it('a slow origin crosses a ttfb threshold as degraded, and a short timeout as a timeout', async () => {
+    const slow = await runHttp({ url: at('/delay/300'), expect: { latency: { ttfb: '100ms' } } });
+    expect(slow).toMatchObject({ ok: true, degraded: true });
+    expect(slow.phases.ttfb).toBeGreaterThanOrEqual(0.3);
+    const late = await runHttp({ url: at('/delay/3000'), timeout: '500ms' });
+    expect(late).toMatchObject({ ok: false, reason: 'timeout', message: 'timed out after 0.5 s waiting for response headers' });
+  });
+
   it('a body trickling in ends at the timeout with the phases done so far', async () => {
     const r = await runHttp({ url: at('/trickle'), timeout: '1s' });
     expect(r).toMatchObject({ ok: false, reason: 'timeout' });
