@@ -91,6 +91,8 @@ export async function startNsd(opts: AuthoritativeOptions): Promise<Authoritativ
   pidfile: "${join(dir, 'nsd.pid')}"
   server-count: 1
   nsid: "ascii_${opts.nsid ?? 'nsd'}"
+  # Response rate limiting (200 qps per /24 by default) would drop replies to a busy loopback client.
+  rrl-ratelimit: 0
 remote-control:
   control-enable: no
 ${opts.zones.map((z) => `zone:\n  name: ${z.origin}\n  zonefile: "${files.get(z.origin)}"\n`).join('')}`,
