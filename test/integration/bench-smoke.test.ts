@@ -1,0 +1,78 @@
+/**
+ * The benchmarks keep working: `bench/run.ts --quick` runs every one of them against its real
+ * contenders (blackbox_exporter, curl, NSD, the vendorwatch CLI) for a few iterations and writes
+ * its section into a copy of BENCHMARKS.md. Only that rows come out is checked, never timings.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { execute } from '../../bench/measure.ts';
+import { tempDir } from '../support/processes.ts';
+
+const dir = tempDir('vendorwatch-bench-smoke-');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const runBench = (args: string[]) => execute(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], { timeoutMs: 120_000 });
+
+/** The cells of each row of the table under `**heading…**` in a Markdown section. */
+function tableRows(section: string, heading: string): string[][] {
+  const at = section.indexOf(`**${heading}`);
+  expect(at, `no table "${heading}"`).toBeGreaterThanOrEqual(0);
+  const lines = section.slice(at).split('\n').slice(2);
+  const table = lines.slice(0, lines.findIndex((l) => !l.startsWith('|')));
+  return table.slice(2).map((l) => l.slice(2, -2).split(' | '));
+}
+
+function section(text: string, name: string): string {
+  const m = new RegExp(`<!-- bench:${name} begin[^>]*-->\\n([\\s\\S]*?)<!-- bench:${name} end -->`).exec(text);
+  expect(m, `no ${name} section`).toBeTruthy();
+  return m![1]!;
+}
+
+describe('benchmarks (quick mode)', () => {
+  it('each benchmark writes its section with a passing row per contender, replacing only its own', async () => {
+    // Two files, so the benchmarks can run at once: one replaces a stale section, one starts a new file.
+    const existing = join(dir, 'existing.md');
+    const fresh = join(dir, 'fresh.md');
+    writeFileSync(existing, '# Benchmarks\n\n<!-- bench:http begin -->\nstale numbers\n<!-- bench:http end -->\n\nText after the section stays.\n');
+    const runs = await Promise.all([
+      runBench(['--quick', '--write', '--file', existing, 'http']),
+      runBench(['--quick', '--write', '--file', fresh, 'dns']),
+    ]);
+    for (const { code, stderr } of runs) expect(code, stderr).toBe(0);
+    const text = readFileSync(existing, 'utf8');
+    expect(text).not.toContain('stale numbers');
+    expect(text.indexOf('<!-- bench:http end -->')).toBeLessThan(text.indexOf('Text after the section stays.'));
+
+    for (const [name, file, stdout, accuracyHeading] of [
+      ['http', existing, runs[0].stdout, 'Timing accuracy (error against'],
+      ['dns', fresh, runs[1].stdout, 'Timing accuracy (error of the total'],
+    ] as const) {
+      const body = section(readFileSync(file, 'utf8'), name);
+      expect(stdout.trim()).toBe(body.trim());
+      expect(body).toContain(`npm run bench -- ${name}`);
+      const contenders = tableRows(body, 'Contenders').map((r) => r[0]);
+      expect(contenders).toEqual(expect.arrayContaining(['vendorwatch check runner', 'vendorwatch check --json', 'blackbox_exporter']));
+
+      const throughput = tableRows(body, 'Throughput');
+      expect(throughput.map((r) => r[0])).toEqual(contenders);
+      for (const [contender, rate, , , , , failed] of throughput) {
+        expect(Number(rate), `${name} ${contender} checks/s`).toBeGreaterThan(0);
+        expect(failed, `${name} ${contender} failures`).toBe('0');
+      }
+
+      const accuracy = tableRows(body, accuracyHeading);
+      expect(accuracy.map((r) => r[0])).toEqual(contenders);
+      for (const row of accuracy) {
+        expect(row.at(-1), `${name} ${row[0]} failures`).toBe('0');
+        expect(row.slice(3, -1).every((cell) => Number.isFinite(Number(cell))), `${name} ${row.join(' | ')}`).toBe(true);
+      }
+    }
+  });
+
+  it('names the benchmarks there are when asked for one that is not', async () => {
+    const { code, stderr } = await runBench(['--quick', 'nosuch']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('unknown benchmark(s): nosuch; there are: http, dns');
+  });
+});
