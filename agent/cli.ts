@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { beaconRoutes } from '../beacon/collect.ts';
 import { configJsonSchema } from '../config/jsonSchema.ts';
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../config/load.ts';
-import type { Check, Config } from '../config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import type { CheckResult } from '../config/result.ts';
 import { consensusSettings } from './collector/consensus.ts';
 import { startCollector } from './collector/start.ts';
@@ -11,7 +11,7 @@ import { createLogger, type Logger } from './log.ts';
 import { recordCheckResult } from './metrics.ts';
 import { grafanaDashboard } from './grafanaDashboard.ts';
 import { prometheusRulesYaml } from './prometheusRules.ts';
-import { closeRunners, configureRunners, kindAvailable } from './probe/checks/index.ts';
+import { closeRunners, configureRunners } from './probe/checks/index.ts';
 import { Push } from './probe/push.ts';
 import { checksForRegion, Scheduler } from './probe/scheduler.ts';
 import { startServer, type RunningServer, type Routes } from './server.ts';
@@ -37,14 +37,6 @@ function load(file: string): Config {
 function probeIdentity(config: Config, opts: { id?: string; region?: string }) {
   const id = opts.id ?? config.probe.id ?? (hostname().toLowerCase().replace(/[^a-z0-9_.-]/g, '-').slice(0, 63) || 'probe');
   return { id, region: opts.region ?? config.probe.region };
-}
-
-function runnableChecks(config: Config, region: string, logger: Logger): Check[] {
-  return checksForRegion(config.checks, region).filter((c) => {
-    if (kindAvailable(c.kind)) return true;
-    logger.warn({ check: c.name, kind: c.kind }, 'check kind not available in this build; skipping');
-    return false;
-  });
 }
 
 /** Runs until SIGTERM or SIGINT, then stops cleanly: in-flight checks aborted, results flushed, exit 0. */
@@ -75,7 +67,7 @@ interface ProbeOutput {
 
 async function startProbe(config: Config, opts: { id?: string; region?: string; listen: string }, logger: Logger, output: ProbeOutput = {}) {
   const probe = probeIdentity(config, opts);
-  const checks = runnableChecks(config, probe.region, logger);
+  const checks = checksForRegion(config.checks, probe.region);
   configureRunners({ logger, browserConcurrency: config.probe.browser_concurrency });
   const scheduler = new Scheduler({
     checks,
@@ -213,11 +205,6 @@ program
     }
     const probe = probeIdentity(config, opts);
     const chosen = names.length ? config.checks.filter((c) => names.includes(c.name)) : config.checks;
-    const unavailable = chosen.filter((c) => !kindAvailable(c.kind));
-    if (unavailable.length) {
-      process.stderr.write(`check kind not available in this build: ${unavailable.map((c) => `${c.name} (${c.kind})`).join(', ')}\n`);
-      process.exit(EXIT.badConfig);
-    }
     configureRunners({ logger, browserConcurrency: config.probe.browser_concurrency });
     const scheduler = new Scheduler({ checks: [], vendors: config.vendors, probe, logger, concurrency: config.probe.concurrency, onResult: () => {} });
     const results: CheckResult[] = [];
