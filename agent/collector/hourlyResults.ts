@@ -9,13 +9,14 @@
  * one line per vendor per hour (~250 bytes), a few MB a year for a dozen vendors. A crash loses
  * at most the current hour's counts; the journal, and so availability, is not affected.
  */
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { CheckResult } from '../../config/result.ts';
 import type { Vendor } from '../../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { journalWriteErrors, phaseBuckets } from '../metrics.ts';
+import { readJsonLines } from './journal.ts';
 
 const HOUR_MS = 3_600_000;
 const count = z.number().int().nonnegative();
@@ -104,23 +105,5 @@ export class HourlyResults {
 
 /** Every valid line of an hourly results file; a missing file has none, bad lines are skipped. */
 export function readHourLines(path: string, onBadLine: (line: number) => void): HourLine[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  const lines: HourLine[] = [];
-  text.split('\n').forEach((raw, i) => {
-    if (!raw.trim()) return;
-    try {
-      const parsed = hourLineSchema.safeParse(JSON.parse(raw));
-      if (parsed.success) return void lines.push(parsed.data);
-    } catch {
-      // reported below
-    }
-    onBadLine(i + 1);
-  });
-  return lines;
+  return readJsonLines(path, hourLineSchema, onBadLine);
 }

@@ -16,16 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../config/result.ts';
 import { launchChromium } from '../support/chromium.ts';
 import { freePort, ROOT, startCli, tempDir, waitFor, type Running } from '../support/processes.ts';
+import { FOUR_PROBES } from '../support/probes.ts';
 
 const TOKEN = 'status-page-token';
 const SITE = 'https://shop.example';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
-const PROBES = [
-  ['eu-1', 'eu'],
-  ['eu-2', 'eu'],
-  ['us-1', 'us'],
-  ['us-2', 'us'],
-] as const;
+const PROBES = FOUR_PROBES;
 const HOSTILE = '<script>document.title="pwned"</script><img src=x onerror=alert(1)> upstream said <b>502</b>';
 
 let vendorPages: Server;
@@ -270,5 +266,39 @@ describe('the status page in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'status-page-phone.png') });
     await page.locator('#checks').screenshot({ path: join(ARTIFACTS, 'status-page-phone-checks.png') });
     await context.close();
+  });
+});
+
+describe('vendorwatch run serves the same page', () => {
+  it('shows its own probe’s verdict on a lab target that answers 503', async () => {
+    const target = createServer((_req, res) => res.writeHead(503).end('down for maintenance'));
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const dir = tempDir('vendorwatch-status-page-run-');
+    const config = join(dir, 'vendorwatch.yaml');
+    writeFileSync(
+      config,
+      `probe: { region: lab, spool_dir: ${JSON.stringify(join(dir, 'spool'))} }
+collector: { journal: ${JSON.stringify(join(dir, 'journal.jsonl'))} }
+consensus: { min_probes: 1 }
+vendors: [{ name: lab-cdn, kind: cdn }]
+checks:
+  - { name: lab-js, vendor: lab-cdn, kind: http, url: "http://127.0.0.1:${(target.address() as { port: number }).port}/app.js", interval: 1s, timeout: 1s }
+`,
+    );
+    const listen = `127.0.0.1:${await freePort()}`;
+    const run = startCli(['run', '--config', config, '--listen', listen, '--id', 'lab-1']);
+    try {
+      await waitFor(async () => (await (await fetch(`http://${listen}/v1/vendors`)).json()).vendors[0].state === 'hard_down', { what: `lab-cdn hard_down\n${run.output()}` });
+      const page = await browser.newPage();
+      await page.goto(`http://${listen}/`);
+      expect(await page.locator('#vendor-lab-cdn .badge').first().innerText()).toBe('hard down');
+      expect(await page.locator('#vendor-lab-cdn .why').innerText()).toContain('1 of 1 probes fail lab-js in the response (http_status)');
+      expect(await page.locator('#checks-lab-cdn + .scroll .vote.bad').innerText()).toMatch(/^lab-1 ✗ in the response \(http_status\)/);
+      await page.close();
+    } finally {
+      await run.stop();
+      target.closeAllConnections();
+      await new Promise<void>((r) => target.close(() => r()));
+    }
   });
 });

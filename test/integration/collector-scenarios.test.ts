@@ -11,14 +11,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAlertmanager, startSink, type Alertmanager, type Sink } from '../support/alertmanager.ts';
 import { freePort, startCli, tempDir, waitFor, type Running } from '../support/processes.ts';
+import { FOUR_PROBES } from '../support/probes.ts';
 
 const TOKEN = 'scenario-token';
-const PROBES = [
-  ['eu-1', 'eu'],
-  ['eu-2', 'eu'],
-  ['us-1', 'us'],
-  ['us-2', 'us'],
-] as const;
+const PROBES = FOUR_PROBES;
 type ProbeId = (typeof PROBES)[number][0];
 
 type Fault = 'ok' | 'fail' | 'slow';

@@ -11,14 +11,10 @@ import { Collector } from '../../agent/collector/collector.ts';
 import { Ingest } from '../../agent/collector/ingest.ts';
 import { Journal } from '../../agent/collector/journal.ts';
 import { tempDir } from '../support/processes.ts';
+import { FOUR_PROBES } from '../support/probes.ts';
 
 const logger = pino({ level: 'silent' });
-const PROBES = [
-  ['eu-1', 'eu'],
-  ['eu-2', 'eu'],
-  ['us-1', 'us'],
-  ['us-2', 'us'],
-] as const;
+const PROBES = FOUR_PROBES;
 
 const config = parseConfig(
   `consensus: { min_probes: 2 }
