@@ -24,7 +24,7 @@ import { stringify } from 'yaml';
 import { parseDuration } from '../config/duration.ts';
 import type { Check, Config, Vendor } from '../config/schema.ts';
 import { vendorLinks } from './collector/alerts/alert.ts';
-import { consensusSettings, globalQuorum } from './collector/consensus.ts';
+import { consensusSettings, globalQuorum, type ConsensusSettings } from './collector/consensus.ts';
 import { vendorStates } from './collector/state.ts';
 import { phaseBuckets } from './metrics.ts';
 
@@ -42,21 +42,9 @@ export interface RuleGroup {
 
 type Role = Check['role'];
 
-/** The consensus that applies to one check: each knob from the check, else its vendor, else the global section. */
-export interface Consensus {
-  windowMs: number;
-  minProbes: number;
-  /** Share of voters that must fail; unset means a strict majority. */
-  quorum?: number;
-  /** Share of regions with a verdict that must fail; unset means a strict majority. */
-  globalQuorum?: number;
-}
-
-/** The collector's own knob resolution (agent/collector/consensus.ts), so rules and collector read the same knobs. */
-export function consensusFor(config: Config, check: Check): Consensus {
-  const vendor = config.vendors.find((v) => v.name === check.vendor);
-  const s = consensusSettings(config, vendor, check);
-  return { windowMs: s.window, minProbes: s.min_probes, quorum: s.quorum, globalQuorum: globalQuorum(config, vendor) };
+/** The collector's own knob resolution (consensus.ts), so rules and collector read the same knobs. */
+function settingsOf(config: Config, check: Check): ConsensusSettings {
+  return consensusSettings(config, config.vendors.find((v) => v.name === check.vendor), check);
 }
 
 const conditions = vendorStates.slice(0, 5);
@@ -128,11 +116,11 @@ const slowRoles: Role[] = ['delivery', 'performance'];
 function consensusRules(config: Config): Rule[] {
   const { checks } = config;
   const withRoles = (...roles: Role[]) => checks.filter((c) => roles.includes(c.role));
-  const byWindow = (cs: readonly Check[]) => checkSets(cs, (c) => consensusFor(config, c).windowMs);
+  const byWindow = (cs: readonly Check[]) => checkSets(cs, (c) => settingsOf(config, c).window);
   const byQuorum = (cs: readonly Check[]) =>
-    checkSets(cs, (c) => {
-      const { minProbes, quorum } = consensusFor(config, c);
-      return { minProbes, quorum };
+    checkSets(cs, (c): QuorumKnobs => {
+      const { min_probes, quorum } = settingsOf(config, c);
+      return { min_probes, quorum };
     });
   const last = (metric: string) => (s: CheckSet<number>) =>
     `max by (vendor, check, region, probe) (last_over_time(${metric}{${checkMatcher(s.checks)}}[${promDuration(s.key)}]))`;
@@ -203,9 +191,11 @@ function meetsShare(ratio: string, share: number | undefined): string {
  * its output of the previous evaluation (the current one is not written yet), or nothing when the
  * region was unknown then, since Prometheus marks a series stale as soon as a rule stops producing it.
  */
-function regionVerdict(record: string, against: string, set: CheckSet<{ minProbes: number; quorum: number | undefined }>): string {
+type QuorumKnobs = Pick<ConsensusSettings, 'min_probes' | 'quorum'>;
+
+function regionVerdict(record: string, against: string, set: CheckSet<QuorumKnobs>): string {
   const m = `{${checkMatcher(set.checks)}}`;
-  const { minProbes, quorum } = set.key;
+  const { min_probes: minProbes, quorum } = set.key;
   const voters = `vendorwatch:region_voters:count${m}`;
   const bad = `${against}${m}`;
   const good = `(${voters} - ${bad})`;

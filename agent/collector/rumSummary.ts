@@ -5,7 +5,7 @@
  * window has passed, the summary covers the time since the collector started.
  */
 import { bucketQuantile, perBucket } from '../histogram.ts';
-import { rumPageViews, rumResourceCacheHits, rumResourceDuration, rumResourceFailures, rumResources } from '../metrics.ts';
+import { rumResourceCacheHits, rumResourceDuration, rumResourceFailures, rumResources } from '../metrics.ts';
 
 export const WINDOW_MS = 15 * 60_000;
 const SNAPSHOT_EVERY_MS = 60_000;
@@ -20,7 +20,6 @@ interface VendorTotals {
 
 interface Totals {
   at: number;
-  pageViews: number;
   vendors: Map<string, VendorTotals>;
 }
 
@@ -34,7 +33,6 @@ export interface RumVendorSummary {
 
 export interface RumSummary {
   since: number;
-  pageViews: number;
   vendors: Map<string, RumVendorSummary>;
 }
 
@@ -62,8 +60,7 @@ async function readTotals(at: number): Promise<Totals> {
     const le = String(labels.le);
     d.set(le, (d.get(le) ?? 0) + value);
   }
-  const pageViews = (await rumPageViews.get()).values.reduce((n, v) => n + v.value, 0);
-  return { at, pageViews, vendors };
+  return { at, vendors };
 }
 
 function difference(now: Totals, then: Totals | undefined): RumSummary {
@@ -81,7 +78,7 @@ function difference(now: Totals, then: Totals | undefined): RumSummary {
       p75: bucketQuantile(les.map(Number), perBucket(cumulative), 0.75),
     });
   }
-  return { since: then?.at ?? now.at, pageViews: now.pageViews - (then?.pageViews ?? 0), vendors };
+  return { since: then?.at ?? now.at, vendors };
 }
 
 export class RecentRum {

@@ -64,7 +64,8 @@ export interface StatusPageView {
   vendors: VendorView[];
   probes: [string, ProbeRecord][];
   incidents: Incident[];
-  rum: Pick<RumSummary, 'since' | 'pageViews'>;
+  /** Since when the RUM figures count. */
+  rum: Pick<RumSummary, 'since'>;
 }
 
 /** Closed incidents stay on the page this long, at most RECENT_INCIDENTS of them. */

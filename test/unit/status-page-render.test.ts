@@ -25,7 +25,7 @@ function view(over: Partial<StatusPageView> = {}): StatusPageView {
     vendors: [{ vendor, checks: config.checks, status: undefined, openIncident: undefined, says: undefined, rum: undefined, links: { runbook_url: vendor.runbook! } }],
     probes: [],
     incidents: [],
-    rum: { since: 0, pageViews: 0 },
+    rum: { since: 0 },
     ...over,
   };
 }
