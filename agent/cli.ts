@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import { beaconRoutes } from '../beacon/collect.ts';
@@ -11,6 +12,10 @@ import { createLogger, type Logger } from './log.ts';
 import { recordCheckResult } from './metrics.ts';
 import { grafanaDashboard } from './grafanaDashboard.ts';
 import { prometheusRulesYaml } from './prometheusRules.ts';
+import { hourlyPath, readHourLines } from './collector/hourlyResults.ts';
+import { Journal } from './collector/journal.ts';
+import { renderReport, reportFormats, type ReportFormat } from './report/render.ts';
+import { reportPeriod, slaReport } from './report/sla.ts';
 import { closeRunners, configureRunners } from './probe/checks/index.ts';
 import { Push } from './probe/push.ts';
 import { checksForRegion, Scheduler } from './probe/scheduler.ts';
@@ -253,6 +258,43 @@ program
   .addOption(configOption())
   .action((opts) => {
     process.stdout.write(`${JSON.stringify(grafanaDashboard(load(opts.config)), null, 2)}\n`);
+  });
+
+
+// --- SLA report ---
+
+program
+  .command('report')
+  .description('SLA report: measured availability and latency per vendor against its SLA, with the incidents that breached it')
+  .addOption(configOption())
+  .option('--vendor <name>', 'only this vendor')
+  .option('--month <YYYY-MM>', 'a calendar month (UTC)')
+  .option('--from <iso>', 'start of the period (ISO 8601)')
+  .option('--to <iso>', 'end of the period (ISO 8601, exclusive; default now)')
+  .addOption(new Option('--format <format>', 'output format').choices(reportFormats).default('md'))
+  .option('--journal <file>', 'journal to read (default: collector.journal from the config)')
+  .action((opts: { config: string; vendor?: string; month?: string; from?: string; to?: string; format: ReportFormat; journal?: string }) => {
+    const logger = createLogger(process.env.VENDORWATCH_LOG_LEVEL ?? 'warn');
+    const config = load(opts.config);
+    const now = Date.now();
+    let period;
+    try {
+      period = reportPeriod(opts, now);
+    } catch (err) {
+      process.stderr.write(`${(err as Error).message}\n`);
+      process.exit(EXIT.badConfig);
+    }
+    const vendors = opts.vendor === undefined ? config.vendors : config.vendors.filter((v) => v.name === opts.vendor);
+    if (!vendors.length) {
+      process.stderr.write(`unknown vendor "${opts.vendor}" (vendors: ${config.vendors.map((v) => v.name).join(', ')})\n`);
+      process.exit(EXIT.badConfig);
+    }
+    const journalFile = opts.journal ?? config.collector.journal;
+    if (!existsSync(journalFile)) process.stderr.write(`no journal at ${journalFile}: nothing was measured (see --journal)\n`);
+    const events = new Journal(journalFile, logger).read();
+    const hoursFile = hourlyPath(journalFile);
+    const hours = readHourLines(hoursFile, (line) => logger.warn({ file: hoursFile, line }, 'skipping an unreadable line'));
+    process.stdout.write(renderReport(slaReport(config, events, hours, period, now, vendors), opts.format, journalFile));
   });
 
 await program.parseAsync(process.argv);

@@ -1,26 +1,30 @@
 /**
  * `vendorwatch rules`: Prometheus recording and alerting rules that compute the collector's consensus
- * and vendor states (DESIGN.md) from the probes' own metrics, for fleets that run consensus in
- * Prometheus, Mimir or Thanos; plus multi-window burn-rate alerts for each vendor's SLA.
+ * and vendor states (agent/collector/consensus.ts, state.ts, probes.ts) from the probes' own
+ * metrics, for fleets that run consensus in Prometheus, Mimir or Thanos; plus multi-window
+ * burn-rate alerts for each vendor's SLA.
  *
  * The consensus group is layered; rules in one group run in order at the same timestamp, so each
- * layer reads the one before:
- *  1. votes      — per (check, region): probes that voted inside the window W, and how many failed;
- *  2. regions    — vendorwatch:region_failing:bool / region_degraded:bool by quorum; absent (unknown)
- *                  when fewer than min_probes voted;
- *  3. checks     — vendorwatch:check_failing:bool: failing in ≥ global_quorum of the regions with a verdict;
- *  4. vendors    — vendorwatch:vendor_state{vendor,state}: 1 where a condition holds, else 0.
+ * layer reads the ones before:
+ *  1. votes    — vendorwatch:probe_vote:{success,degraded}: each probe's latest result inside W;
+ *  2. probes   — vendorwatch:probe_unhealthy:bool: a probe alone failing checks of several vendors;
+ *  3. counts   — per (check, region): the votes of healthy probes, and how many failed or were slow;
+ *  4. regions  — vendorwatch:region_{failing,degraded}:bool by quorum, holding the previous verdict
+ *                when neither side has one (hysteresis); absent (unknown) below min_probes;
+ *  5. down     — vendorwatch:vendor_region_down:bool: any delivery check failing in the region;
+ *  6. vendors  — vendorwatch:vendor_state{vendor,state}: 1 where a condition holds, else 0.
  * One group per vendor then alerts on its most severe state, and on SLO burn rates.
  *
- * Knobs differ per check (window, min_probes, quorum), so layers 1–3 hold one expression per set of
- * checks sharing a role and the same knobs, selected by a `check=~"…"` matcher and joined with `or`.
+ * Knobs differ per check (window, min_probes, quorum), so layers 1 and 4 hold one expression per set
+ * of checks sharing the knobs they need, selected by a `check=~"…"` matcher and joined with `or`.
  * Roles are not labels on the probes' metrics; rules select a role's checks by name instead.
+ * What PromQL cannot do like the collector is listed in the README ("Where the rules differ").
  */
 import { stringify } from 'yaml';
 import { parseDuration } from '../config/duration.ts';
 import type { Check, Config, Vendor } from '../config/schema.ts';
 import { vendorLinks } from './collector/alerts/alert.ts';
-import { consensusSettings, globalQuorum } from './collector/consensus.ts';
+import { consensusSettings, globalQuorum, type ConsensusSettings } from './collector/consensus.ts';
 import { vendorStates } from './collector/state.ts';
 import { phaseBuckets } from './metrics.ts';
 
@@ -28,8 +32,6 @@ export interface Rule {
   record?: string;
   alert?: string;
   expr: string;
-  for?: string;
-  keep_firing_for?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
@@ -40,21 +42,9 @@ export interface RuleGroup {
 
 type Role = Check['role'];
 
-/** The consensus that applies to one check: each knob from the check, else its vendor, else the global section. */
-export interface Consensus {
-  windowMs: number;
-  minProbes: number;
-  /** Share of voters that must fail; unset means a strict majority. */
-  quorum?: number;
-  /** Share of regions with a verdict that must fail; unset means a strict majority. */
-  globalQuorum?: number;
-}
-
-/** The collector's own knob resolution (agent/collector/consensus.ts), so rules and collector read the same knobs. */
-export function consensusFor(config: Config, check: Check): Consensus {
-  const vendor = config.vendors.find((v) => v.name === check.vendor);
-  const s = consensusSettings(config, vendor, check);
-  return { windowMs: s.window, minProbes: s.min_probes, quorum: s.quorum, globalQuorum: globalQuorum(config, vendor) };
+/** The collector's own knob resolution (consensus.ts), so rules and collector read the same knobs. */
+function settingsOf(config: Config, check: Check): ConsensusSettings {
+  return consensusSettings(config, config.vendors.find((v) => v.name === check.vendor), check);
 }
 
 const conditions = vendorStates.slice(0, 5);
@@ -92,107 +82,184 @@ export function prometheusRulesYaml(config: Config, source: string): string {
   return header + stringify(prometheusRules(config), { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
-// --- layers 1–4: consensus and vendor state ---
+// --- layers 1–6: consensus and vendor state ---
 
-interface CheckSet {
-  role: Role;
-  consensus: Consensus;
+/** Checks that share what an expression needs to know about them, so they share one expression. */
+interface CheckSet<K> {
+  key: K;
   checks: string[];
 }
 
-/** Checks grouped by role and consensus knobs, so each set shares one expression. */
-function checkSets(config: Config): CheckSet[] {
-  const sets = new Map<string, CheckSet>();
-  for (const check of config.checks) {
-    const consensus = consensusFor(config, check);
-    const key = JSON.stringify([check.role, consensus]);
-    const set = sets.get(key) ?? { role: check.role, consensus, checks: [] };
+function checkSets<K>(checks: readonly Check[], keyOf: (check: Check) => K): CheckSet<K>[] {
+  const sets = new Map<string, CheckSet<K>>();
+  for (const check of checks) {
+    const key = keyOf(check);
+    const id = JSON.stringify(key);
+    const set = sets.get(id) ?? { key, checks: [] };
     set.checks.push(check.name);
-    sets.set(key, set);
+    sets.set(id, set);
   }
   return [...sets.values()];
 }
 
 /**
- * One rule per recorded series: the check sets' expressions joined with `or` (their checks never
+ * One rule per recorded series: the sets' expressions joined with `or` (their checks never
  * overlap). Several rules recording the same series would fail `promtool check rules`' lint.
  */
-function recordAcrossSets(record: string, sets: CheckSet[], expr: (set: CheckSet) => string): Rule[] {
+function recordAcrossSets<K>(record: string, sets: CheckSet<K>[], expr: (set: CheckSet<K>) => string): Rule[] {
   if (!sets.length) return [];
   return [{ record, expr: sets.length === 1 ? expr(sets[0]!) : sets.map((s) => `(\n  ${expr(s)}\n)`).join('\nor\n') }];
 }
 
+const slowRoles: Role[] = ['delivery', 'performance'];
+
 function consensusRules(config: Config): Rule[] {
-  const sets = checkSets(config);
-  const slowable = sets.filter((s) => s.role === 'delivery' || s.role === 'performance');
-  const success = (s: CheckSet) => votes('vendorwatch_check_success', s);
-  const degraded = (s: CheckSet) => votes('vendorwatch_check_degraded', s);
-  const m = (s: CheckSet) => `{${checkMatcher(s.checks)}}`;
+  const { checks } = config;
+  const withRoles = (...roles: Role[]) => checks.filter((c) => roles.includes(c.role));
+  const byWindow = (cs: readonly Check[]) => checkSets(cs, (c) => settingsOf(config, c).window);
+  const byQuorum = (cs: readonly Check[]) =>
+    checkSets(cs, (c): QuorumKnobs => {
+      const { min_probes, quorum } = settingsOf(config, c);
+      return { min_probes, quorum };
+    });
+  const last = (metric: string) => (s: CheckSet<number>) =>
+    `max by (vendor, check, region, probe) (last_over_time(${metric}{${checkMatcher(s.checks)}}[${promDuration(s.key)}]))`;
+  // Votes that count: unhealthy probes' votes are left out.
+  const counted = (series: string) => `(${series} unless on (probe) vendorwatch:probe_unhealthy:bool == 1)`;
+  const performance = withRoles('performance').map((c) => c.name);
+  const delivery = withRoles('delivery').map((c) => c.name);
   return [
-    // 1. votes
-    ...recordAcrossSets('vendorwatch:region_voters:count', sets, (s) => `count by (vendor, check, region) (${success(s)})`),
-    ...recordAcrossSets('vendorwatch:region_failing_voters:count', sets, (s) => `sum by (vendor, check, region) (1 - ${success(s)})`),
-    // A performance check is there to catch slowness: failing and degraded both count as degraded.
-    ...recordAcrossSets('vendorwatch:region_degraded_voters:count', slowable, (s) =>
-      s.role === 'performance' ? `sum by (vendor, check, region) (1 - ${success(s)} + ${degraded(s)})` : `sum by (vendor, check, region) (${degraded(s)})`,
-    ),
-    // 2. region verdicts: 1 or 0 where at least min_probes voted, no sample (unknown) otherwise
-    ...recordAcrossSets('vendorwatch:region_failing:bool', sets, (s) => regionVerdict('vendorwatch:region_failing_voters:count', m(s), s.consensus)),
-    ...recordAcrossSets('vendorwatch:region_degraded:bool', slowable, (s) => regionVerdict('vendorwatch:region_degraded_voters:count', m(s), s.consensus)),
-    // 3. check verdicts across regions (performance checks only ever mean degraded, so they have none)
+    // 1. each probe's vote: its latest result inside the window W
+    ...recordAcrossSets('vendorwatch:probe_vote:success', byWindow(checks), last('vendorwatch_check_success')),
+    ...recordAcrossSets('vendorwatch:probe_vote:degraded', byWindow(withRoles(...slowRoles)), last('vendorwatch_check_degraded')),
+    // 2. probe health: a probe alone failing checks of unhealthy_vendors vendors is unhealthy until it fails alone nowhere
+    {
+      record: 'vendorwatch:probe_lone_failure',
+      expr:
+        '1 - vendorwatch:probe_vote:success == 1\n' +
+        '  and on (vendor, check) count by (vendor, check) (vendorwatch:probe_vote:success) >= 2\n' +
+        '  and on (vendor, check) count by (vendor, check) (vendorwatch:probe_vote:success == 0) == 1',
+    },
+    {
+      record: 'vendorwatch:probe_unhealthy:bool',
+      expr:
+        '0 * count by (probe, region) (vendorwatch:probe_lone_failure) + 1\n' +
+        '  and on (probe) (\n' +
+        `    count by (probe) (count by (probe, vendor) (vendorwatch:probe_lone_failure)) >= ${config.collector.unhealthy_vendors}\n` +
+        '    or on (probe) vendorwatch:probe_unhealthy:bool == 1\n' +
+        '  )\n' +
+        'or 0 * count by (probe, region) (vendorwatch:probe_vote:success)',
+    },
+    // 3. votes per (check, region)
+    { record: 'vendorwatch:region_voters:count', expr: `count by (vendor, check, region) ${counted('vendorwatch:probe_vote:success')}` },
+    { record: 'vendorwatch:region_failing_voters:count', expr: `sum by (vendor, check, region) (1 - ${counted('vendorwatch:probe_vote:success')})` },
+    // A performance check is there to catch slowness: failing and degraded both count as slow.
     ...recordAcrossSets(
-      'vendorwatch:check_failing:bool',
-      sets.filter((s) => s.role !== 'performance'),
-      (s) =>
-        `sum by (vendor, check) (vendorwatch:region_failing:bool${m(s)})\n` +
-        `  / count by (vendor, check) (vendorwatch:region_failing:bool${m(s)}) ${reaches(s.consensus.globalQuorum)}`,
+      'vendorwatch:region_degraded_voters:count',
+      [
+        { key: 'performance', checks: performance },
+        { key: 'delivery', checks: delivery },
+      ].filter((set) => set.checks.length),
+      ({ key, checks: names }) => {
+        const m = `{${checkMatcher(names)}}`;
+        return key === 'performance'
+          ? `sum by (vendor, check, region) (1 - ${counted(`vendorwatch:probe_vote:success${m}`)} + ${counted(`vendorwatch:probe_vote:degraded${m}`)})`
+          : `sum by (vendor, check, region) ${counted(`vendorwatch:probe_vote:degraded${m}`)}`;
+      },
     ),
-    // 4. vendor conditions
+    // 4. region verdicts: 1 failing, 0 passing, the previous verdict when neither side has a quorum, no sample while unknown
+    ...recordAcrossSets('vendorwatch:region_failing:bool', byQuorum(checks), (s) => regionVerdict('vendorwatch:region_failing:bool', 'vendorwatch:region_failing_voters:count', s)),
+    ...recordAcrossSets('vendorwatch:region_degraded:bool', byQuorum(withRoles(...slowRoles)), (s) =>
+      regionVerdict('vendorwatch:region_degraded:bool', 'vendorwatch:region_degraded_voters:count', s),
+    ),
+    // 5. a vendor's region is down when any of its delivery checks fails there
+    ...(delivery.length
+      ? [{ record: 'vendorwatch:vendor_region_down:bool', expr: `max by (vendor, region) (vendorwatch:region_failing:bool{${checkMatcher(delivery)}})` }]
+      : []),
+    // 6. vendor conditions
     ...vendorStateRules(config),
   ];
 }
 
-/** Each probe's latest vote inside the window; a probe silent for longer than W does not vote. */
-function votes(metric: string, set: CheckSet): string {
-  return `max by (vendor, check, region, probe) (last_over_time(${metric}{${checkMatcher(set.checks)}}[${promDuration(set.consensus.windowMs)}]))`;
+/** "Meets the quorum": a strict majority unless a share is configured. */
+function meetsShare(ratio: string, share: number | undefined): string {
+  return share === undefined ? `${ratio} > 0.5` : `${ratio} >= ${share}`;
 }
 
-/** "Reaches the quorum": a strict majority unless a share is configured. */
-function reaches(share: number | undefined): string {
-  return share === undefined ? '> bool 0.5' : `>= bool ${share}`;
-}
+/**
+ * The collector's verdict (consensus.ts) with its hysteresis: a rule reading its own series sees
+ * its output of the previous evaluation (the current one is not written yet), or nothing when the
+ * region was unknown then, since Prometheus marks a series stale as soon as a rule stops producing it.
+ */
+type QuorumKnobs = Pick<ConsensusSettings, 'min_probes' | 'quorum'>;
 
-function regionVerdict(voters: string, matcher: string, consensus: Consensus): string {
+function regionVerdict(record: string, against: string, set: CheckSet<QuorumKnobs>): string {
+  const m = `{${checkMatcher(set.checks)}}`;
+  const { min_probes: minProbes, quorum } = set.key;
+  const voters = `vendorwatch:region_voters:count${m}`;
+  const bad = `${against}${m}`;
+  const good = `(${voters} - ${bad})`;
   return (
-    `${voters}${matcher} / vendorwatch:region_voters:count${matcher} ${reaches(consensus.quorum)}\n` +
-    `  and vendorwatch:region_voters:count${matcher} >= ${consensus.minProbes}`
+    `(0 * ${voters} + 1 and ${bad} >= ${minProbes} and ${meetsShare(`${bad} / ${voters}`, quorum)})\n` +
+    `  or (0 * ${voters} and ${good} >= ${minProbes} and ${meetsShare(`${good} / ${voters}`, quorum)})\n` +
+    `  or (${record}${m} and ${voters} >= ${minProbes})`
   );
 }
 
+/** Vendor conditions, each 1 where it holds and 0 elsewhere for every configured vendor, like the collector's gauge. */
 function vendorStateRules(config: Config): Rule[] {
-  const byRole = (role: Role) => checkMatcher(config.checks.filter((c) => c.role === role).map((c) => c.name));
-  const has = (...roles: Role[]) => config.checks.some((c) => roles.includes(c.role));
-  const state = (name: (typeof vendorStates)[number], expr: string): Rule => ({ record: 'vendorwatch:vendor_state', expr, labels: { state: name } });
-  const configured = config.vendors.map((v) => `label_replace(vector(1), "vendor", "${v.name}", "", "")`).join('\n    or ');
+  const names = (roles: Role[]) => config.checks.filter((c) => roles.includes(c.role)).map((c) => c.name);
+  const state = (name: (typeof vendorStates)[number], holds: string | undefined): Rule => ({
+    record: 'vendorwatch:vendor_state',
+    expr: holds ? `0 * (\n  ${holds}\n) + 1\nor 0 * vendorwatch:vendor:configured` : '0 * vendorwatch:vendor:configured',
+    labels: { state: name },
+  });
+  const anyFailing = (roles: Role[]) => (names(roles).length ? `max by (vendor) (vendorwatch:region_failing:bool{${checkMatcher(names(roles))}} == 1)` : undefined);
+  const hasDelivery = names(['delivery']).length > 0;
+  const down = 'vendorwatch:vendor_region_down:bool';
+  // A vendor is judged by its delivery checks, or by all its checks when it has none.
+  const judging = config.vendors.flatMap((v) => {
+    const own = config.checks.filter((c) => c.vendor === v.name);
+    const deliveryOwn = own.filter((c) => c.role === 'delivery');
+    return (deliveryOwn.length ? deliveryOwn : own).map((c) => c.name);
+  });
+  const unknown = judging.length
+    ? `vendorwatch:vendor:configured unless on (vendor) count by (vendor) (vendorwatch:region_failing:bool{${checkMatcher(judging)}})`
+    : 'vendorwatch:vendor:configured';
   return [
-    ...(has('delivery')
-      ? [
-          state('hard_down', `max by (vendor) (vendorwatch:check_failing:bool{${byRole('delivery')}})`),
-          state(
-            'regional_outage',
-            `max by (vendor) (vendorwatch:region_failing:bool{${byRole('delivery')}})\n  * on (vendor) (1 - vendorwatch:vendor_state{state="hard_down"})`,
-          ),
-        ]
-      : []),
-    ...(has('delivery', 'performance') ? [state('degraded', 'max by (vendor) (vendorwatch:region_degraded:bool)')] : []),
-    ...(has('control') ? [state('api_down', `max by (vendor) (vendorwatch:check_failing:bool{${byRole('control')}})`)] : []),
-    ...(has('telemetry') ? [state('limited_visibility', `max by (vendor) (vendorwatch:check_failing:bool{${byRole('telemetry')}})`)] : []),
-    state('operational', `1 - max by (vendor) (vendorwatch:vendor_state{state=~"${conditions.join('|')}"})`),
-    // Unknown: no check of the vendor has a verdict in any region, so no rule above has a sample for it.
-    state('unknown', `0 * vendorwatch:vendor_state{state="operational"}\n  or on (vendor) (\n    ${configured}\n  )`),
+    { record: 'vendorwatch:vendor:configured', expr: config.vendors.map((v) => `label_replace(vector(1), "vendor", "${v.name}", "", "")`).join('\nor ') },
+    state('hard_down', hasDelivery ? hardDown(config, down) : undefined),
+    state('regional_outage', hasDelivery ? `max by (vendor) (${down}) == 1\n  unless on (vendor) vendorwatch:vendor_state{state="hard_down"} == 1` : undefined),
+    state(
+      'degraded',
+      names(slowRoles).length
+        ? `max by (vendor) (\n    vendorwatch:region_degraded:bool == 1${hasDelivery ? `\n    unless on (vendor, region) ${down} == 1` : ''}\n  )`
+        : undefined,
+    ),
+    state('api_down', anyFailing(['control'])),
+    state('limited_visibility', anyFailing(['telemetry'])),
+    state('unknown', unknown),
+    state('operational', `vendorwatch:vendor:configured\n  unless on (vendor) vendorwatch:vendor_state{state=~"${conditions.join('|')}|unknown"} == 1`),
   ];
 }
 
+/**
+ * hard_down: the down regions meet the vendor's global quorum of the regions with a delivery
+ * verdict, and there is at least one (outageIsGlobal in consensus.ts). One term per global quorum.
+ */
+function hardDown(config: Config, down: string): string {
+  const byShare = new Map<number | undefined, string[]>();
+  for (const v of config.vendors) {
+    const share = globalQuorum(config, v);
+    byShare.set(share, [...(byShare.get(share) ?? []), v.name]);
+  }
+  return [...byShare]
+    .map(([share, vendors]) => {
+      const sel = byShare.size === 1 ? down : `${down}{${nameMatcher('vendor', vendors)}}`;
+      return `(${meetsShare(`sum by (vendor) (${sel}) / count by (vendor) (${sel})`, share)} and sum by (vendor) (${sel}) >= 1)`;
+    })
+    .join('\n  or ');
+}
 // --- alerts on the vendor's state ---
 
 /**
@@ -285,9 +352,8 @@ const stateAlertKinds: StateAlert[] = [
 
 /**
  * One alert per state the vendor's checks can produce, firing only while it is the vendor's most severe
- * state, as the collector alerts on state changes. PromQL has no memory of the previous verdict, so the
- * collector's hysteresis is approximated: `for:` one check interval (the next vote must agree) and
- * `keep_firing_for:` one window (recovery must hold for a whole window before the alert resolves).
+ * state, as the collector alerts on state changes. The verdicts already carry the collector's
+ * hysteresis, so the alert fires and resolves with the state, as the collector's does.
  */
 function stateAlerts(config: Config, vendor: Vendor): Rule[] {
   const links = alertLinks(config, vendor);
@@ -304,8 +370,6 @@ function stateAlerts(config: Config, vendor: Vendor): Rule[] {
       {
         alert: kind.alert,
         expr,
-        for: promDuration(Math.min(...checks.map((c) => c.interval))),
-        keep_firing_for: promDuration(Math.max(...checks.map((c) => consensusFor(config, c).windowMs))),
         labels: { severity: kind.severity, vendor: vendor.name },
         annotations: { summary: kind.summary(vendor.name, names), description: kind.description(vendor.name, names), ...links },
       },
@@ -418,7 +482,11 @@ function deliveryChecks(config: Config, vendor: Vendor): string[] {
 
 /** `check=~"a|b\\.c"`: check names may contain dots, which a regex matcher must escape. */
 export function checkMatcher(names: string[]): string {
-  return `check=~"${names.map((n) => n.replaceAll('.', '\\\\.')).join('|')}"`;
+  return nameMatcher('check', names);
+}
+
+function nameMatcher(label: string, names: string[]): string {
+  return `${label}=~"${names.map((n) => n.replaceAll('.', '\\\\.')).join('|')}"`;
 }
 
 /** Prometheus 3 writes integer bucket bounds as "1.0"; Prometheus 2 as "1". Match both. */

@@ -25,7 +25,12 @@ export const vendorSchema = z.strictObject({
     .optional(),
   runbook: z.url().optional(),
   dashboard: z.url().optional(),
-  status_page: z.url().optional().describe("The vendor's own Statuspage-style status URL, shown beside what we measure."),
+  status_page: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe(
+      "The vendor's own status page (Statuspage format), shown beside what we measure: its /api/v2/status.json URL, or the page's base URL (/api/v2/status.json is then added).",
+    ),
   consensus: consensusSchema.optional(),
 });
 export type Vendor = z.infer<typeof vendorSchema>;
@@ -74,6 +79,15 @@ export const configSchema = z
           })
           .prefault({})
           .describe('A flapping vendor raises one VendorFlapping alert instead of paging on every change.'),
+        // --- status page ---
+        status_page: z
+          .strictObject({
+            refresh: duration.prefault('15s').describe('How often an open status page reloads itself.'),
+            vendor_status_every: duration.prefault('1m').describe("How often vendors' own status pages (vendors[].status_page) are fetched."),
+            vendor_status_timeout: duration.prefault('5s').describe("How long one fetch of a vendor's status page may take before it counts as unreachable."),
+          })
+          .prefault({})
+          .describe('The status page the collector serves at GET /.'),
       })
       .prefault({}),
     consensus: consensusSchema.prefault({}),

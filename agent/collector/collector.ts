@@ -23,6 +23,7 @@ import { flappingAlert, probeDownAlert, probeUnhealthyAlert, vendorAlert, type A
 import { AlertDispatcher } from './alerts/dispatcher.ts';
 import type { Receiver } from './alerts/receiver.ts';
 import { checkVerdicts, consensusSettings, globalQuorum, votesInWindow, type CheckVerdicts, type ConsensusSettings, type Vote } from './consensus.ts';
+import type { HourlyResults } from './hourlyResults.ts';
 import { nextIncident, type Incident } from './incidents.ts';
 import { replay, verdictKey, type Journal, type JournalEvent } from './journal.ts';
 import { disagreements, isDown, unhealthyProbes } from './probes.ts';
@@ -43,6 +44,8 @@ export interface CollectorOptions {
   logger: Logger;
   journal: Journal;
   receivers: readonly Receiver[];
+  /** Where delivery results are counted per hour for SLA reports (none in tests that do not need it). */
+  hourly?: HourlyResults;
   now?: () => number;
   newId?: () => string;
 }
@@ -129,6 +132,7 @@ export class Collector {
     const seen = byProbe.get(result.probe);
     // Spooled results arrive late and out of order; only a newer one replaces a vote.
     if (!seen || vote.at >= seen.at) byProbe.set(result.probe, vote);
+    if (this.watched.get(result.check)?.check.role === 'delivery') this.opts.hourly?.add(result);
 
     const probe = this.probeRecords.get(result.probe);
     if (probe) {

@@ -68,21 +68,7 @@ export class Journal {
 
   /** Reads every valid event; lines that do not parse are skipped and reported. */
   read(): JournalEvent[] {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    const events: JournalEvent[] = [];
-    text.split('\n').forEach((line, i) => {
-      if (!line.trim()) return;
-      const event = parseLine(line);
-      if (event) events.push(event);
-      else this.logger.warn({ journal: this.path, line: i + 1 }, 'skipping an unreadable journal line');
-    });
-    return events;
+    return readJsonLines(this.path, journalEventSchema, (line) => this.logger.warn({ journal: this.path, line }, 'skipping an unreadable journal line'));
   }
 
   /** Appends one event and syncs it to disk. A failing disk is logged and counted, never thrown. */
@@ -114,9 +100,31 @@ export class Journal {
   }
 }
 
-function parseLine(line: string): JournalEvent | undefined {
+/**
+ * Every line of a JSON-lines file that parses and matches the schema, in order; a missing file
+ * has none. Other lines (a torn last line, a hand edit) are skipped and reported by number.
+ */
+export function readJsonLines<T>(path: string, schema: z.ZodType<T>, onBadLine: (line: number) => void): T[] {
+  let text: string;
   try {
-    const parsed = journalEventSchema.safeParse(JSON.parse(line));
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const out: T[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    const parsed = parseLine(line, schema);
+    if (parsed === undefined) onBadLine(i + 1);
+    else out.push(parsed);
+  });
+  return out;
+}
+
+function parseLine<T>(line: string, schema: z.ZodType<T>): T | undefined {
+  try {
+    const parsed = schema.safeParse(JSON.parse(line));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;

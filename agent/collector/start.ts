@@ -8,12 +8,16 @@ import { webhookReceiver } from './alerts/webhook.ts';
 import { apiRoutes } from './api.ts';
 import { Collector } from './collector.ts';
 import { Ingest } from './ingest.ts';
+import { HourlyResults, hourlyPath } from './hourlyResults.ts';
 import { Journal } from './journal.ts';
+import { RecentRum } from './rumSummary.ts';
+import { statusPageRoutes } from './statusPage.ts';
+import { VendorStatusPoller } from './vendorStatus.ts';
 
 export interface RunningCollector {
   collector: Collector;
   ingest: Ingest;
-  /** POST /v1/results and the read API, for the agent's HTTP server. */
+  /** POST /v1/results, the read API and the status page, for the agent's HTTP server. */
   routes: Routes;
   stop(): Promise<void>;
 }
@@ -30,9 +34,26 @@ export function receiversFor(alerts: Config['alerts']): Receiver[] {
 /** A collector with its journal restored, evaluating on a timer. */
 export function startCollector(config: Config, logger: Logger): RunningCollector {
   const journal = new Journal(config.collector.journal, logger);
-  const collector = new Collector({ config, logger, journal, receivers: receiversFor(config.alerts) });
+  const hourly = new HourlyResults(hourlyPath(config.collector.journal), config.vendors, logger);
+  const collector = new Collector({ config, logger, journal, hourly, receivers: receiversFor(config.alerts) });
   const token = config.collector.token || process.env.VENDORWATCH_TOKEN || undefined;
   const ingest = new Ingest(collector, { token, maxBodyBytes: config.collector.max_body_bytes });
+  const { status_page } = config.collector;
+  const vendorStatus = new VendorStatusPoller(config.vendors, { everyMs: status_page.vendor_status_every, timeoutMs: status_page.vendor_status_timeout, logger });
+  const rum = new RecentRum();
   collector.start();
-  return { collector, ingest, routes: { ...ingest.routes(), ...apiRoutes(collector) }, stop: () => collector.stop() };
+  hourly.start();
+  vendorStatus.start();
+  rum.start();
+  return {
+    collector,
+    ingest,
+    routes: { ...ingest.routes(), ...apiRoutes(collector), ...statusPageRoutes({ config, collector, vendorStatus, rum }) },
+    stop: async () => {
+      rum.stop();
+      await vendorStatus.stop();
+      await collector.stop();
+      hourly.stop();
+    },
+  };
 }

@@ -139,7 +139,11 @@ describe('vendorwatch dashboard', () => {
     const values = await waitFor(
       async () => {
         const [s, a, l] = await Promise.all([state, availability, latency].map((e) => query(e!)));
-        const one = (r: typeof s) => r.data?.result.find((x) => x.metric.vendor === 'acme-cdn')?.value[1];
+        // A rate over the range is NaN (0/0) until Prometheus has two scrapes of the counters.
+        const one = (r: typeof s) => {
+          const v = r.data?.result.find((x) => x.metric.vendor === 'acme-cdn')?.value[1];
+          return v === 'NaN' ? undefined : v;
+        };
         return one(s) && one(a) && one(l) ? { state: one(s), availability: one(a), latency: Number(one(l)) } : undefined;
       },
       { what: 'top-row numbers for acme-cdn' },

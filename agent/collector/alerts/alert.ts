@@ -43,7 +43,7 @@ export function utc(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-function duration(ms: number): string {
+export function duration(ms: number): string {
   const s = Math.round(ms / 1000);
   if (s < 120) return `${s}s`;
   if (s < 7200) return `${Math.round(s / 60)}m`;

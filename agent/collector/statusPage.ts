@@ -1,0 +1,426 @@
+/**
+ * The status page, GET /: one page an on-call engineer opens to see what is wrong, where and
+ * since when. Plain server-rendered HTML and CSS: no script, so it works with JavaScript off; it
+ * reloads itself (<meta http-equiv="refresh">) and reads on a phone (tables scroll sideways
+ * inside their own boxes). Everything shown comes from the collector's memory and caches, so
+ * rendering never waits on a probe or a vendor.
+ *
+ * Top to bottom: a one-line summary; each vendor's state, since when and why (the same words as
+ * its alert), with what the vendor itself says and what real users got; a vendor × region grid;
+ * each check's verdict per region with every probe's latest vote (a lone failing probe stands
+ * out); open and recent incidents with their evidence; probe health.
+ *
+ * Every value is escaped by the `html` template tag; only markup written here is trusted.
+ */
+import type { Check, Config, Vendor } from '../../config/schema.ts';
+import type { Routes } from '../server.ts';
+import { duration, utc, vendorAlert, vendorLinks, votesText, whereItFailed } from './alerts/alert.ts';
+import type { Collector, ProbeRecord } from './collector.ts';
+import type { Vote } from './consensus.ts';
+import type { Incident } from './incidents.ts';
+import type { RecentRum, RumSummary, RumVendorSummary } from './rumSummary.ts';
+import { isProblem, stateOf, vendorStates, type Evidence, type VendorState, type VendorStatus } from './state.ts';
+import type { VendorSays, VendorStatusPoller } from './vendorStatus.ts';
+
+// --- escaping ---
+
+/** Markup that is safe to emit as is: only the `html` tag makes it. */
+class Html {
+  constructor(readonly text: string) {}
+}
+type Part = Html | string | number | null | undefined | false | readonly Part[];
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+
+function emit(part: Part): string {
+  if (part === null || part === undefined || part === false) return '';
+  if (part instanceof Html) return part.text;
+  if (Array.isArray(part)) return part.map(emit).join('');
+  return escape(String(part));
+}
+
+/** A template whose interpolations are escaped unless they are Html themselves. */
+export function html(strings: TemplateStringsArray, ...parts: Part[]): Html {
+  return new Html(strings.reduce((out, s, i) => out + s + (i < parts.length ? emit(parts[i]!) : ''), ''));
+}
+
+// --- what the page shows ---
+
+export interface VendorView {
+  vendor: Vendor;
+  checks: Check[];
+  status: VendorStatus | undefined;
+  openIncident: Incident | undefined;
+  says: VendorSays | undefined;
+  rum: RumVendorSummary | undefined;
+  links: Record<string, string>;
+}
+
+export interface StatusPageView {
+  now: number;
+  readyAt: number;
+  refreshSeconds: number;
+  vendors: VendorView[];
+  probes: [string, ProbeRecord][];
+  incidents: Incident[];
+  /** Since when the RUM figures count. */
+  rum: Pick<RumSummary, 'since'>;
+}
+
+/** Closed incidents stay on the page this long, at most RECENT_INCIDENTS of them. */
+const RECENT_MS = 7 * 86_400_000;
+const RECENT_INCIDENTS = 20;
+
+const LABELS: Record<VendorState, string> = {
+  hard_down: 'hard down',
+  regional_outage: 'regional outage',
+  degraded: 'degraded',
+  api_down: 'API down',
+  limited_visibility: 'limited visibility',
+  operational: 'operational',
+  unknown: 'unknown',
+};
+
+const SAYS: Record<NonNullable<VendorSays['said']>['indicator'], string> = {
+  none: 'no incident',
+  minor: 'minor incident',
+  major: 'major incident',
+  critical: 'critical incident',
+};
+
+const severity = (s: VendorState) => vendorStates.indexOf(s);
+const ago = (at: number, now: number) => (now - at < 1000 ? 'just now' : `${duration(now - at)} ago`);
+const when = (at: number, now: number) => html`<time datetime="${new Date(at).toISOString()}" title="${utc(at)}">${utc(at)}</time> (${ago(at, now)})`;
+const badge = (state: VendorState) => html`<span class="badge s-${state}">${LABELS[state]}</span>`;
+
+/** The status page for one moment. Pure: everything comes from the view. */
+export function renderStatusPage(view: StatusPageView): string {
+  const vendors = [...view.vendors].sort(
+    (a, b) => severity(a.status?.state ?? 'unknown') - severity(b.status?.state ?? 'unknown') || a.vendor.name.localeCompare(b.vendor.name),
+  );
+  const page = html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="${view.refreshSeconds}">
+<title>${titleOf(vendors)}</title>
+<style>${new Html(CSS)}</style>
+</head>
+<body>
+<header>
+<h1>vendorwatch</h1>
+<p class="summary">${summaryLine(vendors, view)}</p>
+<p class="meta">As of ${utc(view.now)} · reloads every ${view.refreshSeconds}s${view.now < view.readyAt ? html` · <strong>warming up</strong>: the collector gathers votes until ${utc(view.readyAt)} before it judges` : ''}</p>
+<nav><a href="#grid">Regions</a> <a href="#checks">Checks</a> <a href="#incidents">Incidents</a> <a href="#probes">Probes</a></nav>
+</header>
+<main>
+<section id="vendors" aria-label="Vendors">
+${vendors.map((v) => vendorCard(v, view))}
+</section>
+${regionGrid(vendors)}
+${checksSection(vendors, view.now)}
+${incidentsSection(view)}
+${probesSection(view)}
+</main>
+<footer><p>JSON: <a href="/v1/vendors">/v1/vendors</a> · <a href="/v1/incidents">/v1/incidents</a> · <a href="/v1/probes">/v1/probes</a> · <a href="/metrics">/metrics</a></p></footer>
+</body>
+</html>
+`;
+  return page.text;
+}
+
+function titleOf(vendors: VendorView[]): string {
+  const problems = vendors.filter((v) => v.status && isProblem(v.status.state)).length;
+  return problems ? `${problems} vendor${problems > 1 ? 's' : ''} in trouble · vendorwatch` : 'All vendors operational · vendorwatch';
+}
+
+function summaryLine(vendors: VendorView[], view: StatusPageView): Html {
+  const problems = vendors.filter((v) => v.status && isProblem(v.status.state));
+  const unknown = vendors.filter((v) => (v.status?.state ?? 'unknown') === 'unknown').length;
+  const down = view.probes.filter(([, p]) => p.health === 'down').length;
+  const unhealthy = view.probes.filter(([, p]) => p.health === 'unhealthy').length;
+  const what = problems.length
+    ? html`<strong>${problems.length} of ${vendors.length} vendors in trouble:</strong> ${problems.map(
+        (v, i) => html`${i ? ', ' : ''}<a href="#vendor-${v.vendor.name}">${v.vendor.name}</a> ${LABELS[v.status!.state]}${regionsText(v.status!)}`,
+      )}.`
+    : html`<strong>No vendor in trouble</strong> (${vendors.length - unknown} of ${vendors.length} operational).`;
+  const probes = `${view.probes.length} probe${view.probes.length === 1 ? '' : 's'}: ${view.probes.length - down - unhealthy} up, ${down} down, ${unhealthy} unhealthy.`;
+  return html`${what} ${unknown ? `${unknown} unknown (too few probes voting). ` : ''}${probes}`;
+}
+
+function regionsText(status: VendorStatus): string {
+  const regions = stateOf(status.conditions).regions;
+  return regions.length ? ` in ${regions.join(', ')}` : '';
+}
+
+// --- vendors ---
+
+function vendorCard(v: VendorView, view: StatusPageView): Html {
+  const { vendor, status } = v;
+  const state = status?.state ?? 'unknown';
+  return html`<article class="vendor s-${state}" id="vendor-${vendor.name}">
+<h2>${vendor.name} ${badge(state)} <small>${vendor.kind}</small></h2>
+${status ? html`<p class="since">${LABELS[state]}${regionsText(status)} since ${when(status.since, view.now)}</p>` : html`<p class="since">no verdict yet</p>`}
+${why(v)}
+${status?.flapping ? html`<p class="flapping">Flapping since ${when(status.flapping.since, view.now)}: one VendorFlapping alert stands for it.</p>` : ''}
+${status && status.conditions.length > 1 ? html`<ul class="conditions">${status.conditions.map((c) => html`<li>${badge(c.state)}${c.regions.length ? ` in ${c.regions.join(', ')}` : ''} since ${when(c.since, view.now)}</li>`)}</ul>` : ''}
+<dl class="facts">
+${v.says ? html`<dt>Vendor says</dt><dd>${vendorSays(v.says, view.now)}</dd>` : ''}
+${v.rum ? html`<dt>Real users</dt><dd>${rumLine(v.rum, view.rum.since, view.now)}</dd>` : ''}
+${vendor.sla ? html`<dt>SLA</dt><dd>${vendor.sla.availability}% available${vendor.sla.latency_p95_ms !== undefined ? `, p95 ≤ ${vendor.sla.latency_p95_ms} ms` : ''}</dd>` : ''}
+</dl>
+${linksLine(v)}
+</article>`;
+}
+
+/** Why the vendor is in its state: the alert's own summary for a problem, a plain reason otherwise. */
+function why(v: VendorView): Html {
+  const { status } = v;
+  if (!status) return html``;
+  if (isProblem(status.lastKnown.state)) {
+    const summary = vendorAlert(v.vendor, status, v.openIncident, {}).annotations.summary;
+    const lead = status.state === 'unknown' ? 'No consensus right now; the last probes that decided said: ' : '';
+    return html`<p class="why">${lead}${summary}</p>`;
+  }
+  if (status.state === 'unknown') return html`<p class="why">Too few probes vote on its checks for a verdict (see Checks below).</p>`;
+  return html``;
+}
+
+function vendorSays(says: VendorSays, now: number): Html {
+  const said = says.said
+    ? html`<span class="says-${says.said.indicator}">${says.said.description}</span> (${SAYS[says.said.indicator]}, ${ago(says.said.at, now)})`
+    : '';
+  if (says.unreachable) {
+    return html`<span class="unreachable">unreachable</span>: ${says.unreachable.reason} (${ago(says.unreachable.at, now)})${said ? html`; last said ${said}` : ''}`;
+  }
+  return said ? html`${said}` : html`not asked yet`;
+}
+
+function rumLine(r: RumVendorSummary, since: number, now: number): Html {
+  const pct = (n: number) => `${((100 * n) / r.resources).toFixed(1)}%`;
+  return html`${r.resources} resources in the last ${duration(now - since)}: ${pct(r.failures)} failed, ${pct(r.cacheHits)} from the browser cache${
+    r.p75 !== undefined ? `, p75 load ${Math.round(r.p75 * 1000)} ms` : ''
+  }`;
+}
+
+/** Only web links become links: a config value such as "javascript:…" stays text. */
+const link = (href: string | undefined, text: string) => href && (/^https?:\/\//i.test(href) ? html`<a href="${href}">${text}</a>` : html`${text}: ${href}`);
+
+function linksLine(v: VendorView): Html {
+  const links = [
+    link(v.links.runbook_url, 'runbook'),
+    link(v.links.dashboard_url, 'dashboard'),
+    link(v.says?.link, "vendor's status page"),
+    html`<a href="#checks-${v.vendor.name}">checks</a>`,
+  ].filter(Boolean);
+  return html`<p class="links">${links.map((l, i) => html`${i ? ' · ' : ''}${l}`)}</p>`;
+}
+
+// --- vendor × region grid ---
+
+function regionGrid(vendors: VendorView[]): Html {
+  const regions = [...new Set(vendors.flatMap((v) => Object.keys(v.status?.regions ?? {})))].sort();
+  if (!regions.length) return html`<section id="grid"><h2>Regions</h2><p>No probe has reported yet.</p></section>`;
+  return html`<section id="grid"><h2>Vendors by region</h2>
+<div class="scroll"><table class="grid">
+<thead><tr><th scope="col">vendor</th>${regions.map((r) => html`<th scope="col">${r}</th>`)}</tr></thead>
+<tbody>${vendors.map(
+    (v) => html`<tr><th scope="row"><a href="#vendor-${v.vendor.name}">${v.vendor.name}</a></th>${regions.map((r) => {
+      const conditions = v.status?.regions[r];
+      if (!conditions) return html`<td class="none">–</td>`;
+      // A region judged alone is either down or not: "hard down" there just means "down".
+      const state = stateOf(conditions).state;
+      return html`<td class="s-${state}">${state === 'hard_down' || state === 'regional_outage' ? 'down' : LABELS[state]}</td>`;
+    })}</tr>`,
+  )}</tbody>
+</table></div></section>`;
+}
+
+// --- checks and every probe's vote ---
+
+function checksSection(vendors: VendorView[], now: number): Html {
+  return html`<section id="checks"><h2>Checks and probe votes</h2>
+<p class="hint">Each probe's latest result inside the consensus window; ✗ failed, ✓ passed, ◔ slow. A region fails only on a quorum of probes.</p>
+${vendors.map((v) => html`<h3 id="checks-${v.vendor.name}">${v.vendor.name}</h3>${v.checks.length ? html`<div class="scroll"><table class="checks">
+<thead><tr><th scope="col">check</th><th scope="col">region</th><th scope="col">verdict</th><th scope="col">probe votes</th></tr></thead>
+<tbody>${v.checks.map((c) => checkRows(c, v.status?.evidence.filter((e) => e.check === c.name) ?? [], now))}</tbody>
+</table></div>` : html`<p>No checks.</p>`}`)}
+</section>`;
+}
+
+function checkRows(check: Check, evidence: Evidence[], now: number): Html {
+  const name = html`<th scope="row" rowspan="${Math.max(1, evidence.length)}">${check.name}<br><small>${check.kind} · ${check.role}</small></th>`;
+  if (!evidence.length) return html`<tr>${name}<td colspan="3" class="none">no probe runs it yet</td></tr>`;
+  return html`${evidence.map((e, i) => html`<tr>${i === 0 ? name : ''}<td class="region">${e.region}</td><td class="verdict">${verdictCell(e)}</td><td><ul class="votes">${e.votes.map((vote) => voteItem(vote, now))}${
+    e.voters > e.votes.length ? html`<li class="vote">… ${e.voters - e.votes.length} more</li>` : ''
+  }${e.excluded.map((p) => html`<li class="vote excluded">${p} ignored (unhealthy)</li>`)}</ul></td></tr>`)}`;
+}
+
+function verdictCell(e: Evidence): Html {
+  const counts = `${e.failing} of ${e.voters} fail${e.slowVotes ? `, ${e.slowVotes} slow` : ''}`;
+  if (e.outage === 'failing') return html`<span class="badge v-failing">failing</span> ${counts}`;
+  if (e.slow === 'failing') return html`<span class="badge v-slow">slow</span> ${counts}`;
+  if (e.outage === 'unknown') return html`<span class="badge v-unknown">unknown</span> ${e.voters} voting`;
+  return html`<span class="badge v-passing">passing</span> ${counts}`;
+}
+
+function voteItem(v: Vote, now: number): Html {
+  const total = v.phases.total !== undefined ? ` ${Math.round(v.phases.total * 1000)} ms` : '';
+  if (!v.ok) {
+    return html`<li class="vote bad"><b>${v.probe} ✗</b> ${whereItFailed(v)} · ${ago(v.at, now)}<br><small>${v.message}</small></li>`;
+  }
+  if (v.degraded) return html`<li class="vote slow"><b>${v.probe} ◔</b>${total} · ${ago(v.at, now)}<br><small>${v.message}</small></li>`;
+  return html`<li class="vote ok"><b>${v.probe} ✓</b>${total} · ${ago(v.at, now)}</li>`;
+}
+
+// --- incidents ---
+
+function incidentsSection(view: StatusPageView): Html {
+  const open = view.incidents.filter((i) => i.end === null);
+  const closed = view.incidents.filter((i) => i.end !== null && i.end >= view.now - RECENT_MS).slice(0, Math.max(0, RECENT_INCIDENTS - open.length));
+  return html`<section id="incidents"><h2>Incidents</h2>
+${open.length ? open.map((i) => incidentItem(i, view.now)) : html`<p>No open incident.</p>`}
+${closed.length ? html`<h3>Recent (last ${duration(RECENT_MS)})</h3>${closed.map((i) => incidentItem(i, view.now))}` : ''}
+</section>`;
+}
+
+function incidentItem(i: Incident, now: number): Html {
+  const span =
+    i.end === null
+      ? html`open since ${when(i.start, now)}, ${duration(now - i.start)} so far`
+      : html`${utc(i.start)} → ${utc(i.end)} (${duration(i.end - i.start)})`;
+  const rows = i.evidence.filter((e) => e.outage === 'failing' || e.slow === 'failing');
+  return html`<article class="incident${i.end === null ? ' open' : ''}" id="incident-${i.id}">
+<h3><a href="#vendor-${i.vendor}">${i.vendor}</a> ${badge(i.worst)}${i.regions.length ? ` in ${i.regions.join(', ')}` : ''}</h3>
+<p class="since">${span}${i.states.length > 1 ? ` · went through ${i.states.map((s) => LABELS[s]).join(', ')}` : ''}${i.flapped ? ' · flapped' : ''}</p>
+<p>${i.summary}</p>
+${rows.length ? html`<details open><summary>Evidence: the votes at its worst</summary><pre>${votesText(rows)}</pre></details>` : ''}
+</article>`;
+}
+
+// --- probes ---
+
+function probesSection(view: StatusPageView): Html {
+  if (!view.probes.length) return html`<section id="probes"><h2>Probes</h2><p>No probe has reported yet.</p></section>`;
+  return html`<section id="probes"><h2>Probes</h2>
+<div class="scroll"><table>
+<thead><tr><th scope="col">probe</th><th scope="col">region</th><th scope="col">health</th><th scope="col">last result</th><th scope="col">note</th></tr></thead>
+<tbody>${view.probes.map(
+    ([id, p]) => html`<tr class="p-${p.health}"><th scope="row">${id}</th><td>${p.region}</td><td><span class="badge h-${p.health}">${
+      p.health === 'up' ? 'up' : p.health === 'down' ? 'probe_down' : 'probe_unhealthy'
+    }</span> since ${when(p.since, view.now)}</td><td>${ago(p.lastSeen, view.now)}</td><td>${
+      p.health === 'unhealthy'
+        ? `alone fails checks of ${p.disagrees.vendors.join(', ')} (${p.disagrees.checks.join(', ')}); its votes are ignored`
+        : p.health === 'down'
+          ? 'sends no results; its votes have expired'
+          : p.disagrees.checks.length
+            ? `alone fails ${p.disagrees.checks.join(', ')}`
+            : ''
+    }</td></tr>`,
+  )}</tbody>
+</table></div></section>`;
+}
+
+// --- the route ---
+
+export interface StatusPageSources {
+  config: Config;
+  collector: Collector;
+  vendorStatus: VendorStatusPoller;
+  rum: RecentRum;
+}
+
+export function statusPageRoutes({ config, collector, vendorStatus, rum }: StatusPageSources): Routes {
+  return {
+    'GET /': async (_req, res) => {
+      const now = Date.now();
+      const recent = await rum.summary();
+      const incidents = collector.incidents();
+      const view: StatusPageView = {
+        now,
+        readyAt: collector.readyAt,
+        refreshSeconds: Math.max(1, Math.round(config.collector.status_page.refresh / 1000)),
+        vendors: collector.vendorStatuses().map(({ vendor, status }) => ({
+          vendor,
+          checks: config.checks.filter((c) => c.vendor === vendor.name),
+          status,
+          openIncident: incidents.find((i) => i.vendor === vendor.name && i.end === null),
+          says: vendorStatus.get(vendor.name),
+          rum: recent.vendors.get(vendor.name),
+          links: vendorLinks(vendor, config.alerts.dashboard_url),
+        })),
+        probes: collector.probes(),
+        incidents,
+        rum: recent,
+      };
+      const body = renderStatusPage(view);
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        // No script at all, styles inline only, nothing loaded from elsewhere.
+        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        'referrer-policy': 'no-referrer',
+      });
+      res.end(body);
+    },
+  };
+}
+
+const CSS = `
+:root{--fg:#1b1f24;--muted:#5b636e;--bg:#fff;--card:#f6f8fa;--line:#d0d7de;
+--hard:#b3261e;--regional:#d9480f;--degraded:#b7791f;--api:#6f42c1;--vis:#1f6feb;--ok:#1a7f37;--unknown:#6e7781}
+@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9da7b3;--bg:#0d1117;--card:#161b22;--line:#30363d}}
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
+header,main,footer{max-width:72rem;margin:0 auto;padding:0 1rem}
+h1{font-size:1.3rem;margin:1rem 0 .25rem}
+h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
+h3{font-size:1rem;margin:1rem 0 .4rem}
+a{color:var(--vis)}
+small,.meta,.hint,.since{color:var(--muted)}
+.summary{font-size:1.05rem;margin:.25rem 0}
+nav a{margin-right:.8rem}
+.vendor{background:var(--card);border:1px solid var(--line);border-left:.4rem solid var(--unknown);border-radius:.4rem;padding:.6rem .9rem;margin:.6rem 0}
+.vendor h2{margin:.1rem 0 .3rem;font-size:1.1rem}
+.vendor p{margin:.25rem 0}
+.vendor.s-hard_down{border-left-color:var(--hard)}.vendor.s-regional_outage{border-left-color:var(--regional)}
+.vendor.s-degraded{border-left-color:var(--degraded)}.vendor.s-api_down{border-left-color:var(--api)}
+.vendor.s-limited_visibility{border-left-color:var(--vis)}.vendor.s-operational{border-left-color:var(--ok)}
+.why{font-weight:500}
+.flapping{color:var(--regional)}
+.conditions{margin:.2rem 0;padding-left:1.2rem}
+.facts{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:.3rem 0}
+.facts dt{color:var(--muted)}.facts dd{margin:0}
+.badge{display:inline-block;padding:0 .45rem;border-radius:1rem;font-size:.85rem;font-weight:600;color:#fff;background:var(--unknown);white-space:nowrap}
+.badge.s-hard_down,.v-failing{background:var(--hard)}.badge.s-regional_outage{background:var(--regional)}
+.badge.s-degraded,.v-slow{background:var(--degraded)}.badge.s-api_down{background:var(--api)}
+.badge.s-limited_visibility{background:var(--vis)}.badge.s-operational,.v-passing,.h-up{background:var(--ok)}
+.h-down{background:var(--hard)}.h-unhealthy{background:var(--degraded)}
+.says-minor,.says-major,.says-critical,.unreachable{font-weight:600}
+.says-major,.says-critical{color:var(--hard)}.says-minor{color:var(--degraded)}.unreachable{color:var(--muted)}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
+table{border-collapse:collapse;width:100%;font-size:.92rem}
+th,td{border:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
+thead th{background:var(--card)}
+.grid td{font-weight:600;white-space:nowrap}
+.grid td.s-hard_down{background:var(--hard);color:#fff}.grid td.s-regional_outage{background:var(--regional);color:#fff}
+.grid td.s-degraded{background:var(--degraded);color:#fff}.grid td.s-api_down{background:var(--api);color:#fff}
+.grid td.s-limited_visibility{background:var(--vis);color:#fff}.grid td.s-operational{color:var(--ok)}
+.grid td.s-unknown,td.none{color:var(--muted)}
+.votes{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.3rem}
+.vote{border:1px solid var(--line);border-radius:.3rem;padding:.1rem .4rem;max-width:28rem;overflow-wrap:anywhere}
+.vote.bad{border-color:var(--hard);background:color-mix(in srgb,var(--hard) 10%,transparent)}
+.vote.slow{border-color:var(--degraded)}.vote.ok b{color:var(--ok)}.vote.bad b{color:var(--hard)}
+.vote.excluded{border-style:dashed;color:var(--muted)}
+.incident{border-top:1px solid var(--line);padding:.3rem 0}
+.incident.open h3::before{content:"OPEN ";color:var(--hard)}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85rem;background:var(--card);padding:.5rem;border-radius:.3rem}
+footer{margin:2rem auto 1rem;color:var(--muted);font-size:.9rem}
+@media (max-width:40rem){body{font-size:15px}.facts{grid-template-columns:1fr}.facts dt{margin-top:.3rem}
+.checks thead{display:none}.checks,.checks tbody,.checks tr,.checks th,.checks td{display:block;border:none}
+.checks{border:1px solid var(--line)}.checks tr{border-top:1px solid var(--line);padding:.2rem 0}
+.checks td.region,.checks td.verdict{display:inline-block;padding-bottom:0}.checks td.region{font-weight:600}}
+`;

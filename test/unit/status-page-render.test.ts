@@ -1,0 +1,57 @@
+/**
+ * renderStatusPage on its own: a collector that has judged nothing yet, and text from outside
+ * (a vendor's own status description, config links) that must stay text.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../config/load.ts';
+import { renderStatusPage, type StatusPageView } from '../../agent/collector/statusPage.ts';
+
+const config = parseConfig(
+  `vendors:
+  - { name: acme, runbook: "javascript:alert(1)", status_page: "https://status.acme.example" }
+checks:
+  - { name: acme-js, vendor: acme, kind: http, url: "https://acme.example/app.js" }
+`,
+  't.yaml',
+  {},
+);
+const vendor = config.vendors[0]!;
+
+function view(over: Partial<StatusPageView> = {}): StatusPageView {
+  return {
+    now: Date.parse('2025-11-20T02:00:00Z'),
+    readyAt: Date.parse('2025-11-20T02:00:30Z'),
+    refreshSeconds: 15,
+    vendors: [{ vendor, checks: config.checks, status: undefined, openIncident: undefined, says: undefined, rum: undefined, links: { runbook_url: vendor.runbook! } }],
+    probes: [],
+    incidents: [],
+    rum: { since: 0 },
+    ...over,
+  };
+}
+
+describe('renderStatusPage', () => {
+  it('says a collector that is warming up has no verdict yet, and no probe has reported', () => {
+    const page = renderStatusPage(view());
+    expect(page).toContain('<meta http-equiv="refresh" content="15">');
+    expect(page).toContain('<strong>warming up</strong>: the collector gathers votes until 2025-11-20 02:00:30 UTC before it judges');
+    expect(page).toContain('<p class="since">no verdict yet</p>');
+    expect(page).toContain('<td colspan="3" class="none">no probe runs it yet</td>');
+    expect(page).toContain('<h2>Regions</h2><p>No probe has reported yet.</p>');
+    expect(page).toContain('<p>No open incident.</p>');
+  });
+
+  it('keeps what a vendor says and non-web links as text', () => {
+    const says = {
+      link: 'https://status.acme.example/',
+      said: { indicator: 'critical' as const, description: '<img src=x onerror=alert(1)>Major outage', at: Date.parse('2025-11-20T01:59:00Z') },
+    };
+    const v = view();
+    const page = renderStatusPage({ ...v, vendors: [{ ...v.vendors[0]!, says }] });
+    expect(page).toContain('<span class="says-critical">&lt;img src=x onerror=alert(1)&gt;Major outage</span> (critical incident, 60s ago)');
+    expect(page).toContain('runbook: javascript:alert(1)');
+    expect(page).not.toContain('href="javascript:');
+    expect(page).toContain('<a href="https://status.acme.example/">vendor&#39;s status page</a>');
+    expect(page).not.toMatch(/<script/i);
+  });
+});
