@@ -3,11 +3,23 @@
  * the checkout page loads a payment vendor's script and calls its API on another port (so the
  * vendor registry can tell them apart). The payment vendor's faults switch at runtime:
  * `slow` (answers after slowMs), `failing` (HTTP 502), `hang` (never answers).
+ *
+ * Besides charges the payment vendor has the two APIs a merchant depends on beyond delivery:
+ *   GET /v1/account/settings  its configuration API (setApiFaults({ settings: 'down' }) → 503)
+ *   GET /v1/reports/latest    its reporting API: `generated_at` is now, until
+ *                             setApiFaults({ reports: 'stale' }) freezes it (still 200: only a
+ *                             freshness assertion notices)
+ * and `probeFaults` fails it for chosen probes or regions only.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ProbeFaults } from './probe-faults.ts';
 
 export type PaymentFault = 'none' | 'slow' | 'failing' | 'hang';
+export interface PaymentApiFaults {
+  settings?: 'ok' | 'down';
+  reports?: 'fresh' | 'stale';
+}
 
 export interface Shop {
   /** The shop, e.g. http://127.0.0.1:41234 */
@@ -15,6 +27,9 @@ export interface Shop {
   /** The payment vendor ("payco"), on another port. */
   paymentUrl: string;
   setFault(fault: PaymentFault): void;
+  setApiFaults(faults: PaymentApiFaults): void;
+  /** Faults of the payment vendor for some probes or regions only. */
+  probeFaults: ProbeFaults;
   close(): Promise<void>;
 }
 
@@ -72,11 +87,23 @@ export async function startShop(opts: ShopOptions = {}): Promise<Shop> {
   const host = opts.host ?? '127.0.0.1';
   const slowMs = opts.slowMs ?? 2500;
   let fault: PaymentFault = 'none';
+  let settingsDown = false;
+  let reportsFrozenAt: number | undefined;
+  const probeFaults = new ProbeFaults();
   const sessions = new Map<string, { cart: number }>();
   const orders = new Set<string>();
 
   const payment = createServer((req, res) => {
     const cors = { 'access-control-allow-origin': '*', 'timing-allow-origin': '*' };
+    if (probeFaults.intercept(req, res, 'payco')) return;
+    if (req.url === '/v1/account/settings' && req.method === 'GET') {
+      if (settingsDown) return send(res, 503, 'application/json', '{"error":"dashboard maintenance"}');
+      return send(res, 200, 'application/json', JSON.stringify({ account: 'acct_demo', capture: 'automatic', webhooks: ['https://shop.example/hooks/payco'] }));
+    }
+    if (req.url === '/v1/reports/latest' && req.method === 'GET') {
+      const at = new Date(reportsFrozenAt ?? Date.now()).toISOString();
+      return send(res, 200, 'application/json', JSON.stringify({ generated_at: at, settled: { count: 42, amount: 50400, currency: 'EUR' } }));
+    }
     if (req.url === '/v1/payco.js') {
       const api = `${paymentUrl}/v1/charges`;
       return send(res, 200, 'text/javascript', `window.Payco = { charge: (amount) => fetch(${JSON.stringify(api)}, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount }) }) };`, cors);
@@ -180,6 +207,11 @@ document.getElementById('pay').addEventListener('click', async () => {
     setFault: (f) => {
       fault = f;
     },
+    setApiFaults: (f) => {
+      if (f.settings) settingsDown = f.settings === 'down';
+      if (f.reports) reportsFrozenAt = f.reports === 'stale' ? (reportsFrozenAt ?? Date.now()) : undefined;
+    },
+    probeFaults,
     close: async () => {
       await Promise.all([shut(shop), shut(payment)]);
     },
