@@ -67,13 +67,9 @@ function because(v: VendorView): string {
   return evidenceSentence(top.state, rowsBehind(top.state, top.regions, v.evidence));
 }
 
-/**
- * Polls the collector's /v1/vendors and /v1/probes and prints every change. `latest` is what it
- * saw last (for the script to wait on); `changes` counts vendor state changes by new state.
- */
+/** Polls the collector's /v1/vendors and /v1/probes and prints every change; `latest` is what it saw last. */
 export class CollectorWatch {
   latest: Snapshot = { vendors: new Map(), probes: new Map() };
-  readonly reached = new Set<VendorState>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
 
@@ -116,7 +112,6 @@ export class CollectorWatch {
       const regions = isProblem(v.state) ? (v.conditions[0]?.regions.join(',') ?? '') : '';
       const name = bold(v.name.padEnd(width));
       if (before !== v.state) {
-        this.reached.add(v.state);
         say(`${name}  ${STATE_COLOR[before](before)} → ${STATE_COLOR[v.state](v.state)}  ${regions}  ${dim(because(v))}`.trimEnd());
       } else if (regions !== (prev?.conditions[0]?.regions.join(',') ?? '') && isProblem(v.state)) {
         say(`${name}  ${STATE_COLOR[v.state](v.state)} now in ${regions}`);

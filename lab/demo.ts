@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
 import { startCdnEdge, type CdnEdge } from './cdn-edge.ts';
 import { startCdnOrigin, type CdnOrigin } from './cdn-origin.ts';
 import { alertReceiver, bold, CollectorWatch, dim, say, type AlertReceiver, type Snapshot } from './demo-console.ts';
@@ -86,6 +87,8 @@ interface Lab {
   dnsAlpha: DnsFaultServer;
   dnsBeta: DnsFaultServer;
   receiver: AlertReceiver;
+  /** The loopback address everything listens on. */
+  host: string;
   /** The serial both providers should serve (the script bumps it). */
   zone: { serial: number };
   /** host:port of every place, as the config gets it. */
@@ -154,6 +157,7 @@ async function startLab(configText: string): Promise<Lab> {
     dnsAlpha,
     dnsBeta,
     receiver,
+    host,
     zone: { serial: ZONE.serial },
     addresses: {
       collector: `${collector.host}:${collectorPort}`,
@@ -271,7 +275,7 @@ const STEPS: readonly Step[] = [
 ];
 
 /** The script's steps, in order (for --scenario). */
-export const STEP_NAMES = STEPS.map((s) => s.name);
+export const STEP_NAMES: readonly string[] = STEPS.map((s) => s.name);
 
 const calm = (s: Snapshot) =>
   s.vendors.size > 0 && [...s.vendors.values()].every((v) => v.state === 'operational') && [...s.probes.values()].every((p) => p.health === 'up');
@@ -342,10 +346,15 @@ interface Child {
   log: string;
 }
 
+/**
+ * A vendorwatch process logging to <dir>/<name>.log. It gets its own process group, so Ctrl-C
+ * in a terminal reaches only the demo, which stops the probes first (they deliver what they
+ * hold to a collector still listening), then the collector.
+ */
 function spawnCli(name: string, args: string[], env: NodeJS.ProcessEnv, dir: string): Child {
   const log = join(dir, `${name}.log`);
   const fd = openSync(log, 'a');
-  const proc = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', fd, fd] });
+  const proc = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', fd, fd], detached: true });
   closeSync(fd);
   const exited = new Promise<number | null>((done) => proc.once('exit', (code) => done(code)));
   return { name, proc, exited, log };
@@ -362,73 +371,69 @@ async function stopChild(child: Child): Promise<void> {
 
 const tail = (file: string) => readFileSync(file, 'utf8').trim().split('\n').slice(-5).join('\n');
 
-// --- the demo ---
-
-/** Runs the demo until SIGINT or SIGTERM; resolves to the exit code. */
-export async function runDemo(opts: DemoOptions): Promise<number> {
-  const names = opts.scenario ?? [...STEP_NAMES];
-  const unknown = names.filter((n) => !STEP_NAMES.includes(n));
-  if (unknown.length) throw new DemoError(`unknown scenario step(s): ${unknown.join(', ')} (steps: ${STEP_NAMES.join(', ')})`);
-  if (!(opts.speed > 0 && opts.speed <= 100)) throw new DemoError(`--speed expects a number above 0 and at most 100, got ${opts.speed}`);
-
-  const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'vendorwatch-demo-'));
-  mkdirSync(dir, { recursive: true });
-  const configText = readFileSync(opts.config, 'utf8');
-  const doc = parseDocument(configText);
-  if (opts.alertmanager) doc.setIn(['alerts', 'alertmanager'], doc.createNode({ url: opts.alertmanager }));
-  const configFile = join(dir, 'demo.yaml');
-  writeFileSync(configFile, doc.toString());
-
-  const lab = await startLab(configText);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    VENDORWATCH_TOKEN: randomUUID(),
-    VW_DEMO_DIR: dir,
-    ...Object.fromEntries(Object.entries(ADDRESS_VARS).map(([place, variable]) => [variable, lab.addresses[place as Place]])),
-  };
-  let config;
-  try {
-    config = loadConfig(configFile, env);
-  } catch (err) {
-    await lab.close();
-    throw err;
-  }
-  const steps = names.map((n) => STEPS.find((s) => s.name === n)!);
-  const missing = steps.filter((s) => !config.vendors.some((v) => v.name === s.vendor));
-  if (missing.length) {
-    await lab.close();
-    throw new DemoError(`the config has no vendor ${[...new Set(missing.map((s) => s.vendor))].join(', ')}, which the script breaks (steps ${missing.map((s) => s.name).join(', ')})`);
-  }
-
+/** The collector and the probes, started; `stop` stops the probes first, then the collector. */
+async function startProcesses(lab: Lab, configFile: string, env: NodeJS.ProcessEnv, dir: string) {
   const collectorUrl = `http://${lab.addresses.collector}`;
   const collector = spawnCli('collector', ['collector', '--config', configFile, '--listen', lab.addresses.collector], env, dir);
   const probes: Child[] = [];
   for (const p of PROBES) {
-    const listen = `${lab.addresses.edge.split(':')[0]}:${await freePort(lab.addresses.edge.split(':')[0]!)}`;
+    const listen = `${lab.host}:${await freePort(lab.host)}`;
     probes.push(spawnCli(`probe-${p.id}`, ['probe', '--config', configFile, '--listen', listen, '--id', p.id, '--region', p.region, '--collector', collectorUrl], env, dir));
   }
-  const watch = new CollectorWatch(collectorUrl);
-  watch.start();
+  return {
+    collectorUrl,
+    all: [collector, ...probes],
+    async stop() {
+      await Promise.all(probes.map(stopChild));
+      await stopChild(collector);
+    },
+  };
+}
 
-  const host = lab.addresses.edge.split(':')[0];
+// --- the demo ---
+
+function printHeader(lab: Lab, config: Config, steps: readonly Step[], opts: DemoOptions, dir: string): void {
+  const a = lab.addresses;
   process.stdout.write(
     [
-      bold('vendorwatch demo') + ': simulated vendors on loopback, 4 probes in 3 regions, 1 collector; no internet needed.',
+      `${bold('vendorwatch demo')}: simulated vendors on loopback, ${PROBES.length} probes in ${new Set(PROBES.map((p) => p.region)).size} regions, 1 collector; no internet needed.`,
       '',
-      `  collector   ${collectorUrl}/  (status, /v1/vendors, /v1/incidents, /v1/alerts, /metrics)`,
+      `  collector   http://${a.collector}/  (status page, /v1/vendors, /v1/incidents, /v1/alerts, /metrics)`,
       `  vendors     ${config.vendors.map((v) => `${v.name} (${v.kind})`).join(', ')}`,
-      `  lab         edgeco edge http://${lab.addresses.edge} → origin ${lab.origin.url}; dns-alpha ${lab.addresses.dnsAlpha}, dns-beta ${lab.addresses.dnsBeta} (UDP+TCP);`,
-      `              payco http://${lab.addresses.payco}; shop http://${lab.addresses.shop} (sign in as demo / demo)`,
+      `  lab         edgeco edge http://${a.edge} → origin ${lab.origin.url}; dns-alpha ${a.dnsAlpha}, dns-beta ${a.dnsBeta} (UDP+TCP);`,
+      `              payco http://${a.payco}; shop http://${a.shop} (sign in as demo / demo)`,
       `  probes      ${PROBES.map((p) => `${p.id} (${p.region})`).join(', ')}`,
-      `  alerts      printed here by a webhook receiver at http://${lab.addresses.alerts}${opts.alertmanager ? `, and sent to Alertmanager ${opts.alertmanager}` : ''}`,
+      `  alerts      printed here by a webhook receiver at http://${a.alerts}${opts.alertmanager ? `, and sent to Alertmanager ${opts.alertmanager}` : ''}`,
       `  files       ${dir}  (demo.yaml as run, journal.jsonl, *.log)`,
       `  script      ${steps.map((s) => s.name).join(', ')}${opts.speed === 1 ? '' : ` at ${opts.speed}× speed`}`,
-      dim(`  loopback    ${host} only`),
       '',
       '',
     ].join('\n'),
   );
+}
 
+/** The config as the processes run it: the demo config, with `--alertmanager` added. */
+function writeConfigAsRun(opts: DemoOptions, dir: string): { text: string; file: string } {
+  const text = readFileSync(opts.config, 'utf8');
+  const doc = parseDocument(text);
+  if (opts.alertmanager) doc.setIn(['alerts', 'alertmanager'], doc.createNode({ url: opts.alertmanager }));
+  const file = join(dir, 'demo.yaml');
+  writeFileSync(file, doc.toString());
+  return { text, file };
+}
+
+/** Runs the demo until SIGINT, SIGTERM or SIGHUP; resolves to the exit code. */
+export async function runDemo(opts: DemoOptions): Promise<number> {
+  const names = opts.scenario ?? STEP_NAMES;
+  const unknown = names.filter((n) => !STEP_NAMES.includes(n));
+  if (unknown.length) throw new DemoError(`unknown scenario step(s): ${unknown.join(', ')} (steps: ${STEP_NAMES.join(', ')})`);
+  if (!(opts.speed > 0 && opts.speed <= 100)) throw new DemoError(`--speed expects a number above 0 and at most 100, got ${opts.speed}`);
+  const steps = names.map((n) => STEPS.find((s) => s.name === n)!);
+  const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'vendorwatch-demo-'));
+  mkdirSync(dir, { recursive: true });
+  const configAsRun = writeConfigAsRun(opts, dir);
+
+  const lab = await startLab(configAsRun.text);
   const stopping = new AbortController();
   let exitCode = 0;
   const stop = (code: number) => {
@@ -439,31 +444,48 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     if (!stopping.signal.aborted) say(`${signal}: stopping the probes, the collector and the lab …`);
     stop(0);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  // Orphans would keep probing a lab that is gone; take them along on any exit.
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
+  let processes: Awaited<ReturnType<typeof startProcesses>> | undefined;
+  // Orphans would keep probing a lab that is gone: take them along on any exit.
   const killChildren = () => {
-    for (const c of [...probes, collector]) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
+    for (const c of processes?.all ?? []) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
   };
   process.on('exit', killChildren);
-  for (const child of [collector, ...probes]) {
-    void child.exited.then((code) => {
-      if (stopping.signal.aborted) return;
-      say(`${child.name} exited unexpectedly (code ${code}); its log ${child.log} ends:\n${tail(child.log)}`);
-      stop(1);
-    });
+  let watch: CollectorWatch | undefined;
+  try {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      VENDORWATCH_TOKEN: randomUUID(),
+      VW_DEMO_DIR: dir,
+      ...Object.fromEntries(Object.entries(ADDRESS_VARS).map(([place, variable]) => [variable, lab.addresses[place as Place]])),
+    };
+    const config = loadConfig(configAsRun.file, env);
+    const missing = steps.filter((s) => !config.vendors.some((v) => v.name === s.vendor));
+    if (missing.length) {
+      const vendors = [...new Set(missing.map((s) => s.vendor))].join(', ');
+      throw new DemoError(`the config has no vendor ${vendors}, which the script breaks (steps ${missing.map((s) => s.name).join(', ')})`);
+    }
+    processes = await startProcesses(lab, configAsRun.file, env, dir);
+    for (const child of processes.all) {
+      void child.exited.then((code) => {
+        if (stopping.signal.aborted) return;
+        say(`${child.name} exited unexpectedly (code ${code}); its log ${child.log} ends:\n${tail(child.log)}`);
+        stop(1);
+      });
+    }
+    watch = new CollectorWatch(processes.collectorUrl);
+    watch.start();
+    printHeader(lab, config, steps, opts, dir);
+    await play(lab, steps, watch, opts.speed, stopping.signal);
+    await new Promise<void>((done) => (stopping.signal.aborted ? done() : stopping.signal.addEventListener('abort', () => done(), { once: true })));
+  } finally {
+    watch?.stop();
+    await processes?.stop();
+    await lab.close();
+    for (const s of signals) process.off(s, onSignal);
+    process.off('exit', killChildren);
   }
-
-  await play(lab, steps, watch, opts.speed, stopping.signal);
-  await new Promise<void>((done) => (stopping.signal.aborted ? done() : stopping.signal.addEventListener('abort', () => done(), { once: true })));
-
-  watch.stop();
-  await Promise.all(probes.map(stopChild));
-  await stopChild(collector);
-  await lab.close();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.off('exit', killChildren);
   say(`Stopped. ${lab.receiver.received} alert notifications were printed; the journal and logs stay in ${dir}.`);
   return exitCode;
 }

@@ -11,6 +11,7 @@ import { startDnsFaultServer, type DnsFaultServer } from '../../lab/dns-faults.t
 import { startShop, type Shop } from '../../lab/shop.ts';
 import { runDns } from '../support/dns.ts';
 import { labVendors, runHttp } from '../support/http.ts';
+import { runCli } from '../support/processes.ts';
 
 let origin: CdnOrigin;
 let edge: CdnEdge;
@@ -145,5 +146,15 @@ describe('the lab DNS provider', () => {
     expect(await serial()).toBe(7);
     dns.setZone({ serial: 8 });
     expect(await serial()).toBe(8);
+  });
+});
+
+describe('vendorwatch demo, given bad options', () => {
+  it('names the mistake and exits 2 before starting anything', async () => {
+    const steps = await runCli(['demo', '--scenario', 'slow-origin,nope']);
+    expect(steps).toMatchObject({ code: 2, stdout: '' });
+    expect(steps.stderr).toMatch(/^unknown scenario step\(s\): nope \(steps: cdn-regional-outage, slow-origin, .*bad-probe\)/);
+    const speed = await runCli(['demo', '--speed', 'fast']);
+    expect(speed).toMatchObject({ code: 2, stderr: '--speed expects a number above 0 and at most 100, got NaN\n' });
   });
 });

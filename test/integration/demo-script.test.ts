@@ -1,24 +1,34 @@
 /**
  * `vendorwatch demo` as a newcomer runs it (sped up): its lab, four probe processes and a
  * collector process, the whole script of faults, alerts to the console and to a real
- * Alertmanager, then Ctrl-C (SIGINT).
+ * Alertmanager, then Ctrl-C (SIGINT). The edge's usual port is taken first, so the demo has to
+ * move it and tell the processes.
  */
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAlertmanager, startSink, type Alertmanager, type Sink } from '../support/alertmanager.ts';
-import { startCli, tempDir, waitFor, type Running } from '../support/processes.ts';
+import { ROOT, startCli, tempDir, waitFor, type Running } from '../support/processes.ts';
 
 const dir = tempDir('vendorwatch-demo-test-');
 let sink: Sink;
 let am: Alertmanager;
 let demo: Running;
 let collectorUrl: string;
+let squatter: Server | undefined;
+/** The edge's port in config/demo.yaml. */
+const EDGE_PORT = Number(/VW_DEMO_EDGE:-127\.0\.0\.1:(\d+)/.exec(readFileSync(join(ROOT, 'config/demo.yaml'), 'utf8'))![1]);
 
 /** Lines the demo printed, without colour codes (it prints none when not on a terminal). */
 const lines = () => demo.output().split('\n');
 
 beforeAll(async () => {
+  // Taken by us, or by a demo someone is running: either way the demo must go elsewhere.
+  squatter = await new Promise<Server | undefined>((done) => {
+    const server = createServer().once('error', () => done(undefined));
+    server.listen(EDGE_PORT, '127.0.0.1', () => done(server));
+  });
   sink = await startSink();
   am = await startAlertmanager(`${sink.url}/alertmanager`);
   demo = startCli(['demo', '--speed', '10', '--dir', dir, '--alertmanager', am.url]);
@@ -26,7 +36,9 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await demo?.stop('SIGKILL');
+  // SIGTERM, so the demo takes its probe and collector processes along (SIGKILL after 10 s).
+  await demo?.stop();
+  await new Promise((done) => (squatter ? squatter.close(done) : done(undefined)));
   await am?.stop();
   await sink?.close();
 });
@@ -36,6 +48,8 @@ describe('vendorwatch demo', () => {
     await waitFor(() => demo.output().includes('The script is over'), { timeoutMs: 150_000, everyMs: 1000, what: `the end of the script\n${demo.output()}` });
     const out = demo.output();
     expect(out).not.toMatch(/not seen within|not recovered within|exited unexpectedly/);
+    expect(out).toContain(`port ${EDGE_PORT} (edge) is busy; using a free one`);
+    expect(out).not.toContain(`edgeco edge http://127.0.0.1:${EDGE_PORT} `);
 
     // The terminal showed each state as it happened: "edgeco  operational → regional_outage  eu-west  2 of 2 probes fail …".
     const reached = new Set(lines().flatMap((l) => /^\d\d:\d\d:\d\d\s+[a-z-]+\s+\S+ → (\S+)/.exec(l)?.[1] ?? []));
