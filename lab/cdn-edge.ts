@@ -10,7 +10,8 @@
  *
  * Every answer says what the edge did: `cache-status` (RFC 9211: "edgeco; hit", "edgeco;
  * fwd=miss", "edgeco; hit; ttl=-3" for stale, "edgeco; fwd=uri-miss" for bypass), `age`,
- * `x-edge-pop` and `server-timing: cdn;desc=edgeco`. Faults per probe or region: `faults`.
+ * `x-edge-pop` and `server-timing: cdn;desc=edgeco` (with Timing-Allow-Origin, so the beacon sees
+ * its timings). Faults per probe or region: `faults`.
  */
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen, type LabServer, type LabServerOptions } from './server.ts';
@@ -126,6 +127,8 @@ export async function startCdnEdge(opts: CdnEdgeOptions): Promise<CdnEdge> {
       'cache-status': `${name}; ${cacheStatus}`,
       'x-edge-pop': pop,
       'server-timing': `cdn;desc=${name}, edge;desc=${pop}`,
+      // So real users' browsers (the beacon) may read this CDN's timings and sizes.
+      'timing-allow-origin': '*',
       'content-length': String(stored.body.length),
     });
     res.end(req.method === 'HEAD' ? undefined : stored.body);

@@ -4,7 +4,8 @@
  *
  *   lab (this process)     edgeco: a caching edge (cdn-edge.ts) in front of an origin (cdn-origin.ts)
  *                          dns-alpha, dns-beta: two authoritative providers of demo.test (dns-faults.ts)
- *                          payco: charges, configuration API, reporting API (shop.ts), and the shop
+ *                          payco: charges, configuration API, reporting API (shop.ts), and the shop,
+ *                          whose pages load edgeco's assets and carry the RUM beacon
  *                          the console's alert receiver (demo-console.ts)
  *   `vendorwatch probe` ×4 eu-1, eu-2 in eu-west; us-1 in us-east; ap-1 in ap-south; they push
  *                          to the collector over HTTP with a bearer token, like any deployment
@@ -21,7 +22,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,6 +37,8 @@ import { startShop, type Shop } from './shop.ts';
 
 const CLI = resolve(import.meta.dirname, '../bin/vendorwatch.js');
 export const DEMO_CONFIG = resolve(import.meta.dirname, '../config/demo.yaml');
+/** What the collector serves as /beacon.js (built by `npm run build:beacon`). */
+const BEACON_SCRIPT = resolve(import.meta.dirname, '../beacon/dist/beacon.js');
 
 /** Four probes in three regions: eu-west has two, so one bad probe there cannot fail the region alone. */
 const PROBES = [
@@ -139,16 +142,22 @@ function freePort(host: string): Promise<number> {
 async function startLab(configText: string): Promise<Lab> {
   const want = (place: Place) => defaultAddress(configText, ADDRESS_VARS[place]);
   const host = want('edge').host;
+  const collector = want('collector');
+  const collectorPort = (await canListen(collector.port, collector.host)) ? collector.port : await freePort(collector.host);
   const origin = await startCdnOrigin({ host, name: 'edgeco-origin' });
   const edge = await startCdnEdge({ host, port: await portFor('edge', want('edge')), origin: origin.url, name: 'edgeco' });
-  const shop = await startShop({ host, port: await portFor('shop', want('shop')), paymentPort: await portFor('payco', want('payco')) });
+  const shop = await startShop({
+    host,
+    port: await portFor('shop', want('shop')),
+    paymentPort: await portFor('payco', want('payco')),
+    cdn: edge.url,
+    beacon: `http://${collector.host}:${collectorPort}`,
+  });
   const dnsAlpha = await startDnsFaultServer({ host, port: await portFor('dnsAlpha', want('dnsAlpha'), true), ...ZONE });
   const dnsBeta = await startDnsFaultServer({ host, port: await portFor('dnsBeta', want('dnsBeta'), true), ...ZONE });
   const receiver = alertReceiver();
   const alertsPort = await portFor('alerts', want('alerts'));
   await new Promise<void>((done, fail) => receiver.server.once('error', fail).listen(alertsPort, host, () => done()));
-  const collector = want('collector');
-  const collectorPort = (await canListen(collector.port, collector.host)) ? collector.port : await freePort(collector.host);
   const hostOf = (url: string) => new URL(url).host;
   return {
     origin,
@@ -401,7 +410,7 @@ function printHeader(lab: Lab, config: Config, steps: readonly Step[], opts: Dem
       `  collector   http://${a.collector}/  (status page, /v1/vendors, /v1/incidents, /v1/alerts, /metrics)`,
       `  vendors     ${config.vendors.map((v) => `${v.name} (${v.kind})`).join(', ')}`,
       `  lab         edgeco edge http://${a.edge} → origin ${lab.origin.url}; dns-alpha ${a.dnsAlpha}, dns-beta ${a.dnsBeta} (UDP+TCP);`,
-      `              payco http://${a.payco}; shop http://${a.shop} (sign in as demo / demo)`,
+      `              payco http://${a.payco}; shop http://${a.shop} (sign in as demo / demo; its pages carry the RUM beacon)`,
       `  probes      ${PROBES.map((p) => `${p.id} (${p.region})`).join(', ')}`,
       `  alerts      printed here by a webhook receiver at http://${a.alerts}${opts.alertmanager ? `, and sent to Alertmanager ${opts.alertmanager}` : ''}`,
       `  files       ${dir}  (demo.yaml as run, journal.jsonl, *.log)`,
@@ -433,6 +442,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   mkdirSync(dir, { recursive: true });
   const configAsRun = writeConfigAsRun(opts, dir);
 
+  if (!existsSync(BEACON_SCRIPT)) {
+    say('Building the beacon the shop pages carry (npm run build:beacon) …');
+    await (await import('../beacon/build.ts')).buildBeacon();
+  }
   const lab = await startLab(configAsRun.text);
   const stopping = new AbortController();
   let exitCode = 0;

@@ -40,6 +40,10 @@ export interface ShopOptions {
   paymentPort?: number;
   /** How long the `slow` payment vendor takes to answer a charge. */
   slowMs?: number;
+  /** Load the stylesheet and logo from this CDN (a lab/cdn-origin.ts behind an edge) instead of the shop. */
+  cdn?: string;
+  /** Put the vendorwatch beacon tag, loaded from and reporting to this collector, on every page. */
+  beacon?: string;
 }
 
 /** The lab shop accepts this user and password. */
@@ -47,10 +51,12 @@ export const SHOP_LOGIN = { user: 'demo', password: 'demo' } as const;
 
 const MAX_SESSIONS = 1000;
 
-function page(title: string, body: string): string {
+function pageHtml(title: string, body: string, opts: Pick<ShopOptions, 'cdn' | 'beacon'>): string {
+  const [css, logo] = opts.cdn ? [`${opts.cdn}/static/style.css`, `${opts.cdn}/static/logo.png`] : ['/static/shop.css', '/static/logo.svg'];
+  const beacon = opts.beacon ? `\n<script src="${opts.beacon}/beacon.js" data-collector="${opts.beacon}" async></script>` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title} · Lab shop</title>
-<link rel="stylesheet" href="/static/shop.css"></head>
-<body><header><img src="/static/logo.svg" alt="Lab shop" width="120" height="32"></header><main>${body}</main></body></html>`;
+<link rel="stylesheet" href="${css}">${beacon}</head>
+<body><header><img src="${logo}" alt="Lab shop" width="120" height="32"></header><main>${body}</main></body></html>`;
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
@@ -90,6 +96,7 @@ export async function startShop(opts: ShopOptions = {}): Promise<Shop> {
   let settingsDown = false;
   let reportsFrozenAt: number | undefined;
   const probeFaults = new ProbeFaults();
+  const page = (title: string, body: string) => pageHtml(title, body, opts);
   const sessions = new Map<string, { cart: number }>();
   const orders = new Set<string>();
 

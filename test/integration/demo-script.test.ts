@@ -9,6 +9,8 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAlertmanager, startSink, type Alertmanager, type Sink } from '../support/alertmanager.ts';
+import { launchChromium } from '../support/chromium.ts';
+import { scrape, sum } from '../support/exposition.ts';
 import { ROOT, startCli, tempDir, waitFor, type Running } from '../support/processes.ts';
 
 const dir = tempDir('vendorwatch-demo-test-');
@@ -33,6 +35,7 @@ beforeAll(async () => {
   am = await startAlertmanager(`${sink.url}/alertmanager`);
   demo = startCli(['demo', '--speed', '10', '--dir', dir, '--alertmanager', am.url]);
   collectorUrl = await waitFor(() => /collector\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(demo.output())?.[1], { what: `the collector's URL\n${demo.output()}` });
+  await waitFor(async () => (await fetch(`${collectorUrl}/healthz`)).ok, { what: `the collector up\n${demo.output()}` });
 }, 60_000);
 
 afterAll(async () => {
@@ -44,6 +47,30 @@ afterAll(async () => {
 });
 
 describe('vendorwatch demo', () => {
+  // While the script plays in the background.
+  it("carries the beacon on the shop's pages: a visit in Chromium shows in the collector's RUM metrics, edgeco's assets attributed to it", async () => {
+    const shopUrl = /shop\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(demo.output())![1]!;
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(shopUrl);
+      // The beacon sends nothing before it has its config; then leaving the page sends the view.
+      await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/v1/beacon/config')));
+      await page.goto('about:blank');
+      const samples = await waitFor(
+        async () => {
+          const m = await scrape(collectorUrl);
+          return sum(m, 'vendorwatch_rum_page_views_total', { page_group: 'sign-in' }) >= 1 ? m : undefined;
+        },
+        { what: 'the page view in the collector' },
+      );
+      expect(sum(samples, 'vendorwatch_rum_resources_total', { vendor: 'edgeco' })).toBeGreaterThanOrEqual(2);
+      expect(sum(samples, 'vendorwatch_rum_beacons_total', { result: 'rejected' })).toBe(0);
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('plays the whole script: every vendor state is reached, and recovers', async () => {
     await waitFor(() => demo.output().includes('The script is over'), { timeoutMs: 150_000, everyMs: 1000, what: `the end of the script\n${demo.output()}` });
     const out = demo.output();
