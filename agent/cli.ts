@@ -321,7 +321,11 @@ program
   .option('--alertmanager <url>', 'also send alerts to this Alertmanager')
   .option('--dir <path>', 'where the config as run, the journal, spools and logs go (default: a new temp dir)')
   .action(async (opts) => {
-    const { DEMO_CONFIG, DemoError, runDemo } = await import('../lab/demo.ts');
+    const { DEMO_CONFIG, DemoError, runDemo } = await import('../lab/demo.ts').catch((err: Error) => {
+      // The production image ships agent/ but not lab/.
+      process.stderr.write(`the demo needs a source checkout with lab/ (${err.message})\n`);
+      process.exit(EXIT.error);
+    });
     try {
       const code = await runDemo({
         config: opts.config ?? DEMO_CONFIG,
