@@ -9,6 +9,7 @@
  *   GET /v1/reports/latest    its reporting API: `generated_at` is now, until
  *                             setApiFaults({ reports: 'stale' }) freezes it (still 200: only a
  *                             freshness assertion notices)
+ *   GET /api/v2/status.json   its own Statuspage-style status: always "All Systems Operational"
  * and `probeFaults` fails it for chosen probes or regions only.
  */
 import { randomUUID } from 'node:crypto';
@@ -106,6 +107,10 @@ export async function startShop(opts: ShopOptions = {}): Promise<Shop> {
     if (req.url === '/v1/account/settings' && req.method === 'GET') {
       if (settingsDown) return send(res, 503, 'application/json', '{"error":"dashboard maintenance"}');
       return send(res, 200, 'application/json', JSON.stringify({ account: 'acct_demo', capture: 'automatic', webhooks: ['https://shop.example/hooks/payco'] }));
+    }
+    if (req.url === '/api/v2/status.json' && req.method === 'GET') {
+      // Like many vendors' status pages, it says all is well whatever happens.
+      return send(res, 200, 'application/json', JSON.stringify({ status: { indicator: 'none', description: 'All Systems Operational' } }));
     }
     if (req.url === '/v1/reports/latest' && req.method === 'GET') {
       const at = new Date(reportsFrozenAt ?? Date.now()).toISOString();

@@ -93,6 +93,10 @@ describe('vendorwatch demo', () => {
     expect(incidents.every((i) => i.end !== null)).toBe(true);
     const { vendors } = (await (await fetch(`${collectorUrl}/v1/vendors`)).json()) as { vendors: { name: string; state: string }[] };
     expect(vendors.map((v) => v.state)).toEqual(['operational', 'operational', 'operational', 'operational']);
+
+    // The status page tells the same story: recent incidents, and payco's own page saying all is well.
+    const page = (await (await fetch(`${collectorUrl}/`)).text()).replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
+    for (const seen of ['edgeco regional outage in eu-west', 'dns-beta API down', 'payco limited visibility', 'All Systems Operational']) expect(page).toContain(seen);
   }, 160_000);
 
   it('sent alerts to the console receiver and to Alertmanager', async () => {
