@@ -81,7 +81,7 @@ describe('vendorwatch demo', () => {
     // The terminal showed each state as it happened: "edgeco  operational → regional_outage  eu-west  2 of 2 probes fail …".
     const reached = new Set(lines().flatMap((l) => /^\d\d:\d\d:\d\d\s+[a-z-]+\s+\S+ → (\S+)/.exec(l)?.[1] ?? []));
     for (const state of ['regional_outage', 'degraded', 'api_down', 'limited_visibility', 'operational']) expect(reached, out).toContain(state);
-    expect(out).toMatch(/edgeco\s+operational → regional_outage\s+eu-west\s+2 of 2 probes fail edge-home/);
+    expect(out).toMatch(/edgeco\s+operational → regional_outage\s+eu-west\s+2 of 2 probes fail edge-(home|origin-path)/);
     expect(out).toMatch(/dns-beta\s+operational → api_down\s+\S+\s+\d of \d probes fail zone-sync in the response \(inconsistent\)/);
     expect(out).toMatch(/probe eu-2\s+up → unhealthy\s+eu-west/);
     expect(out).toContain('no vendor was blamed meanwhile');
