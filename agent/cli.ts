@@ -297,4 +297,36 @@ program
     process.stdout.write(renderReport(slaReport(config, events, hours, period, now, vendors), opts.format, journalFile));
   });
 
+// --- demo: a lab of simulated vendors, probes and a collector on loopback (lab/demo.ts) ---
+
+program
+  .command('demo')
+  .description('a lab of simulated vendors on loopback, four probes in three regions and a collector; a script of faults plays out and recovers')
+  .option('-c, --config <file>', 'demo config; its ${VW_DEMO_*} addresses are filled in at runtime (default: config/demo.yaml)')
+  .option('--speed <factor>', 'play the script this many times faster (pauses and holds; detection is never sped up)', '1')
+  .option('--scenario <steps>', 'comma-separated script steps to play, in this order (default: all; see the README)')
+  .option('--alertmanager <url>', 'also send alerts to this Alertmanager')
+  .option('--dir <path>', 'where the config as run, the journal, spools and logs go (default: a new temp dir)')
+  .action(async (opts) => {
+    const { DEMO_CONFIG, DemoError, runDemo } = await import('../lab/demo.ts').catch((err: Error) => {
+      // The production image ships agent/ but not lab/.
+      process.stderr.write(`the demo needs a source checkout with lab/ (${err.message})\n`);
+      process.exit(EXIT.error);
+    });
+    try {
+      const code = await runDemo({
+        config: opts.config ?? DEMO_CONFIG,
+        speed: Number(opts.speed),
+        scenario: opts.scenario?.split(',').map((s: string) => s.trim()).filter(Boolean),
+        alertmanager: opts.alertmanager,
+        dir: opts.dir,
+      });
+      process.exit(code);
+    } catch (err) {
+      if (!(err instanceof DemoError || err instanceof ConfigError)) throw err;
+      process.stderr.write(`${err.message}\n`);
+      process.exit(EXIT.badConfig);
+    }
+  });
+
 await program.parseAsync(process.argv);

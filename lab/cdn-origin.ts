@@ -12,6 +12,8 @@
  *   /api/status.json       JSON with updated_at = now (no-cache)
  *   /api/stale.json        JSON with updated_at an hour ago
  *   anything else          404, cacheable 10 s
+ *
+ * setDelay(ms) holds every answer back that long: a slow origin (the demo switches it).
  */
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -31,6 +33,8 @@ export interface CdnOriginOptions extends LabServerOptions {
 export interface CdnOrigin extends LabServer {
   /** Paths (with query) of every request received, in order: shows what reached the origin. */
   requests: string[];
+  /** Answer every request this many ms late from now on (0: at once). */
+  setDelay(ms: number): void;
 }
 
 const LAST_MODIFIED = new Date('2026-01-01T00:00:00Z').toUTCString();
@@ -81,8 +85,16 @@ type Res = ServerResponse | Http2ServerResponse;
 
 export async function startCdnOrigin(opts: CdnOriginOptions = {}): Promise<CdnOrigin> {
   const requests: string[] = [];
+  let delayMs = 0;
+  const setDelay = (ms: number) => {
+    delayMs = ms;
+  };
   const handle = (req: Req, res: Res) => {
     requests.push(req.url ?? '/');
+    if (delayMs > 0) return void setTimeout(() => answer(req, res), delayMs);
+    answer(req, res);
+  };
+  const answer = (req: Req, res: Res) => {
     const path = new URL(req.url ?? '/', 'http://origin').pathname;
     const entry = ROUTES[path] ?? NOT_FOUND;
     let body = entry.body();
@@ -104,7 +116,7 @@ export async function startCdnOrigin(opts: CdnOriginOptions = {}): Promise<CdnOr
     else res.end(body);
   };
 
-  if (!opts.tls) return { ...(await listen(createHttpServer(handle), opts, 'http')), requests };
+  if (!opts.tls) return { ...(await listen(createHttpServer(handle), opts, 'http')), requests, setDelay };
   const server = opts.http2 === false ? createHttpsServer(opts.tls, handle) : createSecureServer({ ...opts.tls, allowHTTP1: true }, handle);
-  return { ...(await listen(server, opts, 'https')), requests };
+  return { ...(await listen(server, opts, 'https')), requests, setDelay };
 }

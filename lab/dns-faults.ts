@@ -3,7 +3,8 @@
  * wrong id, a packet cut in half, garbage, an answer for another name, a truncation flag, a reset,
  * a lossy link (every other query dropped), a slow server (every reply held back a while).
  * UDP and TCP on the same port, each with its own fault, switchable while running (the demo does).
- * With fault `ok` it answers like a tiny authoritative server: A → `answer`, SOA → a fixed SOA.
+ * With fault `ok` it answers like a tiny authoritative server: A → `answer`, SOA → a fixed SOA
+ * whose serial setZone changes (the demo's two providers of one zone drift apart that way).
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
@@ -37,6 +38,8 @@ export interface DnsFaultServer {
   /** Queries received so far, per transport. */
   queries: { udp: number; tcp: number };
   setFaults(faults: { udp?: DnsFault; tcp?: DnsFault; delayMs?: number }): void;
+  /** Serve another A answer or SOA serial from now on. */
+  setZone(zone: { answer?: string; serial?: number }): void;
   close(): Promise<void>;
 }
 
@@ -48,8 +51,7 @@ export async function startDnsFaultServer(opts: DnsFaultServerOptions = {}): Pro
   const queries = { udp: 0, tcp: 0 };
   // Counted from the last setFaults, so `flaky` always drops the first query after it.
   const sinceChange = { udp: 0, tcp: 0 };
-  const answer = opts.answer ?? '192.0.2.1';
-  const serial = opts.serial ?? 1;
+  const zone = { answer: opts.answer ?? '192.0.2.1', serial: opts.serial ?? 1 };
   const connections = new Set<Socket>();
   const held = new Set<NodeJS.Timeout>();
   const later = (send: () => void) => {
@@ -74,7 +76,7 @@ export async function startDnsFaultServer(opts: DnsFaultServerOptions = {}): Pro
         queries.tcp++;
         const fault = faultFor(faults.tcp, 'tcp', ++sinceChange.tcp);
         if (fault === 'reset') return socket.resetAndDestroy();
-        const out = respond(message, fault, answer, serial);
+        const out = respond(message, fault, zone.answer, zone.serial);
         if (!out) continue;
         const length = Buffer.alloc(2);
         // A cut packet keeps the full length prefix, so the client sees the connection end early.
@@ -92,7 +94,7 @@ export async function startDnsFaultServer(opts: DnsFaultServerOptions = {}): Pro
   udp.on('message', (message, peer) => {
     queries.udp++;
     const fault = faultFor(faults.udp, 'udp', ++sinceChange.udp);
-    const out = respond(message, fault, answer, serial);
+    const out = respond(message, fault, zone.answer, zone.serial);
     if (out) later(() => udp.send(out, peer.port, peer.address));
   });
 
@@ -104,6 +106,9 @@ export async function startDnsFaultServer(opts: DnsFaultServerOptions = {}): Pro
     setFaults(next) {
       Object.assign(faults, next);
       Object.assign(sinceChange, { udp: 0, tcp: 0 });
+    },
+    setZone(next) {
+      Object.assign(zone, next);
     },
     async close() {
       for (const timer of held) clearTimeout(timer);

@@ -3,11 +3,24 @@
  * the checkout page loads a payment vendor's script and calls its API on another port (so the
  * vendor registry can tell them apart). The payment vendor's faults switch at runtime:
  * `slow` (answers after slowMs), `failing` (HTTP 502), `hang` (never answers).
+ *
+ * Besides charges the payment vendor has the two APIs a merchant depends on beyond delivery:
+ *   GET /v1/account/settings  its configuration API (setApiFaults({ settings: 'down' }) → 503)
+ *   GET /v1/reports/latest    its reporting API: `generated_at` is now, until
+ *                             setApiFaults({ reports: 'stale' }) freezes it (still 200: only a
+ *                             freshness assertion notices)
+ *   GET /api/v2/status.json   its own Statuspage-style status: always "All Systems Operational"
+ * and `probeFaults` fails it for chosen probes or regions only.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ProbeFaults } from './probe-faults.ts';
 
 export type PaymentFault = 'none' | 'slow' | 'failing' | 'hang';
+export interface PaymentApiFaults {
+  settings?: 'ok' | 'down';
+  reports?: 'fresh' | 'stale';
+}
 
 export interface Shop {
   /** The shop, e.g. http://127.0.0.1:41234 */
@@ -15,6 +28,9 @@ export interface Shop {
   /** The payment vendor ("payco"), on another port. */
   paymentUrl: string;
   setFault(fault: PaymentFault): void;
+  setApiFaults(faults: PaymentApiFaults): void;
+  /** Faults of the payment vendor for some probes or regions only. */
+  probeFaults: ProbeFaults;
   close(): Promise<void>;
 }
 
@@ -25,6 +41,10 @@ export interface ShopOptions {
   paymentPort?: number;
   /** How long the `slow` payment vendor takes to answer a charge. */
   slowMs?: number;
+  /** Load the stylesheet and logo from this CDN (a lab/cdn-origin.ts behind an edge) instead of the shop. */
+  cdn?: string;
+  /** Put the vendorwatch beacon tag, loaded from and reporting to this collector, on every page. */
+  beacon?: string;
 }
 
 /** The lab shop accepts this user and password. */
@@ -32,10 +52,12 @@ export const SHOP_LOGIN = { user: 'demo', password: 'demo' } as const;
 
 const MAX_SESSIONS = 1000;
 
-function page(title: string, body: string): string {
+function pageHtml(title: string, body: string, opts: Pick<ShopOptions, 'cdn' | 'beacon'>): string {
+  const [css, logo] = opts.cdn ? [`${opts.cdn}/static/style.css`, `${opts.cdn}/static/logo.png`] : ['/static/shop.css', '/static/logo.svg'];
+  const beacon = opts.beacon ? `\n<script src="${opts.beacon}/beacon.js" data-collector="${opts.beacon}" async></script>` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title} · Lab shop</title>
-<link rel="stylesheet" href="/static/shop.css"></head>
-<body><header><img src="/static/logo.svg" alt="Lab shop" width="120" height="32"></header><main>${body}</main></body></html>`;
+<link rel="stylesheet" href="${css}">${beacon}</head>
+<body><header><img src="${logo}" alt="Lab shop" width="120" height="32"></header><main>${body}</main></body></html>`;
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
@@ -72,11 +94,28 @@ export async function startShop(opts: ShopOptions = {}): Promise<Shop> {
   const host = opts.host ?? '127.0.0.1';
   const slowMs = opts.slowMs ?? 2500;
   let fault: PaymentFault = 'none';
+  let settingsDown = false;
+  let reportsFrozenAt: number | undefined;
+  const probeFaults = new ProbeFaults();
+  const page = (title: string, body: string) => pageHtml(title, body, opts);
   const sessions = new Map<string, { cart: number }>();
   const orders = new Set<string>();
 
   const payment = createServer((req, res) => {
     const cors = { 'access-control-allow-origin': '*', 'timing-allow-origin': '*' };
+    if (probeFaults.intercept(req, res, 'payco')) return;
+    if (req.url === '/v1/account/settings' && req.method === 'GET') {
+      if (settingsDown) return send(res, 503, 'application/json', '{"error":"dashboard maintenance"}');
+      return send(res, 200, 'application/json', JSON.stringify({ account: 'acct_demo', capture: 'automatic', webhooks: ['https://shop.example/hooks/payco'] }));
+    }
+    if (req.url === '/api/v2/status.json' && req.method === 'GET') {
+      // Like many vendors' status pages, it says all is well whatever happens.
+      return send(res, 200, 'application/json', JSON.stringify({ status: { indicator: 'none', description: 'All Systems Operational' } }));
+    }
+    if (req.url === '/v1/reports/latest' && req.method === 'GET') {
+      const at = new Date(reportsFrozenAt ?? Date.now()).toISOString();
+      return send(res, 200, 'application/json', JSON.stringify({ generated_at: at, settled: { count: 42, amount: 50400, currency: 'EUR' } }));
+    }
     if (req.url === '/v1/payco.js') {
       const api = `${paymentUrl}/v1/charges`;
       return send(res, 200, 'text/javascript', `window.Payco = { charge: (amount) => fetch(${JSON.stringify(api)}, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount }) }) };`, cors);
@@ -180,6 +219,11 @@ document.getElementById('pay').addEventListener('click', async () => {
     setFault: (f) => {
       fault = f;
     },
+    setApiFaults: (f) => {
+      if (f.settings) settingsDown = f.settings === 'down';
+      if (f.reports) reportsFrozenAt = f.reports === 'stale' ? (reportsFrozenAt ?? Date.now()) : undefined;
+    },
+    probeFaults,
     close: async () => {
       await Promise.all([shut(shop), shut(payment)]);
     },

@@ -106,7 +106,7 @@ const ROLE_OF: Partial<Record<VendorState, Evidence['role'][]>> = {
 };
 
 /** The evidence rows behind a state, in the given regions: failing (or slow) rows only. */
-function rowsBehind(state: VendorState, regions: readonly string[], evidence: readonly Evidence[]): Evidence[] {
+export function rowsBehind(state: VendorState, regions: readonly string[], evidence: readonly Evidence[]): Evidence[] {
   const roles = ROLE_OF[state] ?? [];
   return evidence.filter(
     (e) => roles.includes(e.role) && regions.includes(e.region) && (state === 'degraded' ? e.slow === 'failing' : e.outage === 'failing'),
@@ -114,7 +114,7 @@ function rowsBehind(state: VendorState, regions: readonly string[], evidence: re
 }
 
 /** '2 of 2 probes fail acme-js in the response (http_status): "HTTP 503, expected 200-399"' */
-function evidenceSentence(state: VendorState, rows: readonly Evidence[]): string {
+export function evidenceSentence(state: VendorState, rows: readonly Evidence[]): string {
   const byCheck = new Map<string, Evidence[]>();
   for (const r of rows) byCheck.set(r.check, [...(byCheck.get(r.check) ?? []), r]);
   const [check, checkRows] = [...byCheck].sort(([, a], [, b]) => b.length - a.length)[0] ?? [];

@@ -1,0 +1,183 @@
+/**
+ * What the demo prints: one line per vendor state change and probe health change (read from the
+ * collector's API, as any dashboard would), one per alert the collector sends to the console's
+ * webhook receiver, and the script's own narration. Every line starts with the local time.
+ *
+ *   14:02:11  edgeco      operational → regional_outage  eu-west  2 of 2 probes fail edge-home …
+ *   14:02:11  ALERT firing    VendorRegionalOutage  edgeco has a REGIONAL OUTAGE in eu-west: …
+ *   14:02:40  probe eu-2  up → unhealthy  eu-west  fails checks of edgeco, payco …
+ */
+import { createServer, type Server } from 'node:http';
+import { z } from 'zod';
+import { alertSchema, evidenceSentence, rowsBehind } from '../agent/collector/alerts/alert.ts';
+import { isProblem, vendorStatusSchema, type VendorState } from '../agent/collector/state.ts';
+import { readBody } from '../agent/server.ts';
+
+const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code: number) => (text: string) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
+export const bold = paint(1);
+export const dim = paint(2);
+const red = paint(31);
+const green = paint(32);
+const yellow = paint(33);
+const cyan = paint(36);
+
+const STATE_COLOR: Record<VendorState, (s: string) => string> = {
+  hard_down: red,
+  regional_outage: red,
+  degraded: yellow,
+  api_down: yellow,
+  limited_visibility: yellow,
+  operational: green,
+  unknown: dim,
+};
+
+const clock = () => new Date().toTimeString().slice(0, 8);
+
+/** Prints one line, prefixed with the time. */
+export function say(text: string): void {
+  process.stdout.write(`${dim(clock())}  ${text}\n`);
+}
+
+// --- the collector's read API ---
+
+const vendorViewSchema = vendorStatusSchema.pick({ state: true, conditions: true, evidence: true }).extend({ name: z.string() });
+type VendorView = z.infer<typeof vendorViewSchema>;
+const vendorsSchema = z.object({ ready: z.boolean(), vendors: z.array(vendorViewSchema) });
+
+const probeViewSchema = z.object({
+  id: z.string(),
+  region: z.string(),
+  health: z.enum(['up', 'down', 'unhealthy']),
+  disagrees: z.object({ vendors: z.array(z.string()) }),
+});
+type ProbeView = z.infer<typeof probeViewSchema>;
+const probesSchema = z.object({ probes: z.array(probeViewSchema) });
+
+/** What the collector says right now. */
+export interface Snapshot {
+  vendors: Map<string, VendorView>;
+  probes: Map<string, ProbeView>;
+}
+
+/** Why a vendor is in a state, from the votes behind it: "2 of 2 probes fail edge-home in the response (http_status): …". */
+function because(v: VendorView): string {
+  const top = v.conditions[0];
+  if (!top || top.state === 'operational' || top.state === 'unknown') return '';
+  return evidenceSentence(top.state, rowsBehind(top.state, top.regions, v.evidence));
+}
+
+/** Polls the collector's /v1/vendors and /v1/probes and prints every change; `latest` is what it saw last. */
+export class CollectorWatch {
+  latest: Snapshot = { vendors: new Map(), probes: new Map() };
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+
+  constructor(private readonly url: string) {}
+
+  start(everyMs = 500): void {
+    this.timer = setInterval(() => void this.poll(), everyMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const [vendors, probes] = await Promise.all([this.get('/v1/vendors', vendorsSchema), this.get('/v1/probes', probesSchema)]);
+      if (!vendors.ready) return;
+      const next: Snapshot = { vendors: new Map(vendors.vendors.map((v) => [v.name, v])), probes: new Map(probes.probes.map((p) => [p.id, p])) };
+      this.report(next);
+      this.latest = next;
+    } catch {
+      // The collector is starting or stopping; the next poll tries again.
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async get<T>(path: string, schema: z.ZodType<T>): Promise<T> {
+    const res = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(2000) });
+    return schema.parse(await res.json());
+  }
+
+  private report(next: Snapshot): void {
+    const width = Math.max(10, ...[...next.vendors.keys()].map((n) => n.length));
+    for (const v of next.vendors.values()) {
+      const prev = this.latest.vendors.get(v.name);
+      const before = prev?.state ?? 'unknown';
+      const regions = isProblem(v.state) ? (v.conditions[0]?.regions.join(',') ?? '') : '';
+      const name = bold(v.name.padEnd(width));
+      if (before !== v.state) {
+        say(`${name}  ${STATE_COLOR[before](before)} → ${STATE_COLOR[v.state](v.state)}  ${regions}  ${dim(because(v))}`.trimEnd());
+      } else if (regions !== (prev?.conditions[0]?.regions.join(',') ?? '') && isProblem(v.state)) {
+        say(`${name}  ${STATE_COLOR[v.state](v.state)} now in ${regions}`);
+      }
+    }
+    for (const p of next.probes.values()) {
+      const before = this.latest.probes.get(p.id)?.health;
+      if (before === p.health || (before === undefined && p.health === 'up')) continue;
+      const why = p.health === 'unhealthy' ? `fails checks of ${p.disagrees.vendors.join(', ')} that every other probe passes; its votes are ignored` : '';
+      const color = p.health === 'up' ? green : p.health === 'down' ? red : yellow;
+      say(`${bold(`probe ${p.id}`.padEnd(width))}  ${before ?? 'new'} → ${color(p.health)}  ${p.region}  ${dim(why)}`.trimEnd());
+    }
+  }
+}
+
+// --- the console's alert receiver (the collector's `alerts.webhook`) ---
+
+const webhookSchema = z.object({
+  alerts: z.array(alertSchema.pick({ labels: true, annotations: true }).extend({ status: z.enum(['firing', 'resolved']) })),
+});
+
+export interface AlertReceiver {
+  server: Server;
+  /** Alerts received so far, firing and resolved. */
+  received: number;
+}
+
+type Notified = z.infer<typeof webhookSchema>['alerts'][number];
+const whom = (a: Notified) => a.labels.vendor ?? `probe ${a.labels.probe}`;
+const subject = (a: Notified) => `${a.labels.alertname} ${whom(a)}`;
+
+/**
+ * Prints each alert the collector sends: its name and its two-sentence summary when it fires, whom
+ * it was about when it resolves. An alert replaced in the same notification by one for other
+ * regions (a problem spreading) is one "updated" line, not a resolve and a fire.
+ */
+function printAlerts(alerts: readonly Notified[]): void {
+  const firing = new Map(alerts.filter((a) => a.status === 'firing').map((a) => [subject(a), a]));
+  const replaced = new Map(alerts.filter((a) => a.status === 'resolved' && firing.has(subject(a))).map((a) => [subject(a), a]));
+  for (const a of alerts) {
+    const name = cyan(a.labels.alertname ?? '?');
+    if (a.status === 'resolved') {
+      if (!replaced.has(subject(a))) say(`${bold('ALERT')} ${green('resolved')}  ${name}  ${whom(a)} (${a.labels.regions ?? ''})`);
+      continue;
+    }
+    const was = replaced.get(subject(a))?.labels.regions;
+    say(`${bold('ALERT')} ${was === undefined ? red('firing  ') : yellow('updated ')}  ${name}  ${a.annotations.summary ?? ''}${was === undefined ? '' : dim(` (was: ${was})`)}`);
+  }
+}
+
+/** The webhook receiver the demo config sends alerts to; it prints them (printAlerts). */
+export function alertReceiver(): AlertReceiver {
+  const receiver: AlertReceiver = {
+    received: 0,
+    server: createServer((req, res) => {
+      readBody(req, 1_048_576)
+        .then((body) => {
+          const { alerts } = webhookSchema.parse(JSON.parse(body.toString('utf8')));
+          receiver.received += alerts.length;
+          printAlerts(alerts);
+          res.writeHead(204).end();
+        })
+        .catch((err: Error) => {
+          res.writeHead(400, { 'content-type': 'text/plain' }).end(`${err.message}\n`);
+        });
+    }),
+  };
+  return receiver;
+}
