@@ -282,11 +282,17 @@ describe('consensus across probe processes, alerts in a real Alertmanager', () =
 
   it('a collector killed and restarted while probes push loses no result and re-fires no alert', async () => {
     faults['/a'] = () => 'fail';
-    const alert = await waitFor(() => amAlert('VendorHardDown', 'cdn-a'), { what: 'VendorHardDown again' }).catch((err) => {
+    // Both regions failing: a probe starved of CPU can leave a region without a verdict for a
+    // moment, and hard_down in eu alone spreading to eu,us is (as documented) a new alert.
+    const alert = await waitFor(async () => {
+      const a = await amAlert('VendorHardDown', 'cdn-a');
+      return a?.labels.regions === 'eu,us' ? a : undefined;
+    }, { what: 'VendorHardDown in eu,us again' }).catch((err) => {
       throw new Error(`${err.message}\n${collector.output().slice(-5000)}`);
     });
-    await waitFor(() => count(paged(), 'firing', 'VendorHardDown', 'cdn-a') === 2, { what: 'second incident paged' });
+    await waitFor(() => paged().some((a) => a.status === 'firing' && a.labels.vendor === 'cdn-a' && a.startsAt === alert.startsAt), { what: 'second incident paged' });
     const hookedBefore = count(hooked(), 'firing', 'VendorHardDown', 'cdn-a');
+    const pagedBefore = count(paged(), 'firing', 'VendorHardDown', 'cdn-a');
 
     await collector.stop('SIGKILL');
     // While it is gone, every probe spools; what each had delivered cannot change.
@@ -303,12 +309,12 @@ describe('consensus across probe processes, alerts in a real Alertmanager', () =
     await new Promise((r) => setTimeout(r, 3000));
     expect(collector.output()).toContain('state restored from the journal');
     expect(count(hooked(), 'firing', 'VendorHardDown', 'cdn-a')).toBe(hookedBefore);
-    expect(count(paged(), 'firing', 'VendorHardDown', 'cdn-a')).toBe(2);
+    expect(count(paged(), 'firing', 'VendorHardDown', 'cdn-a')).toBe(pagedBefore);
     expect((await amAlert('VendorHardDown', 'cdn-a'))!.startsAt).toBe(alert.startsAt);
 
     faults['/a'] = () => 'ok';
     await waitFor(async () => !(await amAlert('VendorHardDown', 'cdn-a')), { what: 'resolved after restart' });
-    expect(count(hooked(), 'resolved', 'VendorHardDown', 'cdn-a')).toBe(2);
+    expect(count(hooked(), 'resolved', 'VendorHardDown', 'cdn-a')).toBe(hookedBefore);
   }, 120_000);
 
   it('every result a probe produced reached the collector (exact accounting at shutdown)', async () => {
