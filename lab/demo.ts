@@ -245,6 +245,16 @@ const STEPS: readonly Step[] = [
     recover: (lab) => lab.dnsBeta.setZone({ serial: lab.zone.serial }),
   },
   {
+    name: 'payment-outage',
+    breaks: "payco's charges API fails for everyone: every charge is answered 502 (payco's own status page still says all is well)",
+    expect: 'payco hard_down in every region, and a page',
+    vendor: 'payco',
+    inject: (lab) => lab.shop.setFault('failing'),
+    seen: (s) => stateOf(s, 'payco') === 'hard_down',
+    recovery: "payco's charges API is back",
+    recover: (lab) => lab.shop.setFault('none'),
+  },
+  {
     name: 'payment-config-api-down',
     breaks: "payco's configuration API answers 503 (dashboard maintenance); charges still go through",
     expect: 'payco api_down',
