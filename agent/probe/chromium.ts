@@ -95,6 +95,7 @@ export class Chromium {
   constructor(private readonly opts: ChromiumOptions) {
     this.hangAfterMs = opts.hangAfterMs ?? 15_000;
     this.recycleAfter = opts.recycleAfter ?? 500;
+    outliveDispatchRace(opts.logger);
   }
 
   /** The running main Chromium process id, if any (for diagnostics and tests). */
@@ -316,6 +317,35 @@ function mainProcess(marker: string): number | undefined {
     // No /proc: hangs are then handled by closing instead of killing.
   }
   return undefined;
+}
+
+/** playwright-core's error for an answer that names an object already disposed. */
+export function isDispatchRace(err: unknown): boolean {
+  return err instanceof Error && /^Object with guid \S+ was not bound in the connection$/.test(err.message) && /playwright-core/.test(err.stack ?? '');
+}
+
+let outlivingDispatchRace = false;
+
+/**
+ * playwright-core throws from its connection's message dispatch, outside any promise a check
+ * holds, when a context is closed while an answer naming one of its objects is still on its way
+ * (microsoft/playwright#22210). A check abandoned at its timeout closes its context exactly then;
+ * that run has already returned its result, so nothing is lost — but the throw must not end the
+ * probe. That one error is logged; any other uncaught exception still ends the process, as Node
+ * would (left to other listeners, such as a test runner's, when there are any).
+ */
+function outliveDispatchRace(logger: Logger): void {
+  if (outlivingDispatchRace) return;
+  outlivingDispatchRace = true;
+  process.on('uncaughtException', function onUncaught(err, origin) {
+    if (isDispatchRace(err)) {
+      logger.warn({ err: (err as Error).message }, 'playwright-core answered for a closed context; ignored');
+      return;
+    }
+    if (process.listenerCount('uncaughtException') > 1) return;
+    logger.fatal({ err, origin }, 'uncaught exception');
+    process.exit(1);
+  });
 }
 
 // The probe's shared instance: configured by the CLI at start, closed on shutdown.
