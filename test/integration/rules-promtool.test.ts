@@ -416,7 +416,8 @@ describe('promtool test rules: the same verdicts as the collector', () => {
       },
       'slow availability burn',
     );
-  });
+    // promtool evaluates four hours of series against the 30-day burn windows: seconds alone, minutes on a loaded machine.
+  }, 180_000);
 
   it('runs slower than the p95 latency SLA → latency burn', () => {
     // Every run takes between 0.5 s and 1 s against a 300 ms SLA: none lands in the 0.25 or 0.5 buckets.
