@@ -63,7 +63,7 @@ async function sample<T>(contender: Contender<T>, target: T): Promise<Sample> {
 }
 
 /** Rotates a list by `by` places, so each round starts with another contender. */
-function rotated<T>(list: readonly T[], by: number): T[] {
+export function rotated<T>(list: readonly T[], by: number): T[] {
   const k = by % list.length;
   return [...list.slice(k), ...list.slice(0, k)];
 }

@@ -98,11 +98,11 @@ export const COMMON_NOTES = [
 
 const ms = (seconds: number) => (seconds * 1000).toFixed(2);
 const rate = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
-const times = (v: number) => (v >= 10 ? v.toFixed(0) : v >= 0.1 ? v.toFixed(2) : v.toPrecision(2));
-const range = (s: Spread, format: (v: number) => string) => `${format(s.p10)}–${format(s.p90)}`;
-const failures = (failed: number, checks: number, first?: string) => (failed ? `${failed} of ${checks}: ${first ?? ''}`.slice(0, 120) : '0');
+export const times = (v: number) => (v >= 10 ? v.toFixed(0) : v >= 0.1 ? v.toFixed(2) : v.toPrecision(2));
+export const range = (s: Spread, format: (v: number) => string) => `${format(s.p10)}–${format(s.p90)}`;
+export const failures = (failed: number, checks: number, first?: string) => (failed ? `${failed} of ${checks}: ${first ?? ''}`.slice(0, 120) : '0');
 
-export function contendersTable(contenders: readonly Contender<unknown>[]): Table {
+export function contendersTable(contenders: readonly Pick<Contender<unknown>, 'name' | 'version' | 'command'>[]): Table {
   return { columns: ['contender', 'version', 'what runs per check'], rows: contenders.map((c) => [c.name, c.version, c.command]) };
 }
 

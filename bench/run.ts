@@ -2,7 +2,7 @@
  * Runs the benchmarks and prints a Markdown section per benchmark.
  *
  *   npm run bench                    all of them
- *   npm run bench -- dns http        the named ones, in that order
+ *   npm run bench -- dns http        the named ones, in that order (http, dns, browser)
  *   npm run bench -- --write         also refresh their sections of BENCHMARKS.md
  *   npm run bench -- --quick         a few iterations only (the smoke test; numbers mean nothing)
  *   --file F                         update F instead of BENCHMARKS.md
@@ -12,12 +12,13 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from '../test/support/processes.ts';
+import { browserCheckBenchmark } from './browser.ts';
 import { dnsCheckBenchmark } from './dns-check.ts';
 import { httpCheckBenchmark } from './http-check.ts';
 import { load, machine } from './measure.ts';
 import { renderSection, writeSection, type Benchmark } from './report.ts';
 
-const benchmarks: Benchmark[] = [httpCheckBenchmark, dnsCheckBenchmark];
+const benchmarks: Benchmark[] = [httpCheckBenchmark, dnsCheckBenchmark, browserCheckBenchmark];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -18,6 +18,10 @@ import { execute, type Contender, type Sample } from './measure.ts';
 export interface Vendorwatch {
   /** "vendorwatch 0.1.0 (3119e8a)": the package version and the commit measured ("-dirty" with local changes). */
   version: string;
+  /** The config as vendorwatch read it. */
+  config: Config;
+  /** Runs the named check in this process and returns its whole CheckResult. */
+  check(name: string): Promise<CheckResult>;
   /** The check runner in this process; for a target it runs the check named `checkFor(target)`. */
   runner<T>(name: string, command: string, checkFor: (target: T) => string): Contender<T>;
   /** `vendorwatch check --json NAME` in a new Node process per check. */
@@ -37,7 +41,9 @@ export async function vendorwatchOn(yaml: string): Promise<Vendorwatch> {
   const endToEnd = checkCommand(file);
   return {
     version,
-    runner: (name, command, checkFor) => ({ name, version, command, run: (t) => inProcess(checkFor(t)) }),
+    config,
+    check: inProcess,
+    runner: (name, command, checkFor) => ({ name, version, command, run: async (t) => sampleOf(await inProcess(checkFor(t))) }),
     command: (checkFor) => ({
       name: 'vendorwatch check --json',
       version,
@@ -59,13 +65,12 @@ function sampleOf(result: CheckResult): Sample {
 }
 
 /** Runs a named check of the config in this process, as the scheduler would (timeout as its signal). */
-function checkRunner(config: Config): (check: string) => Promise<Sample> {
+function checkRunner(config: Config): (check: string) => Promise<CheckResult> {
   const logger = pino({ level: 'silent' });
   return async (name) => {
     const check = config.checks.find((c) => c.name === name);
     if (!check) throw new Error(`no check "${name}" in the benchmark config`);
-    const result = await runCheck(check, { signal: AbortSignal.timeout(check.timeout), probe: { id: 'bench', region: 'local' }, logger, vendors: config.vendors });
-    return sampleOf(result);
+    return runCheck(check, { signal: AbortSignal.timeout(check.timeout), probe: { id: 'bench', region: 'local' }, logger, vendors: config.vendors });
   };
 }
 

@@ -302,7 +302,7 @@ export class Chromium {
 }
 
 /** The Chromium main process started with `marker` on its command line (Linux /proc). */
-function mainProcess(marker: string): number | undefined {
+export function mainProcess(marker: string): number | undefined {
   try {
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;

@@ -1,6 +1,6 @@
 /**
  * The benchmarks keep working: `bench/run.ts --quick` runs every one of them against its real
- * contenders (blackbox_exporter, curl, NSD, the vendorwatch CLI) for a few iterations and writes
+ * contenders (blackbox_exporter, curl, NSD, Chromium, the vendorwatch CLI) for a few iterations and writes
  * its section into a copy of BENCHMARKS.md. Only that rows come out is checked, never timings.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -70,9 +70,54 @@ describe('benchmarks (quick mode)', () => {
     }
   });
 
+  it('the browser benchmark writes its timing, first-run and memory tables with passing rows', { timeout: 150_000 }, async () => {
+    const file = join(dir, 'browser.md');
+    const { code, stdout, stderr } = await runBench(['--quick', '--write', '--file', file, 'browser']);
+    expect(code, stderr).toBe(0);
+    const body = section(readFileSync(file, 'utf8'), 'browser');
+    expect(stdout.trim()).toBe(body.trim());
+    const positive = (cell: string | undefined, what: string) => expect(Number(cell), what).toBeGreaterThan(0);
+    /** "12.3 (4.56–7.89)" or "12.3": every number in it is finite. */
+    const finite = (cell: string | undefined, what: string) => expect(cell?.match(/-?\d+(\.\d+)?/g)?.every((n) => Number.isFinite(Number(n))), what).toBe(true);
+
+    const contenders = ['vendorwatch check runner', 'vendorwatch check runner, trace off', 'bare playwright-core'];
+    expect(tableRows(body, 'Contenders').map((r) => r[0])).toEqual([...contenders, 'vendorwatch check --json']);
+
+    const times = tableRows(body, 'Time per run');
+    expect(times.map((r) => `${r[0]} / ${r[1]}`)).toEqual(['page load', 'checkout'].flatMap((s) => contenders.map((c) => `${s} / ${c}`)));
+    for (const [scenario, contender, runs, wall, , reported, page, failed] of times) {
+      const what = `${scenario} ${contender}`;
+      expect(failed, what).toBe('0');
+      positive(runs, what);
+      positive(wall, what);
+      positive(page, what);
+      if (contender !== 'bare playwright-core') positive(reported, what);
+    }
+    for (const row of tableRows(body, 'Overhead per run')) {
+      // Bare Playwright has no check of its own to report a total.
+      const cells = row[1] === 'bare playwright-core' ? [row[2], ...row.slice(4)] : row.slice(2);
+      cells.forEach((cell) => finite(cell, row.join(' | ')));
+    }
+
+    const firstRuns = tableRows(body, 'First run');
+    expect(firstRuns).toHaveLength(3);
+    for (const [contender, , first, , , steady, , failed] of firstRuns) {
+      expect(failed, contender).toBe('0');
+      positive(first, contender);
+      positive(steady, contender);
+    }
+
+    const memory = tableRows(body, 'Memory of the Chromium process tree');
+    expect(memory.map((r) => r[0])).toEqual(contenders);
+    for (const [contender, idle, one, two, slope] of memory) {
+      [idle, one, two].forEach((cell) => positive(cell, contender!));
+      finite(slope, contender!);
+    }
+  });
+
   it('names the benchmarks there are when asked for one that is not', async () => {
     const { code, stderr } = await runBench(['--quick', 'nosuch']);
     expect(code).toBe(2);
-    expect(stderr).toContain('unknown benchmark(s): nosuch; there are: http, dns');
+    expect(stderr).toContain('unknown benchmark(s): nosuch; there are: http, dns, browser');
   });
 });
