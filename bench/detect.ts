@@ -56,14 +56,16 @@ function planFor(quick: boolean): { series: Series[]; flap: { interval: string; 
     : { series: [{ interval: '5s', trials: 8 }, { trials: 4 }], flap: { interval: '5s', seconds: 180 } };
 }
 
-const label = (s: Series) => s.interval ?? '30s';
+const label = (s: Series) => s.interval ?? 'default';
 const trialVendors = (s: Series) => Array.from({ length: s.trials }, (_, i) => `cdn-${label(s)}-${i + 1}`);
 const FLAP_VENDORS = ['flap-cdn', 'flap-api'];
 
 /** Every default kept but where the probes push, the journal, and the Alertmanager; short checks time out within their interval. */
 function configYaml(dir: string, target: string, alertmanager: string, plan: ReturnType<typeof planFor>): string {
-  const vendor = (name: string, interval: string | undefined) => ({ name, interval });
-  const vendors = [...plan.series.flatMap((s) => trialVendors(s).map((v) => vendor(v, s.interval))), ...FLAP_VENDORS.map((v) => vendor(v, plan.flap.interval))];
+  const vendors = [
+    ...plan.series.flatMap((s) => trialVendors(s).map((name) => ({ name, interval: s.interval }))),
+    ...FLAP_VENDORS.map((name) => ({ name, interval: plan.flap.interval })),
+  ];
   return [
     `probe: { spool_dir: ${JSON.stringify(join(dir, 'spool'))} }`,
     `collector: { token: "\${VENDORWATCH_TOKEN}", journal: ${JSON.stringify(join(dir, 'journal.jsonl'))} }`,
@@ -82,8 +84,8 @@ function configYaml(dir: string, target: string, alertmanager: string, plan: Ret
 
 interface Flapping {
   probe: string;
-  vendors: Set<string>;
-  runs: number;
+  /** Runs of each flapping vendor's check by the probe so far. */
+  runs: Map<string, number>;
   failed: number;
 }
 
@@ -98,11 +100,13 @@ class Target {
     res.end();
   }
 
-  /** The flapping probe fails every other run of the flapping vendors' checks. */
+  /** The flapping probe fails every other run of each flapping vendor's check. */
   private flaps(vendor: string, probe: string | undefined): boolean {
     const f = this.flapping;
-    if (!f || probe !== f.probe || !f.vendors.has(vendor)) return false;
-    const fail = f.runs++ % 2 === 0;
+    const runs = f?.runs.get(vendor);
+    if (!f || probe !== f.probe || runs === undefined) return false;
+    f.runs.set(vendor, runs + 1);
+    const fail = runs % 2 === 0;
     if (fail) f.failed++;
     return fail;
   }
@@ -286,6 +290,7 @@ export const detectBenchmark: Benchmark = {
   title: 'Time to detect: fault to alert, recovery to resolve, and false alerts',
   run: ({ quick, log }) =>
     withStops(async (onStop) => {
+      const stopAtEnd = (running: { stop(): Promise<unknown> }) => onStop(async () => void (await running.stop()));
       const plan = planFor(quick);
       const dir = tempDir('vendorwatch-bench-detect-');
       onStop(() => rmSync(dir, { recursive: true, force: true }));
@@ -297,9 +302,7 @@ export const detectBenchmark: Benchmark = {
       const sink = await startSink();
       onStop(() => sink.close());
       const am = await startAlertmanager(`${sink.url}/alertmanager`);
-      onStop(async () => {
-        await am.stop();
-      });
+      stopAtEnd(am);
 
       const file = join(dir, 'vendorwatch.yaml');
       const yaml = configYaml(dir, `http://127.0.0.1:${(server.address() as { port: number }).port}`, am.url, plan);
@@ -312,23 +315,18 @@ export const detectBenchmark: Benchmark = {
 
       const collectorUrl = `http://127.0.0.1:${await freePort()}`;
       const collector = startCli(['collector', '--config', file, '--listen', new URL(collectorUrl).host], { env });
-      onStop(async () => {
-        await collector.stop();
-      });
-      const probeAddresses: string[] = [];
+      stopAtEnd(collector);
+      const probes: { listen: string; output: () => string }[] = [];
       for (const [id, region] of FOUR_PROBES) {
         const listen = `127.0.0.1:${await freePort()}`;
         const probe = startCli(['probe', '--config', file, '--listen', listen, '--id', id, '--region', region, '--collector', collectorUrl], { env });
-        onStop(async () => {
-        await probe.stop();
-      });
-        probeAddresses.push(listen);
+        stopAtEnd(probe);
+        probes.push({ listen, output: probe.output });
       }
-      for (const a of probeAddresses) await waitFor(async () => (await fetch(`http://${a}/healthz`)).ok, { what: `probe at ${a}` });
+      for (const p of probes) await waitFor(async () => (await fetch(`http://${p.listen}/healthz`)).ok, { what: `probe at ${p.listen}\n${p.output()}`, timeoutMs: 60_000 });
+      const probeAddresses = probes.map((p) => p.listen);
       const prometheus = await startPrometheus(probeAddresses, { ruleFiles: [join(dir, 'rules.yaml')], alertmanager: am.url, externalLabels: { via: 'prometheus' } });
-      onStop(async () => {
-        await prometheus.stop();
-      });
+      stopAtEnd(prometheus);
 
       const maxWindowMs = Math.max(...config.vendors.map((v) => windowOf(config, v.name)));
       log(`${config.vendors.length} vendors; waiting out the collector's first window (${maxWindowMs / 1000} s) and every vendor operational on both paths`);
@@ -374,12 +372,11 @@ export const detectBenchmark: Benchmark = {
       }
       const trialsEnd = Date.now();
 
-      const flapIntervalMs = intervalOf(config, FLAP_VENDORS[0]!);
       const settleMs = windowOf(config, FLAP_VENDORS[0]!) + 2000;
       log(`flapping: ${FLAPPING_PROBE} fails every other run of ${FLAP_VENDORS.join(' and ')} for ${plan.flap.seconds} s, then ${settleMs / 1000} s to settle`);
       const changesBefore = await collectorStateChanges(collectorUrl);
       const flapStart = Date.now();
-      target.flapping = { probe: FLAPPING_PROBE, vendors: new Set(FLAP_VENDORS), runs: 0, failed: 0 };
+      target.flapping = { probe: FLAPPING_PROBE, runs: new Map(FLAP_VENDORS.map((v) => [v, 0])), failed: 0 };
       await src.alertmanager.watch(plan.flap.seconds * 1000);
       const flapped = target.flapping;
       target.flapping = undefined;
@@ -435,10 +432,10 @@ export const detectBenchmark: Benchmark = {
 
       return {
         method: [
-          `Fleet: ${FOUR_PROBES.length} \`vendorwatch probe\` processes (${FOUR_PROBES.map(([id, region]) => `${id} in ${region}`).join(', ')}) push to one \`vendorwatch collector\` process; a real Alertmanager receives the collector's alerts (\`alerts.alertmanager.url\`) and Prometheus's. Config: every default (consensus window 3 × interval, min_probes 2, strict majority; push_interval ${config.probe.push_interval / 1000} s; evaluate_every ${config.collector.evaluate_every / 1000} s) but where things listen; checks of ${plan.series.map((s) => `${label(s)}${s.interval ? ` (timeout ${s.interval})` : ' (the default; timeout 10 s)'}`).join(' and ')}.`,
+          `Fleet: ${FOUR_PROBES.length} \`vendorwatch probe\` processes (${FOUR_PROBES.map(([id, region]) => `${id} in ${region}`).join(', ')}) push to one \`vendorwatch collector\` process; a real Alertmanager receives the collector's alerts (\`alerts.alertmanager.url\`) and Prometheus's. Config: every default (consensus window 3 × interval, min_probes 2, strict majority; push_interval ${config.probe.push_interval / 1000} s; evaluate_every ${config.collector.evaluate_every / 1000} s) but where things listen; one http check per vendor, every ${plan.series.map((s) => `${intervalText(config, s)} with timeout ${checkOf(config, trialVendors(s)[0]!).timeout / 1000} s`).join(', or ')}.`,
           `Prometheus path: a real Prometheus scrapes the same ${FOUR_PROBES.length} probes' \`/metrics\` and evaluates the rules \`vendorwatch rules\` prints for the same config, scrape_interval and evaluation_interval ${PROMETHEUS_INTERVAL_S} s, and alerts the same Alertmanager; its alerts carry the external label \`via="prometheus"\`, which is how they are told apart.`,
           "Target: an HTTP server in the benchmark process, one path per vendor, answering per probe (read from the probes' User-Agent). A fault is HTTP 503 to every probe on that vendor's path: both regions fail, so the vendor is hard_down (alert VendorHardDown).",
-          `Trials: ${plan.series.map((s) => `${s.trials} at ${label(s)}`).join(', ')}, one after another. Each trial faults a vendor of its own (same config), so the collector's flapping rule (4 paged changes in 10 min hold the pages) does not take back-to-back trials of one vendor for a flapping vendor. Before each fault a random wait, uniform in [0, interval), so the fault lands at a random phase of the probes' check schedules. The fault stays on until every stage below has seen the alert, then is switched off (recovery) until every stage has seen it go.`,
+          `Trials: ${plan.series.map((s) => `${s.trials} at ${intervalText(config, s)}`).join(', ')}, one after another. Each trial faults a vendor of its own (same config), so the collector's flapping rule (${config.collector.flapping.changes} paged changes in ${config.collector.flapping.window / 1000} s hold the pages) does not take back-to-back trials of one vendor for a flapping vendor. Before each fault a random wait, uniform in [0, interval), so the fault lands at a random phase of the probes' check schedules. The fault stays on until every stage below has seen the alert, then is switched off (recovery) until every stage has seen it go.`,
           `Stages, each polled every ${POLL_MS} ms (the time is when the answer arrived): evaluator (collector: \`GET /v1/vendors\` says hard_down, then operational; Prometheus: \`GET /api/v1/alerts\` has VendorHardDown firing, then no Vendor* alert for the vendor); Alertmanager API (\`GET /api/v2/alerts\`, which lists active alerts only: VendorHardDown from that path listed, then no Vendor* alert for the vendor from that path listed — Alertmanager drops an alert from this list once its endsAt has passed, and both paths send endsAt = the resolve time); notification (Alertmanager's webhook POST of VendorHardDown firing; then the all-clear, the resolved notification after which no page about the vendor is left unresolved; at its arrival time in the benchmark's sink, so not limited by polling). The first page is the first firing notification of any Vendor* alert about the vendor.`,
           "Alertmanager route: group_by ['...'], group_wait 0s, group_interval 1s, so every notification is one page and goes out at once (its defaults, group_wait 30s and group_interval 5m, would delay first and resolved notifications equally for both paths).",
           `False alerts: after the trials, probe ${FLAPPING_PROBE} fails every other run (alternating, per check) of the checks of two healthy vendors (${FLAP_VENDORS.join(', ')}, ${plan.flap.interval} interval) for ${plan.flap.seconds} s — a probe whose own network is flaky fails whatever it checks, and two vendors let the collector's probe-health rule (unhealthy_vendors: 2) see it. Counted over that run and a settle time of one window + 2 s: Vendor* notifications and distinct Vendor* alerts seen in the API (each one a false page), ProbeUnhealthy ones (legitimate, severity ticket), and the vendors' state changes (collector: \`vendorwatch_vendor_state_changes_total\`; Prometheus: \`changes()\` of \`vendorwatch:vendor_state{state="operational"}\`).`,
@@ -459,9 +456,9 @@ export const detectBenchmark: Benchmark = {
             heading: 'Time to detect and to resolve (s): fault → VendorHardDown in Alertmanager, recovery → gone from it',
             table: detectTable(bySeries, config, pagesOf),
           },
-          { heading: 'Where the time goes (median s, max in parentheses)', table: stagesTable(bySeries, pagesOf) },
+          { heading: 'Where the time goes (median s, max in parentheses)', table: stagesTable(bySeries, config, pagesOf) },
           {
-            heading: `False alerts (${FLAPPING_PROBE} failed ${flapped.failed} of its ${flapped.runs} runs of the flapping vendors' checks)`,
+            heading: `False alerts (${FLAPPING_PROBE} failed ${flapped.failed} of its ${[...flapped.runs.values()].reduce((a, b) => a + b, 0)} runs of the flapping vendors' checks)`,
             table: { columns: ['run', 'path', 'Vendor* notifications', 'Vendor* alerts in the API', 'ProbeUnhealthy notifications', 'probe alerts in the API', 'vendor state changes'], rows: falseAlertRows },
           },
         ],
@@ -499,6 +496,8 @@ const intervalOf = (config: Config, vendor: string) => checkOf(config, vendor).i
 const windowOf = (config: Config, vendor: string) =>
   consensusSettings(config, config.vendors.find((v) => v.name === vendor), checkOf(config, vendor)).window;
 
+/** "5 s", or "30 s (default)" for checks that leave their interval unset. */
+const intervalText = (config: Config, s: Series) => `${intervalOf(config, trialVendors(s)[0]!) / 1000} s${s.interval ? '' : ' (default)'}`;
 const sec = (v: number) => v.toFixed(2);
 const brief = (t: Timings) => PATHS.map((p) => `${p} ${t[p].alertmanager === undefined ? 'missed' : `${sec(t[p].alertmanager)} s`}`).join(', ');
 
@@ -525,7 +524,7 @@ function detectTable(bySeries: SeriesTrials, config: Config, pagesOf: PagesOf): 
       const pages = trials.map((t) => pagesOf(t, path).length);
       const missed = trials.filter((t) => t.detect[path].alertmanager === undefined || t.resolve[path].alertmanager === undefined).length;
       return [
-        `${label(series)} (W ${windowOf(config, vendor) / 1000} s)`,
+        `${intervalText(config, series)}, W ${windowOf(config, vendor) / 1000} s`,
         path,
         String(trials.length),
         d.median,
@@ -546,7 +545,7 @@ function detectTable(bySeries: SeriesTrials, config: Config, pagesOf: PagesOf): 
   };
 }
 
-function stagesTable(bySeries: SeriesTrials, pagesOf: PagesOf): Table {
+function stagesTable(bySeries: SeriesTrials, config: Config, pagesOf: PagesOf): Table {
   const cell = (values: number[]) => (values.length ? `${sec(spread(values).median)} (${sec(Math.max(...values))})` : '–');
   const names: Record<Stage, string> = { evaluator: 'evaluator', alertmanager: 'Alertmanager API', notification: 'notification' };
   const rows = bySeries.flatMap(({ series, trials }) =>
@@ -554,7 +553,7 @@ function stagesTable(bySeries: SeriesTrials, pagesOf: PagesOf): Table {
       const firstPages = trials.flatMap((t) => pagesOf(t, path).slice(0, 1).map((n) => ({ seconds: (n.at - t.t0) / 1000, alert: n.labels.alertname ?? '' })));
       const alerts = [...new Set(firstPages.map((p) => p.alert))].map((a) => `${a} ${firstPages.filter((p) => p.alert === a).length}/${trials.length}`);
       const stages = (phase: 'detect' | 'resolve') => STAGES.map((stage) => cell(trials.flatMap((t) => t[phase][path][stage] ?? [])));
-      return [label(series), path, ...stages('detect'), cell(firstPages.map((p) => p.seconds)), alerts.join(', ') || 'none', ...stages('resolve')];
+      return [intervalText(config, series), path, ...stages('detect'), cell(firstPages.map((p) => p.seconds)), alerts.join(', ') || 'none', ...stages('resolve')];
     }),
   );
   return {
