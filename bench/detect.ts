@@ -309,10 +309,6 @@ export const detectBenchmark: Benchmark = {
       writeFileSync(file, yaml);
       const config = parseConfig(yaml, file, { VENDORWATCH_TOKEN: TOKEN });
       const env = { VENDORWATCH_TOKEN: TOKEN, VENDORWATCH_LOG_LEVEL: 'warn' };
-      const rules = await runCli(['rules', '--config', file], { env });
-      if (rules.code !== 0) throw new Error(`vendorwatch rules failed: ${rules.stderr}`);
-      writeFileSync(join(dir, 'rules.yaml'), rules.stdout);
-
       const collectorUrl = `http://127.0.0.1:${await freePort()}`;
       const collector = startCli(['collector', '--config', file, '--listen', new URL(collectorUrl).host], { env });
       stopAtEnd(collector);
@@ -323,10 +319,14 @@ export const detectBenchmark: Benchmark = {
         stopAtEnd(probe);
         probes.push({ listen, output: probe.output });
       }
-      for (const p of probes) await waitFor(async () => (await fetch(`http://${p.listen}/healthz`)).ok, { what: `probe at ${p.listen}\n${p.output()}`, timeoutMs: 60_000 });
+      // The rules and Prometheus start while the probes boot.
+      const rules = await runCli(['rules', '--config', file], { env });
+      if (rules.code !== 0) throw new Error(`vendorwatch rules failed: ${rules.stderr}`);
+      writeFileSync(join(dir, 'rules.yaml'), rules.stdout);
       const probeAddresses = probes.map((p) => p.listen);
       const prometheus = await startPrometheus(probeAddresses, { ruleFiles: [join(dir, 'rules.yaml')], alertmanager: am.url, externalLabels: { via: 'prometheus' } });
       stopAtEnd(prometheus);
+      for (const p of probes) await waitFor(async () => (await fetch(`http://${p.listen}/healthz`)).ok, { what: `probe at ${p.listen}\n${p.output()}`, timeoutMs: 60_000 });
 
       const maxWindowMs = Math.max(...config.vendors.map((v) => windowOf(config, v.name)));
       log(`${config.vendors.length} vendors; waiting out the collector's first window (${maxWindowMs / 1000} s) and every vendor operational on both paths`);
@@ -467,7 +467,9 @@ export const detectBenchmark: Benchmark = {
           `Expected bound, Prometheus: I + scrape_interval (the last failing result reaches Prometheus) + 2 × evaluation_interval (the consensus group, then the vendor's alert group, evaluated apart). At the README's example of 10 s scrape and evaluation, add up to 27 s.`,
           "Resolve has the same bound: with two probes per region and a strict majority, a region passes again only when both of its probes pass (the hysteresis), so recovery also waits for the slowest probe's next run.",
           'Pages per fault counts every firing notification about the vendor: the collector pages a regional outage when one region fails first and then escalates to hard_down; it holds its page while the vendor recovers region by region.',
-          'The machine is shared and its load varies; the bounds hold regardless, the spread below them is the random phase.',
+          `The evaluator and Alertmanager API stages are polled (every ${POLL_MS} ms, each answer stamped when it arrived), so on a busy machine one stage's answer can come in after the next stage's; notifications are stamped exactly, on arrival at the sink.`,
+          'The Prometheus rules have no memory of what they paged: a hard_down vendor recovering region by region is a regional_outage for a moment there, which can fire VendorRegionalOutage on the way out (counted in pages per fault); the collector holds its page while the vendor eases.',
+          'The machine is shared and its load varies; the bounds hold regardless, the spread below them is mostly the random phase.',
         ],
       };
     }),
