@@ -125,8 +125,12 @@ class Poller<T> {
     private readonly seen?: (value: T, at: number) => void,
   ) {}
 
-  /** The first answer for which `find` returns something, with its time; undefined after timeoutMs. */
-  until<R>(find: (value: T) => R | undefined, timeoutMs: number): Promise<{ at: number; found: R } | undefined> {
+  /**
+   * The first answer for which `find` returns something, with its time; undefined after timeoutMs.
+   * With holdMs, `find` must keep finding for that long; the answer is the first of that stretch.
+   */
+  until<R>(find: (value: T) => R | undefined, timeoutMs: number, holdMs = 0): Promise<{ at: number; found: R } | undefined> {
+    let first: { at: number; found: R } | undefined;
     return new Promise((resolve) => {
       const timer = setTimeout(() => done(undefined), timeoutMs);
       const done = (result: { at: number; found: R } | undefined) => {
@@ -136,7 +140,8 @@ class Poller<T> {
       };
       const check = (value: T, at: number) => {
         const found = find(value);
-        if (found !== undefined) done({ at, found });
+        first = found === undefined ? undefined : (first ?? { at, found });
+        if (first && at - first.at >= holdMs) done(first);
       };
       this.waiters.set(check, () => done(undefined));
       void this.poll();
@@ -207,6 +212,13 @@ interface Sources {
 /** When something happened (ms since the epoch); undefined if it never did in time. */
 type Wait = () => Promise<number | undefined>;
 
+/**
+ * A stage has resolved when it shows the vendor's alert gone for this long (the time is when it
+ * first did): Prometheus hands a recovering vendor from VendorHardDown to VendorRegionalOutage in
+ * one evaluation but posts the two alerts apart, and a poll between them must not count as resolved.
+ */
+const RESOLVED_HOLD_MS = 3000;
+
 /** How each stage of each path sees the vendor's alert appear (detect) and go (resolve). */
 function stageWaits(src: Sources, vendor: string, timeoutMs: number): Record<Path, Record<Stage, { detect: Wait; resolve: Wait }>> {
   const at = async (p: Promise<{ at: number } | undefined>) => (await p)?.at;
@@ -221,17 +233,17 @@ function stageWaits(src: Sources, vendor: string, timeoutMs: number): Record<Pat
   };
   const inAlertmanager = (path: Path) => ({
     detect: () => at(src.alertmanager.until((as) => holds(as.some((a) => pathOf(a.labels) === path && isHardDown(a.labels, vendor))), timeoutMs)),
-    resolve: () => at(src.alertmanager.until((as) => holds(!as.some((a) => pathOf(a.labels) === path && isVendorAlert(a.labels, vendor))), timeoutMs)),
+    resolve: () => at(src.alertmanager.until((as) => holds(!as.some((a) => pathOf(a.labels) === path && isVendorAlert(a.labels, vendor))), timeoutMs, RESOLVED_HOLD_MS)),
   });
   const notification = (path: Path) => ({
     detect: () => src.notifications.until((ns) => about(path, ns).find((n) => n.status === 'firing' && isHardDown(n.labels, vendor)), timeoutMs).then((r) => r?.found.at),
-    resolve: () => src.notifications.until((ns) => allClear(about(path, ns)), timeoutMs).then((r) => r?.found.at),
+    resolve: () => src.notifications.until((ns) => allClear(about(path, ns)), timeoutMs, RESOLVED_HOLD_MS).then((r) => r?.found.at),
   });
   return {
     collector: {
       evaluator: {
         detect: () => at(src.vendors.until((v) => holds(v.get(vendor) === 'hard_down'), timeoutMs)),
-        resolve: () => at(src.vendors.until((v) => holds(v.get(vendor) === 'operational'), timeoutMs)),
+        resolve: () => at(src.vendors.until((v) => holds(v.get(vendor) === 'operational'), timeoutMs, RESOLVED_HOLD_MS)),
       },
       alertmanager: inAlertmanager('collector'),
       notification: notification('collector'),
@@ -239,7 +251,7 @@ function stageWaits(src: Sources, vendor: string, timeoutMs: number): Record<Pat
     prometheus: {
       evaluator: {
         detect: () => at(src.prometheus.until((as) => holds(as.some((l) => isHardDown(l, vendor))), timeoutMs)),
-        resolve: () => at(src.prometheus.until((as) => holds(!as.some((l) => isVendorAlert(l, vendor))), timeoutMs)),
+        resolve: () => at(src.prometheus.until((as) => holds(!as.some((l) => isVendorAlert(l, vendor))), timeoutMs, RESOLVED_HOLD_MS)),
       },
       alertmanager: inAlertmanager('prometheus'),
       notification: notification('prometheus'),
@@ -439,7 +451,7 @@ export const detectBenchmark: Benchmark = {
           `Prometheus path: a real Prometheus scrapes the same ${FOUR_PROBES.length} probes' \`/metrics\` and evaluates the rules \`vendorwatch rules\` prints for the same config, scrape_interval and evaluation_interval ${PROMETHEUS_INTERVAL_S} s, and alerts the same Alertmanager; its alerts carry the external label \`via="prometheus"\`, which is how they are told apart.`,
           "Target: an HTTP server in the benchmark process, one path per vendor, answering per probe (read from the probes' User-Agent). A fault is HTTP 503 to every probe on that vendor's path: both regions fail, so the vendor is hard_down (alert VendorHardDown).",
           `Trials: ${plan.series.map((s) => `${s.trials} at ${intervalText(config, s)}`).join(', ')}, one after another. Each trial faults a vendor of its own (same config), so the collector's flapping rule (${config.collector.flapping.changes} paged changes in ${config.collector.flapping.window / 1000} s hold the pages) does not take back-to-back trials of one vendor for a flapping vendor. Before the fault, and again before the recovery, a random wait uniform in [0, interval), so both land at a random phase of the probes' check schedules. The fault stays on until every stage below has seen the alert (plus that wait), then is switched off (recovery) until every stage has seen it go.`,
-          `Stages, each polled every ${POLL_MS} ms (the time is when the answer arrived): evaluator (collector: \`GET /v1/vendors\` says hard_down, then operational; Prometheus: \`GET /api/v1/alerts\` has VendorHardDown firing, then no Vendor* alert for the vendor); Alertmanager API (\`GET /api/v2/alerts\`, which lists active alerts only: VendorHardDown from that path listed, then no Vendor* alert for the vendor from that path listed — Alertmanager drops an alert from this list once its endsAt has passed, and both paths send endsAt = the resolve time); notification (Alertmanager's webhook POST of VendorHardDown firing; then the all-clear, the resolved notification after which no page about the vendor is left unresolved; at its arrival time in the benchmark's sink, so not limited by polling). The first page is the first firing notification of any Vendor* alert about the vendor.`,
+          `Stages, each polled every ${POLL_MS} ms (the time is when the answer arrived): evaluator (collector: \`GET /v1/vendors\` says hard_down, then operational; Prometheus: \`GET /api/v1/alerts\` has VendorHardDown firing, then no Vendor* alert for the vendor); Alertmanager API (\`GET /api/v2/alerts\`, which lists active alerts only: VendorHardDown from that path listed, then no Vendor* alert for the vendor from that path listed — every resolve must hold for ${RESOLVED_HOLD_MS / 1000} s, timed from its start, because Prometheus posts the hand-over from VendorHardDown to VendorRegionalOutage as two alerts a moment apart — Alertmanager drops an alert from this list once its endsAt has passed, and both paths send endsAt = the resolve time); notification (Alertmanager's webhook POST of VendorHardDown firing; then the all-clear, the resolved notification after which no page about the vendor is left unresolved; at its arrival time in the benchmark's sink, so not limited by polling). The first page is the first firing notification of any Vendor* alert about the vendor.`,
           "Alertmanager route: group_by ['...'], group_wait 0s, group_interval 1s, so every notification is one page and goes out at once (its defaults, group_wait 30s and group_interval 5m, would delay first and resolved notifications equally for both paths).",
           `False alerts: after the trials, probe ${FLAPPING_PROBE} fails every other run (alternating, per check) of the checks of two healthy vendors (${FLAP_VENDORS.join(', ')}, ${plan.flap.interval} interval) for ${plan.flap.seconds} s — a probe whose own network is flaky fails whatever it checks, and two vendors let the collector's probe-health rule (unhealthy_vendors: 2) see it. Counted over that run and a settle time of one window + 2 s: Vendor* notifications and distinct Vendor* alerts seen in the API (each one a false page), ProbeUnhealthy ones (legitimate, severity ticket), and the vendors' state changes (collector: \`vendorwatch_vendor_state_changes_total\`; Prometheus: \`changes()\` of \`vendorwatch:vendor_state{state="operational"}\`).`,
         ],
