@@ -474,7 +474,7 @@ export const detectBenchmark: Benchmark = {
           { heading: 'Where the time goes (median s, max in parentheses)', table: stagesTable(bySeries, config, pagesOf) },
           {
             heading: `False alerts (${FLAPPING_PROBE} failed ${flapped.failed} of its ${[...flapped.runs.values()].reduce((a, b) => a + b, 0)} runs of the flapping vendors' checks)`,
-            table: { columns: ['run', 'path', 'Vendor* notifications', 'Vendor* alerts in the API', 'ProbeUnhealthy notifications', 'probe alerts in the API', 'vendor state changes'], rows: falseAlertRows },
+            table: { columns: ['run', 'path', 'Vendor* notifications', 'Vendor* alerts in the API', 'Probe* notifications', 'Probe* alerts in the API', 'vendor state changes'], rows: falseAlertRows },
           },
         ],
         notes: [
