@@ -13,12 +13,13 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from '../test/support/processes.ts';
 import { browserCheckBenchmark } from './browser.ts';
+import { detectBenchmark } from './detect.ts';
 import { dnsCheckBenchmark } from './dns-check.ts';
 import { httpCheckBenchmark } from './http-check.ts';
 import { load, machine } from './measure.ts';
 import { renderSection, writeSection, type Benchmark } from './report.ts';
 
-const benchmarks: Benchmark[] = [httpCheckBenchmark, dnsCheckBenchmark, browserCheckBenchmark];
+const benchmarks: Benchmark[] = [httpCheckBenchmark, dnsCheckBenchmark, detectBenchmark, browserCheckBenchmark];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -86,7 +86,8 @@ function checkCommand(file: string): (check: string) => Promise<Sample> {
   };
 }
 
-async function vendorwatchVersion(): Promise<string> {
+/** "vendorwatch 0.1.0 (3119e8a)": the package version and the commit measured. */
+export async function vendorwatchVersion(): Promise<string> {
   const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const { code, stdout } = await execute('git', ['-C', ROOT, 'describe', '--always', '--dirty', '--abbrev=7'], { timeoutMs: 10_000 });
   return `vendorwatch ${version}${code === 0 ? ` (${stdout.trim()})` : ''}`;

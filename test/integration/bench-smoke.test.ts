@@ -1,7 +1,7 @@
 /**
  * The benchmarks keep working: `bench/run.ts --quick` runs every one of them against its real
- * contenders (blackbox_exporter, curl, NSD, Chromium, the vendorwatch CLI) for a few iterations and writes
- * its section into a copy of BENCHMARKS.md. Only that rows come out is checked, never timings.
+ * contenders (blackbox_exporter, curl, NSD, Chromium, Prometheus, Alertmanager, the vendorwatch CLI)
+ * for a few iterations and writes its section into a copy of BENCHMARKS.md. Only that rows come out is checked, never timings.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -115,9 +115,35 @@ describe('benchmarks (quick mode)', () => {
     }
   });
 
+  it('time to detect: both paths detect and resolve the fault, and a flapping probe pages nobody', { timeout: 150_000 }, async () => {
+    const file = join(dir, 'detect.md');
+    const { code, stdout, stderr } = await runBench(['--quick', '--write', '--file', file, 'detect']);
+    expect(code, stderr).toBe(0);
+    const body = section(readFileSync(file, 'utf8'), 'detect');
+    expect(stdout.trim()).toBe(body.trim());
+    expect(tableRows(body, 'Contenders').map((r) => r[0])).toEqual(['collector', 'prometheus', '(both)']);
+
+    const detect = tableRows(body, 'Time to detect and to resolve');
+    expect(detect.map((r) => r[1])).toEqual(['collector', 'prometheus']);
+    for (const [, path, trials, detectMedian, , , resolveMedian, , , bound, pages, missed] of detect) {
+      expect(trials, path).toBe('1');
+      expect(missed, `${path} missed`).toBe('0');
+      for (const cell of [detectMedian, resolveMedian]) expect(Number(cell), `${path}: ${cell}`).toBeGreaterThan(0);
+      expect(bound).toMatch(/^≤ \d+\.\d\d /);
+      expect(Number(pages), `${path} pages`).toBeGreaterThanOrEqual(1);
+    }
+    for (const row of tableRows(body, 'Where the time goes')) {
+      expect(row.filter((cell) => /^\d+\.\d\d \(\d+\.\d\d\)$/.test(cell)), row.join(' | ')).toHaveLength(7);
+    }
+
+    const falseAlerts = tableRows(body, 'False alerts');
+    expect(falseAlerts.map((r) => r[1])).toEqual(['collector', 'collector', 'prometheus', 'prometheus']);
+    for (const [run, path, pages, apiAlerts] of falseAlerts) expect([pages, apiAlerts], `${run}, ${path}`).toEqual(['0', '0']);
+  });
+
   it('names the benchmarks there are when asked for one that is not', async () => {
     const { code, stderr } = await runBench(['--quick', 'nosuch']);
     expect(code).toBe(2);
-    expect(stderr).toContain('unknown benchmark(s): nosuch; there are: http, dns, browser');
+    expect(stderr).toContain('unknown benchmark(s): nosuch; there are: http, dns, detect, browser');
   });
 });

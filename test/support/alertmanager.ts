@@ -59,21 +59,24 @@ receivers:
   };
 }
 
-/** A tiny HTTP server that keeps every JSON body POSTed to it, by path. */
+/** A tiny HTTP server that keeps every JSON body POSTed to it, by path, with when it arrived. */
 export interface Sink {
   url: string;
   bodies(path: string): unknown[];
+  /** The same bodies, each with its arrival time (ms since the epoch). */
+  received(path: string): { at: number; body: unknown }[];
   close(): Promise<void>;
 }
 
 export async function startSink(): Promise<Sink> {
-  const received = new Map<string, unknown[]>();
+  const received = new Map<string, { at: number; body: unknown }[]>();
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
       try {
-        received.set(req.url ?? '/', [...(received.get(req.url ?? '/') ?? []), JSON.parse(body)]);
+        const path = req.url ?? '/';
+        received.set(path, [...(received.get(path) ?? []), { at: Date.now(), body: JSON.parse(body) }]);
       } catch {
         // Not JSON: not something these tests send.
       }
@@ -83,7 +86,8 @@ export async function startSink(): Promise<Sink> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    bodies: (path) => received.get(path) ?? [],
+    bodies: (path) => (received.get(path) ?? []).map((r) => r.body),
+    received: (path) => received.get(path) ?? [],
     close: () => new Promise((r) => server.close(() => r())),
   };
 }

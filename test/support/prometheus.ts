@@ -20,15 +20,24 @@ export interface Prometheus extends Running {
   query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
 }
 
-/** A real Prometheus on a loopback port scraping the given targets every second (and evaluating rule files every second). */
-export async function startPrometheus(targets: string[], opts: { ruleFiles?: string[] } = {}): Promise<Prometheus> {
+/**
+ * A real Prometheus on a loopback port scraping the given targets every second (and evaluating rule
+ * files every second); with `alertmanager`, its alerts go there, carrying `externalLabels`.
+ */
+export async function startPrometheus(
+  targets: string[],
+  opts: { ruleFiles?: string[]; alertmanager?: string; externalLabels?: Record<string, string> } = {},
+): Promise<Prometheus> {
   const dir = tempDir('vendorwatch-prom-');
   const port = await freePort();
+  const alerting = opts.alertmanager
+    ? `alerting: { alertmanagers: [{ static_configs: [{ targets: [${JSON.stringify(new URL(opts.alertmanager).host)}] }] }] }\n`
+    : '';
   writeFileSync(
     join(dir, 'prometheus.yml'),
-    `global: { scrape_interval: 1s, evaluation_interval: 1s }
+    `global: { scrape_interval: 1s, evaluation_interval: 1s, external_labels: ${JSON.stringify(opts.externalLabels ?? {})} }
 rule_files: ${JSON.stringify(opts.ruleFiles ?? [])}
-scrape_configs:
+${alerting}scrape_configs:
   - job_name: vendorwatch
     static_configs: [{ targets: ${JSON.stringify(targets)} }]
 `,
