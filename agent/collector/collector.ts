@@ -65,6 +65,12 @@ export interface ProbeRecord {
   since: number;
   /** Vendors and checks on which it alone fails (see probes.ts). */
   disagrees: { vendors: string[]; checks: string[] };
+  /**
+   * Its ProbeUnhealthy alert: open from the first unhealthy evaluation until the probe has been
+   * healthy for a whole `flapping.window`, so a probe that is bad every other run raises one alert,
+   * not one per run. Its health (and whether its votes count) still follows every evaluation.
+   */
+  unhealthyAlert?: { since: number; lastAt: number; disagrees: { vendors: string[]; checks: string[] } };
 }
 
 /** Closed incidents kept in memory for the API (all of them stay in the journal). */
@@ -212,6 +218,7 @@ export class Collector {
 
   private judgeProbes(windowed: ReadonlyMap<string, Vote[]>, now: number): void {
     const { probe_forget_after, unhealthy_vendors } = this.opts.config.collector;
+    const hold = this.opts.config.collector.flapping.window;
     for (const [id, p] of this.probeRecords) {
       if (now - p.lastSeen <= probe_forget_after) continue;
       this.probeRecords.delete(id);
@@ -233,6 +240,10 @@ export class Collector {
         p.since = now;
         this.journal({ type: 'probe', at: now, probe: id, region: p.region, health });
       }
+      if (health === 'unhealthy') {
+        const open = p.unhealthyAlert && now - p.unhealthyAlert.lastAt < hold;
+        p.unhealthyAlert = { since: open ? p.unhealthyAlert!.since : now, lastAt: now, disagrees: p.disagrees };
+      } else if (p.unhealthyAlert && now - p.unhealthyAlert.lastAt >= hold) p.unhealthyAlert = undefined;
       probeUp.set({ probe: id, region: p.region }, health === 'down' ? 0 : 1);
       probeUnhealthy.set({ probe: id, region: p.region }, health === 'unhealthy' ? 1 : 0);
     }
@@ -340,7 +351,10 @@ export class Collector {
     }
     for (const [id, p] of this.probeRecords) {
       if (p.health === 'down') alerts.push(probeDownAlert(id, p.region, p.lastSeen, now, this.links));
-      if (p.health === 'unhealthy') alerts.push(probeUnhealthyAlert(id, p.region, p.disagrees.vendors, p.disagrees.checks, p.since, this.links));
+      else if (p.unhealthyAlert) {
+        const { since, disagrees } = p.unhealthyAlert;
+        alerts.push(probeUnhealthyAlert(id, p.region, disagrees.vendors, disagrees.checks, since, this.links));
+      }
     }
     return alerts;
   }
@@ -359,7 +373,15 @@ export class Collector {
     for (const [id, p] of restored.probes) {
       // A probe that was down stays down (its alert must not resolve and re-fire); others get a fresh grace period.
       const lastSeen = p.health === 'down' ? p.at - this.downAfter(p.region) : now;
-      this.probeRecords.set(id, { region: p.region, lastSeen, health: p.health, since: p.at, disagrees: { vendors: [], checks: [] } });
+      const disagrees = { vendors: [], checks: [] };
+      this.probeRecords.set(id, {
+        region: p.region,
+        lastSeen,
+        health: p.health,
+        since: p.at,
+        disagrees,
+        ...(p.health === 'unhealthy' && { unhealthyAlert: { since: p.at, lastAt: now, disagrees } }),
+      });
     }
     for (const incident of restored.incidents.values()) {
       this.incidentsById.set(incident.id, incident);

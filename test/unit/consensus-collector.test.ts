@@ -160,6 +160,27 @@ describe('collector: consensus to alerts', () => {
     expect(h.state('acme').conditions[0]).toMatchObject({ state: 'regional_outage', regions: ['eu'] });
   });
 
+  it('raises one ProbeUnhealthy alert for a probe that is bad every other run, resolved once it has been healthy for the flapping window', async () => {
+    const h = harness();
+    h.round(none, 20_000);
+    // Windows are 15 s (3 × 5 s): eu-1's failing vote lasts three rounds; two quiet windows let it pass again.
+    for (let i = 0; i < 6; i++) {
+      h.round((p) => p === 'eu-1');
+      for (let k = 0; k < 4; k++) h.round(none);
+    }
+    await new Promise((r) => setImmediate(r));
+    const health = h.collector.probes().find(([id]) => id === 'eu-1')![1];
+    expect(health.health).toBe('up');
+    expect(h.fired('ProbeUnhealthy')).toHaveLength(1);
+    expect(h.resolved('ProbeUnhealthy')).toHaveLength(0);
+    expect(h.collector.activeAlerts()[0]!.annotations.summary).toContain('it fails checks of 2 vendors (acme, payco)');
+    // A whole window (1 m) without being unhealthy resolves it.
+    for (let i = 0; i < 13; i++) h.round(none);
+    await new Promise((r) => setImmediate(r));
+    expect(h.resolved('ProbeUnhealthy')).toHaveLength(1);
+    expect(h.fired('ProbeUnhealthy')).toHaveLength(1);
+  });
+
   it('raises one flapping alert instead of paging on every change, and ends it once the state holds', async () => {
     const h = harness();
     h.round(none, 20_000);
