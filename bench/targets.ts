@@ -7,13 +7,10 @@
  * Run as a script, it starts them, prints where they listen as one JSON line, and exits when its
  * stdin closes, so it never outlives the benchmark that started it.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startDnsFaultServer } from '../lab/dns-faults.ts';
 import { startFaultServer } from '../lab/faults.ts';
-import { ROOT } from '../test/support/processes.ts';
+import { readyLine, runScript, startScript } from './script-process.ts';
 
 export interface Targets {
   /** Base URL of the HTTP fault server, e.g. "http://127.0.0.1:41234". */
@@ -24,39 +21,17 @@ export interface Targets {
 }
 
 export async function startTargets(dnsDelaysMs: readonly number[]): Promise<Targets> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...dnsDelaysMs.map(String)], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const close = async () => {
-    child.stdin.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const first = await Promise.race([
-    new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve)),
-    exited.then(() => undefined),
-    sleep(30_000, undefined, { ref: false }),
-  ]);
-  if (!first) {
-    await close();
-    throw new Error('the benchmark targets did not start');
-  }
-  const where = JSON.parse(first) as Omit<Targets, 'close'>;
-  return { ...where, close };
+  const script = startScript(fileURLToPath(import.meta.url), dnsDelaysMs.map(String));
+  const where = await readyLine<Omit<Targets, 'close'>>(script, 'the benchmark targets');
+  return { ...where, close: () => script.close() };
 }
 
-async function serve(dnsDelaysMs: number[]): Promise<void> {
+await runScript(import.meta.url, async (args) => {
+  const dnsDelaysMs = args.map(Number);
   const http = await startFaultServer();
   const dns = await Promise.all(dnsDelaysMs.map((delayMs) => startDnsFaultServer({ delayMs })));
   process.stdout.write(`${JSON.stringify({ http: http.url, dns: Object.fromEntries(dnsDelaysMs.map((d, i) => [d, dns[i]!.address])) })}\n`);
-  process.stdin.on('close', async () => {
+  return async () => {
     await Promise.all([http.close(), ...dns.map((d) => d.close())]);
-    process.exit(0);
-  });
-  process.stdin.resume();
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) await serve(process.argv.slice(2).map(Number));
+  };
+});
