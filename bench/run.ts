@@ -12,12 +12,13 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from '../test/support/processes.ts';
+import { consensusBenchmark } from './consensus.ts';
 import { dnsCheckBenchmark } from './dns-check.ts';
 import { httpCheckBenchmark } from './http-check.ts';
 import { load, machine } from './measure.ts';
 import { renderSection, writeSection, type Benchmark } from './report.ts';
 
-const benchmarks: Benchmark[] = [httpCheckBenchmark, dnsCheckBenchmark];
+const benchmarks: Benchmark[] = [httpCheckBenchmark, dnsCheckBenchmark, consensusBenchmark];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
