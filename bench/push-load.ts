@@ -10,7 +10,8 @@
  *                server takes (latency then includes queueing at the server)
  *   paced        a push every batch/rate seconds whatever the answers (open loop: latency is
  *                counted from when the push was due, so a slow server cannot hide its backlog)
- * and ends after `seconds` or once `results` results are sent.
+ * and ends after `seconds` or once `results` results are sent. Jobs with the same number of
+ * connections to a server share a pool of them.
  *
  * Run as a script (`push-load.ts '<FleetSize JSON>'`; the benchmark pins it to a CPU), it reads
  * one job per line on stdin and answers each with one report line.
@@ -163,19 +164,22 @@ async function runJob(job: LoadJob, pool: Pool, walk: Walk): Promise<LoadReport>
 
 await runScript(import.meta.url, async ([size]) => {
   const fleet = new Fleet(JSON.parse(size!) as FleetSize);
-  const servers = new Map<string, { pool: Pool; walk: Walk }>();
+  const walks = new Map<string, Walk>();
+  const pools = new Map<string, Pool>();
   let queue = Promise.resolve();
   createInterface({ input: process.stdin }).on('line', (line) => {
     const job = JSON.parse(line) as LoadJob;
-    let server = servers.get(job.url);
-    if (!server) servers.set(job.url, (server = { pool: new Pool(job.url, { connections: job.connections, headersTimeout: 60_000, bodyTimeout: 60_000 }), walk: new Walk(fleet) }));
-    const { pool, walk } = server;
+    let walk = walks.get(job.url);
+    if (!walk) walks.set(job.url, (walk = new Walk(fleet)));
+    const poolKey = `${job.url} ${job.connections}`;
+    let pool = pools.get(poolKey);
+    if (!pool) pools.set(poolKey, (pool = new Pool(job.url, { connections: job.connections, headersTimeout: 60_000, bodyTimeout: 60_000 })));
     queue = queue.then(async () => void process.stdout.write(`${JSON.stringify(await runJob(job, pool, walk))}\n`));
   });
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
   return async () => {
     stopping.abort();
     await queue;
-    await Promise.all([...servers.values()].map((s) => s.pool.close()));
+    await Promise.all([...pools.values()].map((pool) => pool.close()));
   };
 });
