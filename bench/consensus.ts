@@ -34,6 +34,8 @@ const PUSH_INTERVAL_SECONDS = 1;
 const EVALUATE_EVERY_MS = 1000;
 /** At most this often results arriving trigger an evaluation (MIN_GAP_MS in collector.ts). */
 const EVALUATIONS_PER_SECOND_MAX = 4;
+/** How long before the collector starts judging the first full cycle begins, so its votes are all fresh then. */
+const FIRST_CYCLE_LEAD_SECONDS = 20;
 /** Results in one probe push at most (BATCH_MAX_RESULTS in agent/probe/push.ts). */
 const PUSH_BATCH_MAX = 500;
 
@@ -70,8 +72,8 @@ function plan(quick: boolean): Plan {
           { size: fleets.large, evaluations: 12 },
         ],
         ingest: fleets.main,
-        rounds: 4,
-        seconds: 2.5,
+        rounds: 3,
+        seconds: 2,
         warmupSeconds: 1,
         connections: 8,
         pacedSeconds: 5,
@@ -151,6 +153,8 @@ interface Server {
 
 interface RunningCollector extends Server {
   startedAt: number;
+  /** Lines in its journal so far. */
+  journalLines(): number;
   metrics(): Promise<Map<string, number>>;
   vendorStates(): Promise<Map<string, number>>;
   unhealthyProbes(): Promise<number>;
@@ -159,7 +163,8 @@ interface RunningCollector extends Server {
 async function startCollectorProcess(fleet: Fleet, window: string | undefined, cpu: number, onStop: (stop: () => Promise<void>) => void): Promise<RunningCollector> {
   const dir = tempDir('vendorwatch-bench-collector-');
   const file = join(dir, 'vendorwatch.yaml');
-  writeFileSync(file, fleet.configYaml({ token: TOKEN, journal: join(dir, 'journal.jsonl'), window }));
+  const journal = join(dir, 'journal.jsonl');
+  writeFileSync(file, fleet.configYaml({ token: TOKEN, journal, window }));
   const listen = `127.0.0.1:${await freePort()}`;
   const url = `http://${listen}`;
   const startedAt = Date.now();
@@ -176,6 +181,7 @@ async function startCollectorProcess(fleet: Fleet, window: string | undefined, c
     url,
     pid: proc.child.pid!,
     startedAt,
+    journalLines: () => readFileSync(journal, 'utf8').split('\n').length - 1,
     metrics: async () => parseExposition(await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(600_000) })).text()),
     vendorStates: async () => {
       const { vendors } = await json<{ vendors: { state: string }[] }>('/v1/vendors');
@@ -187,12 +193,14 @@ async function startCollectorProcess(fleet: Fleet, window: string | undefined, c
   };
 }
 
+const judgingFrom = (collector: RunningCollector, windowSeconds: number) => collector.startedAt + windowSeconds * 1000;
+
 /**
  * Waits out the collector's first window (it gathers votes but judges nothing until then) and
  * its first evaluation, which journals every verdict; /metrics answers only once that is done.
  */
 async function waitUntilJudging(collector: RunningCollector, windowSeconds: number): Promise<Map<string, number>> {
-  await sleep(Math.max(0, collector.startedAt + windowSeconds * 1000 + 1000 - Date.now()));
+  await sleep(Math.max(0, judgingFrom(collector, windowSeconds) + 1000 - Date.now()));
   return waitFor(
     async () => {
       const metrics = await collector.metrics();
@@ -306,9 +314,9 @@ const range = (s: Spread, format: (v: number) => string) => `${format(s.p10)}–
 const failures = (failed: number, pushes: number, first?: string) => (failed ? `${failed} of ${pushes}: ${first ?? ''}`.slice(0, 120) : '0');
 const latency = (values: readonly number[], q: number) => ms(quantile([...values].sort((a, b) => a - b), q));
 
-function histogramRow(label: string, h: EvaluationHistogram): string[] {
+function histogramRow(label: string, h: EvaluationHistogram, journalLines: number): string[] {
   const bound = (v: number) => (Number.isFinite(v) ? ms(v) : '> 1000');
-  return [label, String(h.count), ms(h.meanMs), bound(h.p50Ms), bound(h.p99Ms)];
+  return [label, String(h.count), ms(h.meanMs), bound(h.p50Ms), bound(h.p99Ms), count(journalLines)];
 }
 
 function evaluationTable(runs: readonly EvaluationRun[]): Table {
@@ -420,22 +428,30 @@ export const consensusBenchmark: Benchmark = {
       ];
       const rssAtStart = new Map(servers.map((s) => [s, processUsage(s.pid).rssBytes]));
 
+      // Votes older than the window fall out, and a verdict that goes unknown is journaled (and synced): the
+      // collector must have every vote fresh throughout, as a real fleet keeps it. So the first cycle ends
+      // just before it starts judging, and everything after the second cycle takes less than a window.
       const atStart = await collector.metrics();
-      log(`a full cycle of ${count(fleet.probes.length * fleet.checks.length)} results to the collector, then its first window and first evaluation`);
+      await sleep(Math.max(0, judgingFrom(collector, windowSeconds) - FIRST_CYCLE_LEAD_SECONDS * 1000 - Date.now()));
+      log(`a full cycle of ${count(fleet.probes.length * fleet.checks.length)} results to the collector, then its first evaluation`);
       const cycles = [await fullCycle(load, collector, fleet, p)];
       const judging = await waitUntilJudging(collector, windowSeconds);
+      const journalAtFirst = collector.journalLines();
       log(`another full cycle, then ${p.restSeconds} s of rest`);
       cycles.push(await fullCycle(load, collector, fleet, p));
       const beforeRest = await collector.metrics();
+      const journalBeforeRest = collector.journalLines();
       await sleep(p.restSeconds * 1000);
       const afterRest = await collector.metrics();
+      const journalAfterRest = collector.journalLines();
       const processStates = { states: await collector.vendorStates(), unhealthyProbes: await collector.unhealthyProbes() };
 
-      const batches = [probeBatch(fleet), PUSH_BATCH_MAX];
-      const ingest = await compareIngest(load, servers, batches, p, log);
       log(`paced: ${count(fleet.steadyRate)} results/s for ${p.pacedSeconds} s per server`);
       const paced = await pacedIngest(load, servers, fleet, p);
+      const batches = [probeBatch(fleet), PUSH_BATCH_MAX];
+      const ingest = await compareIngest(load, servers, batches, p, log);
       const afterIngest = await collector.metrics();
+      const journalAfterIngest = collector.journalLines();
       const usage = new Map(servers.map((s) => [s, processUsage(s.pid)]));
 
       const first = histogramBetween(atStart, judging);
@@ -452,19 +468,19 @@ export const consensusBenchmark: Benchmark = {
           `Ingest: \`vendorwatch collector\` (its own Node process, \`taskset -c ${serverCpu}\`) beside two bare node:http servers on the same CPU (bench/ceiling.ts): "parse only" reads the body with the collector's readBody and JSON.parses it, "parse + zod validate" also checks it against the collector's push schema; both answer 204. The load generator (bench/push-load.ts, \`taskset -c ${loadCpu}\`, undici, ${p.connections} kept-alive connections) pushes the fleet's results with fresh ids and timestamps, each push one probe's results: ${batches[0]} (what a probe running ${fleet.checks.length} checks every ${INTERVAL_SECONDS} s pushes each ${PUSH_INTERVAL_SECONDS} s push_interval) or ${PUSH_BATCH_MAX} (the most a probe pushes, catching up from its spool).`,
           `Closed loop: ${p.connections} pushes in flight, each sent when one is answered, for ${p.seconds} s per server and batch size, ${p.rounds} round${p.rounds === 1 ? '' : 's'}${p.warmupSeconds ? ` after an unrecorded ${p.warmupSeconds} s warm-up each` : ''}, servers in an order that rotates each round; results/s counts results the server accepted; the ratio to parse-only is paired round by round. Push latency is from send to the whole answer, so it includes queueing at a saturated server.`,
           `Paced: the fleet's own rate, ${count(fleet.steadyRate)} results/s (${fleet.label} every ${INTERVAL_SECONDS} s) in pushes of ${batches[0]}, sent on schedule whatever the answers over a connection per probe (${fleet.probes.length}), for ${p.pacedSeconds} s per server; latency counts from when a push was due. CPU is the server's user + system time (/proc) over the run.`,
-          `Order: the in-process timings first, alone; then the servers start. The collector gets one full cycle (${count(fleet.probes.length * fleet.checks.length)} results, every probe's vote of every check) and the benchmark waits out its first window (it judges nothing for one window after a start) and its first evaluation; a second full cycle refreshes every vote and the collector rests ${p.restSeconds} s, evaluating on its ${EVALUATE_EVERY_MS / 1000} s timer alone; then the closed-loop and paced runs, during which it evaluates with the whole fleet in its window. Its \`${EVALUATION_METRIC}\` histogram is read from /metrics before and after each stretch.`,
+          `Order: the in-process timings first, alone; then the servers start. The collector judges nothing for one window after a start; ${FIRST_CYCLE_LEAD_SECONDS} s before that it gets one full cycle (${count(fleet.probes.length * fleet.checks.length)} results, every probe's vote of every check), and the benchmark waits for its first evaluation; a second full cycle refreshes every vote and it rests ${p.restSeconds} s, evaluating on its ${EVALUATE_EVERY_MS / 1000} s timer alone; then the paced runs and the closed loop, all within one window of the second cycle, so no vote ages out (a real fleet refreshes each every ${INTERVAL_SECONDS} s) and it evaluates with the whole fleet in its window. Its \`${EVALUATION_METRIC}\` histogram is read from /metrics, and its journal's length, before and after each stretch.`,
         ],
         tables: [
           { heading: 'State evaluation in process (Collector.evaluate: consensus, probe health, vendor states, alerts)', table: evaluationTable(runs) },
           {
             heading: `Evaluation time in the collector process (its own histogram, ${fleet.label})`,
             table: {
-              columns: ['while', 'evaluations', 'mean ms', 'p50 ≤ ms (bucket)', 'p99 ≤ ms (bucket)'],
+              columns: ['while', 'evaluations', 'mean ms', 'p50 ≤ ms (bucket)', 'p99 ≤ ms (bucket)', 'journal lines written'],
               rows: [
-                ['from its start until /metrics answered after the first (which journals every verdict)', first],
-                [`at rest (${p.restSeconds} s, timer only)`, atRest],
-                ['ingesting (closed loop and paced)', underLoad],
-              ].map(([label, h]) => histogramRow(label as string, h as EvaluationHistogram)),
+                histogramRow('from its start until /metrics answered after the first (which journals every verdict)', first, journalAtFirst),
+                histogramRow(`at rest (${p.restSeconds} s, timer only)`, atRest, journalAfterRest - journalBeforeRest),
+                histogramRow('ingesting (paced and closed loop)', underLoad, journalAfterIngest - journalAfterRest),
+              ],
             },
           },
           { heading: `Vendor states reached (the scenario in bench/fleet.ts)`, table: statesTable(atScale, processStates) },
