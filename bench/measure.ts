@@ -5,6 +5,7 @@
  * them alike. Results are medians with their p10–p90 spread; ratios are paired round by round.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, type } from 'node:os';
 
 /** One check by one contender. Timings in seconds, as each tool reports them. */
@@ -249,4 +250,24 @@ export function machine(): Machine {
 /** 1, 5 and 15 minute load averages. */
 export function load(): [number, number, number] {
   return loadavg() as [number, number, number];
+}
+
+/** What a process (by pid) holds and has used so far, from /proc (Linux). */
+export interface ProcessUsage {
+  rssBytes: number;
+  /** The most it ever held (VmHWM). */
+  peakRssBytes: number;
+  /** User + system CPU time since it started. */
+  cpuSeconds: number;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+export function processUsage(pid: number): ProcessUsage {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+  // The fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { rssBytes: kB('VmRSS'), peakRssBytes: kB('VmHWM'), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND };
 }

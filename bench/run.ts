@@ -14,12 +14,13 @@ import { parseArgs } from 'node:util';
 import { ROOT } from '../test/support/processes.ts';
 import { browserCheckBenchmark } from './browser.ts';
 import { detectBenchmark } from './detect.ts';
+import { consensusBenchmark } from './consensus.ts';
 import { dnsCheckBenchmark } from './dns-check.ts';
 import { httpCheckBenchmark } from './http-check.ts';
 import { load, machine } from './measure.ts';
 import { renderSection, writeSection, type Benchmark } from './report.ts';
 
-const benchmarks: Benchmark[] = [httpCheckBenchmark, dnsCheckBenchmark, detectBenchmark, browserCheckBenchmark];
+const benchmarks: Benchmark[] = [httpCheckBenchmark, dnsCheckBenchmark, detectBenchmark, consensusBenchmark, browserCheckBenchmark];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

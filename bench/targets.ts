@@ -7,14 +7,11 @@
  * Run as a script, it starts them, prints where they listen as one JSON line, and exits when its
  * stdin closes, so it never outlives the benchmark that started it.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startDnsFaultServer } from '../lab/dns-faults.ts';
 import { startFaultServer } from '../lab/faults.ts';
 import { startShop, type Shop } from '../lab/shop.ts';
-import { ROOT } from '../test/support/processes.ts';
+import { readyLine, runScript, startScript } from './script-process.ts';
 
 /** Asks the targets' process to start the lab shop too. */
 const SHOP_FLAG = '--shop';
@@ -30,49 +27,23 @@ export interface Targets {
 }
 
 export async function startTargets(dnsDelaysMs: readonly number[], opts: { shop?: boolean } = {}): Promise<Targets> {
-  const args = [...dnsDelaysMs.map(String), ...(opts.shop ? [SHOP_FLAG] : [])];
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...args], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const close = async () => {
-    child.stdin.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const first = await Promise.race([
-    new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve)),
-    exited.then(() => undefined),
-    sleep(30_000, undefined, { ref: false }),
-  ]);
-  if (!first) {
-    await close();
-    throw new Error('the benchmark targets did not start');
-  }
-  const where = JSON.parse(first) as Omit<Targets, 'close'>;
-  return { ...where, close };
+  const script = startScript(fileURLToPath(import.meta.url), [...dnsDelaysMs.map(String), ...(opts.shop ? [SHOP_FLAG] : [])]);
+  const where = await readyLine<Omit<Targets, 'close'>>(script, 'the benchmark targets');
+  return { ...where, close: () => script.close() };
 }
 
-async function serve(dnsDelaysMs: number[], withShop: boolean): Promise<void> {
+await runScript(import.meta.url, async (args) => {
+  const dnsDelaysMs = args.filter((a) => a !== SHOP_FLAG).map(Number);
   const http = await startFaultServer();
   const dns = await Promise.all(dnsDelaysMs.map((delayMs) => startDnsFaultServer({ delayMs })));
-  const shop = withShop ? await startShop() : undefined;
+  const shop = args.includes(SHOP_FLAG) ? await startShop() : undefined;
   const where = {
     http: http.url,
     dns: Object.fromEntries(dnsDelaysMs.map((d, i) => [d, dns[i]!.address])),
     ...(shop && { shop: { url: shop.url, paymentUrl: shop.paymentUrl } }),
   };
   process.stdout.write(`${JSON.stringify(where)}\n`);
-  process.stdin.on('close', async () => {
+  return async () => {
     await Promise.all([http.close(), ...dns.map((d) => d.close()), shop?.close()]);
-    process.exit(0);
-  });
-  process.stdin.resume();
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  await serve(args.filter((a) => a !== SHOP_FLAG).map(Number), args.includes(SHOP_FLAG));
-}
+  };
+});

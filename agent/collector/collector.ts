@@ -9,14 +9,15 @@ import type { CheckResult } from '../../config/result.ts';
 import type { Check, Config, Vendor } from '../../config/schema.ts';
 import type { Logger } from '../log.ts';
 import {
-  consensusVotes,
   evaluationDuration,
   probeUnhealthy,
   probeUp,
+  setConsensusVotes,
   vendorFlapping,
   vendorRegionState,
   vendorStateChanges,
   vendorStateGauge,
+  type VoteCounts,
 } from '../metrics.ts';
 import { checksForRegion } from '../probe/scheduler.ts';
 import { flappingAlert, probeDownAlert, probeUnhealthyAlert, vendorAlert, type Alert, type AlertLinks } from './alerts/alert.ts';
@@ -259,7 +260,7 @@ export class Collector {
   private judgeChecks(windowed: ReadonlyMap<string, Vote[]>, now: number): Map<string, { rows: VerdictRow[]; evidence: Evidence[] }> {
     const unhealthy = new Set([...this.probeRecords].filter(([, p]) => p.health === 'unhealthy').map(([id]) => id));
     const byVendor = new Map<string, { rows: VerdictRow[]; evidence: Evidence[] }>();
-    consensusVotes.reset();
+    const voteCounts: VoteCounts[] = [];
     for (const [name, { check, vendor, settings }] of this.watched) {
       const votes = windowed.get(name) ?? [];
       const entry = byVendor.get(vendor.name) ?? { rows: [], evidence: [] };
@@ -276,11 +277,15 @@ export class Collector {
         }
         const failing = counted.filter((v) => !v.ok);
         const slowVotes = counted.filter((v) => v.degraded || (check.role === 'performance' && !v.ok)).length;
-        const where = { vendor: vendor.name, check: name, region };
-        consensusVotes.set({ ...where, vote: 'ok' }, counted.filter((v) => v.ok && !v.degraded).length);
-        consensusVotes.set({ ...where, vote: 'degraded' }, counted.filter((v) => v.ok && v.degraded).length);
-        consensusVotes.set({ ...where, vote: 'failing' }, failing.length);
-        consensusVotes.set({ ...where, vote: 'excluded' }, here.length - counted.length);
+        voteCounts.push({
+          vendor: vendor.name,
+          check: name,
+          region,
+          ok: counted.filter((v) => v.ok && !v.degraded).length,
+          degraded: counted.filter((v) => v.ok && v.degraded).length,
+          failing: failing.length,
+          excluded: here.length - counted.length,
+        });
         entry.rows.push({ check: name, role: check.role, region, ...next });
         entry.evidence.push({
           check: name,
@@ -295,6 +300,7 @@ export class Collector {
         });
       }
     }
+    setConsensusVotes(voteCounts);
     return byVendor;
   }
 

@@ -1,7 +1,8 @@
 /**
  * The benchmarks keep working: `bench/run.ts --quick` runs every one of them against its real
- * contenders (blackbox_exporter, curl, NSD, Chromium, Prometheus, Alertmanager, the vendorwatch CLI)
- * for a few iterations and writes its section into a copy of BENCHMARKS.md. Only that rows come out is checked, never timings.
+ * contenders (blackbox_exporter, curl, NSD, Chromium, Prometheus, Alertmanager, the vendorwatch CLI
+ * and collector) for a few iterations and writes its section into a copy of BENCHMARKS.md. Only
+ * that rows come out is checked, never timings.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -141,9 +142,43 @@ describe('benchmarks (quick mode)', () => {
     for (const [run, path, pages, apiAlerts] of falseAlerts) expect([pages, apiAlerts], `${run}, ${path}`).toEqual(['0', '0']);
   });
 
+  it('consensus: the collector and both ceilings take every push, and evaluation times and vendor states come out', { timeout: 150_000 }, async () => {
+    const file = join(dir, 'consensus.md');
+    const { code, stdout, stderr } = await runBench(['--quick', '--write', '--file', file, 'consensus']);
+    expect(code, stderr).toBe(0);
+    const body = section(readFileSync(file, 'utf8'), 'consensus');
+    expect(stdout.trim()).toBe(body.trim());
+    const positive = (cell: string | undefined) => Number(cell?.replaceAll(',', '')) > 0;
+
+    const evaluation = tableRows(body, 'State evaluation in process');
+    expect(evaluation.map((r) => r[0])).toEqual(['6 × 50']);
+    for (const row of evaluation) expect(row.slice(1, 5).every(positive), row.join(' | ')).toBe(true);
+    for (const row of tableRows(body, 'Evaluation time in the collector process')) expect(row.slice(1, 3).every(positive), row.join(' | ')).toBe(true);
+
+    // The collector process judges the fleet as the Collector in the benchmark's own process does.
+    const states = tableRows(body, 'Vendor states reached');
+    expect(states).toContainEqual(['regional_outage', '1', '1']);
+    for (const [state, inProcess, collector] of states) expect(collector, state).toBe(inProcess);
+
+    const servers = ['parse only', 'parse + zod validate', 'vendorwatch collector'];
+    const ingest = tableRows(body, 'Ingest, closed loop');
+    expect(ingest.map((r) => r[0])).toEqual([...servers, ...servers]);
+    for (const row of ingest) {
+      expect(positive(row[2]), `${row[0]} results/s`).toBe(true);
+      expect(row.at(-1), `${row[0]} failures`).toBe('0');
+    }
+    const paced = tableRows(body, "Ingest at the fleet's own pace");
+    expect(paced.map((r) => r[0])).toEqual(servers);
+    for (const row of paced) {
+      expect(row[3], `${row[0]} accepted`).toBe(row[2]);
+      expect(row.at(-1), `${row[0]} failures`).toBe('0');
+    }
+    for (const row of tableRows(body, 'Memory')) expect(row.slice(1).every(positive), row.join(' | ')).toBe(true);
+  });
+
   it('names the benchmarks there are when asked for one that is not', async () => {
     const { code, stderr } = await runBench(['--quick', 'nosuch']);
     expect(code).toBe(2);
-    expect(stderr).toContain('unknown benchmark(s): nosuch; there are: http, dns, detect, browser');
+    expect(stderr).toContain('unknown benchmark(s): nosuch; there are: http, dns, detect, consensus, browser');
   });
 });

@@ -10,6 +10,7 @@ import type { Receiver } from '../../agent/collector/alerts/receiver.ts';
 import { Collector } from '../../agent/collector/collector.ts';
 import { Ingest } from '../../agent/collector/ingest.ts';
 import { Journal } from '../../agent/collector/journal.ts';
+import { registry } from '../../agent/metrics.ts';
 import { tempDir } from '../support/processes.ts';
 import { FOUR_PROBES } from '../support/probes.ts';
 
@@ -139,6 +140,17 @@ describe('collector: consensus to alerts', () => {
     expect(h.state('acme').conditions[0]).toMatchObject({ state: 'regional_outage', regions: ['us'] });
     expect(h.collector.activeAlerts()[0]!.labels).toMatchObject({ alertname: 'VendorRegionalOutage', regions: 'us' });
     expect(h.collector.activeAlerts()[0]!.annotations.summary).toContain('acme has a REGIONAL OUTAGE in us: delivery fails there but works in eu.');
+  });
+
+  it("exposes the last evaluation's votes per check and region when scraped", async () => {
+    const h = harness();
+    h.round(none, 20_000);
+    for (let i = 0; i < 3; i++) h.round((p) => p === 'eu-1');
+    const exposition = await registry.metrics();
+    const votes = (region: string, vote: string, n: number) => `vendorwatch_consensus_votes{vendor="acme",check="acme-js",region="${region}",vote="${vote}"} ${n}\n`;
+    for (const line of [votes('eu', 'ok', 1), votes('eu', 'failing', 0), votes('eu', 'excluded', 1), votes('us', 'ok', 2), votes('us', 'degraded', 0)]) {
+      expect(exposition).toContain(line);
+    }
   });
 
   it('excludes an unhealthy probe: it gets a probe alert and no vendor is blamed', () => {

@@ -22,7 +22,7 @@ export interface CheckContext {
 export type CheckRunner<C extends Check = Check> = (check: C, ctx: CheckContext) => Promise<CheckResult>;
 
 /** A passing result with no phases yet; a check fills it in. */
-export function newResult(check: Check, probe: ProbeIdentity, startedAt = Date.now()): CheckResult {
+export function newResult(check: Pick<Check, 'name' | 'vendor' | 'kind' | 'role'>, probe: ProbeIdentity, startedAt = Date.now()): CheckResult {
   return {
     id: randomUUID(),
     check: check.name,
