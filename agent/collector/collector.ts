@@ -190,6 +190,10 @@ export class Collector {
       this.dispatcher.tick(now);
       return;
     }
+    this.opts.journal.batch(() => this.judge(now));
+  }
+
+  private judge(now: number): void {
     const stopTimer = evaluationDuration.startTimer();
     const windowed = new Map([...this.watched].map(([name, w]) => [name, votesInWindow(this.latest.get(name)?.values() ?? [], now, w.settings.window)]));
     this.judgeProbes(windowed, now);

@@ -263,6 +263,20 @@ describe('collector: consensus to alerts', () => {
     expect(again.state('acme').state).toBe('hard_down');
   });
 
+  it("writes an evaluation's journal lines together, when it ends, in order", () => {
+    const path = join(tempDir(), 'journal.jsonl');
+    const journal = new Journal(path, logger);
+    const probe = (p: string, at: number) => ({ type: 'probe', at, probe: p, region: 'eu', health: 'up' }) as const;
+    journal.append(probe('a', 1));
+    journal.batch(() => {
+      journal.append(probe('b', 2));
+      journal.batch(() => journal.append(probe('c', 3)));
+      expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(1);
+    });
+    expect(journal.read().map((e) => e.type === 'probe' && e.probe)).toEqual(['a', 'b', 'c']);
+    journal.close();
+  });
+
   it('counts and drops results for checks it does not know, and duplicates', () => {
     const h = harness();
     const r: CheckResult = {
