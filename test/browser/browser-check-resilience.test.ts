@@ -79,7 +79,8 @@ afterAll(async () => {
 
 describe('browser check resilience', () => {
   it('stops a script that hangs at the timeout, keeps its screenshot, and the next run works', async () => {
-    const result = await run(scripts.hang, '4s');
+    // Long enough for the first step to finish on a loaded machine before the hang takes the rest.
+    const result = await run(scripts.hang, '10s');
     expect(result).toMatchObject({ ok: false, reason: 'timeout' });
     expect(result.message).toMatch(/^timed out in step "wait forever" after \d+ ms$/);
     const details = browserDetailsSchema.parse(result.details);
