@@ -17,18 +17,13 @@ import { loadConfig } from '../config/load.ts';
 import { beaconConfig } from './schema.ts';
 
 export const DIST = join(import.meta.dirname, 'dist');
+/** How both builds are bundled (the size benchmark bundles web-vitals alone the same way). */
+export const BUNDLE_OPTIONS = { bundle: true, minify: true, target: 'es2020', legalComments: 'none' } as const;
 
 export async function buildBeacon(opts: { configFile?: string; outdir?: string } = {}): Promise<void> {
   const outdir = opts.outdir ?? DIST;
   const inlined = opts.configFile ? JSON.stringify(beaconConfig(loadConfig(opts.configFile))) : 'undefined';
-  const common = {
-    bundle: true,
-    minify: true,
-    write: false,
-    target: 'es2020',
-    legalComments: 'none',
-    define: { VENDORWATCH_CONFIG: inlined },
-  } as const;
+  const common = { ...BUNDLE_OPTIONS, write: false, define: { VENDORWATCH_CONFIG: inlined } } as const;
   const results = await Promise.all([
     build({ ...common, entryPoints: [join(import.meta.dirname, 'src/script.ts')], format: 'iife', outfile: join(outdir, 'beacon.js') }),
     build({ ...common, entryPoints: [join(import.meta.dirname, 'src/index.ts')], format: 'esm', outfile: join(outdir, 'beacon.mjs') }),

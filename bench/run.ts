@@ -2,7 +2,7 @@
  * Runs the benchmarks and prints a Markdown section per benchmark.
  *
  *   npm run bench                    all of them
- *   npm run bench -- dns http        the named ones, in that order (http, dns, browser)
+ *   npm run bench -- dns http        the named ones, in that order (http, dns, detect, consensus, browser, beacon)
  *   npm run bench -- --write         also refresh their sections of BENCHMARKS.md
  *   npm run bench -- --quick         a few iterations only (the smoke test; numbers mean nothing)
  *   --file F                         update F instead of BENCHMARKS.md
@@ -12,6 +12,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from '../test/support/processes.ts';
+import { beaconBenchmark } from './beacon.ts';
 import { browserCheckBenchmark } from './browser.ts';
 import { detectBenchmark } from './detect.ts';
 import { consensusBenchmark } from './consensus.ts';
@@ -20,7 +21,7 @@ import { httpCheckBenchmark } from './http-check.ts';
 import { load, machine } from './measure.ts';
 import { renderSection, writeSection, type Benchmark } from './report.ts';
 
-const benchmarks: Benchmark[] = [httpCheckBenchmark, dnsCheckBenchmark, detectBenchmark, consensusBenchmark, browserCheckBenchmark];
+const benchmarks: Benchmark[] = [httpCheckBenchmark, dnsCheckBenchmark, detectBenchmark, consensusBenchmark, browserCheckBenchmark, beaconBenchmark];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -176,9 +176,39 @@ describe('benchmarks (quick mode)', () => {
     for (const row of tableRows(body, 'Memory')) expect(row.slice(1).every(positive), row.join(' | ')).toBe(true);
   });
 
+  it('the beacon benchmark measures sizes, page views in Chromium and ingest with every beacon accepted', { timeout: 150_000 }, async () => {
+    const file = join(dir, 'beacon.md');
+    const { code, stdout, stderr } = await runBench(['--quick', '--write', '--file', file, 'beacon']);
+    expect(code, stderr).toBe(0);
+    const body = section(readFileSync(file, 'utf8'), 'beacon');
+    expect(stdout.trim()).toBe(body.trim());
+
+    const sizes = tableRows(body, 'Script size');
+    expect(sizes.map((r) => r[0])).toEqual(expect.arrayContaining(['beacon.js', 'web-vitals as the beacon bundles it', 'web-vitals.attribution.iife.js']));
+    for (const row of sizes) expect(row.slice(2).every((cell) => Number(cell.replaceAll(',', '')) > 0), row.join(' | ')).toBe(true);
+
+    // Every page view sent one beacon, and the real collector took it.
+    const payload = tableRows(body, 'Payload per page view');
+    expect(payload.map((r) => r[1])).toEqual(expect.arrayContaining(['tab hidden', 'page left']));
+    for (const row of payload) {
+      expect(row[3], row.join(' | ')).toBe('1');
+      expect(row.at(-1), row.join(' | ')).toBe('204');
+    }
+    expect(payload.filter((r) => r[1] === 'tab hidden').every((r) => r[4] === 'gzip')).toBe(true);
+
+    const ingest = tableRows(body, 'Ingest throughput');
+    expect(ingest.map((r) => r[0])).toEqual(['bare node:http (204)', 'bare node:http (204)', 'vendorwatch collector', 'vendorwatch collector']);
+    for (const row of ingest) {
+      expect(Number(row[2]), row.join(' | ')).toBeGreaterThan(0);
+      expect(row[8], `non-2xx: ${row.join(' | ')}`).toBe('0');
+    }
+    expect(tableRows(body, 'Server memory').map((r) => r[1])).toEqual(['1', '1']);
+    expect(body).toMatch(/vendorwatch_rum_beacons_total\{result="accepted"\} is ([\d,]+) for \1 answers 204\./);
+  });
+
   it('names the benchmarks there are when asked for one that is not', async () => {
     const { code, stderr } = await runBench(['--quick', 'nosuch']);
     expect(code).toBe(2);
-    expect(stderr).toContain('unknown benchmark(s): nosuch; there are: http, dns, detect, consensus, browser');
+    expect(stderr).toContain('unknown benchmark(s): nosuch; there are: http, dns, detect, consensus, browser, beacon');
   });
 });
