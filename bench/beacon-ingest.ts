@@ -66,9 +66,10 @@ export function processStatus(pid: number): { peakRssBytes: number; rssBytes: nu
 }
 
 /**
- * CPU time a process's threads have run, and time they waited on a run queue for a core, in
- * seconds: from /proc/PID/task/TID/schedstat, which the scheduler keeps in nanoseconds (the
- * utime and stime of /proc/PID/stat count 10 ms ticks, too coarse for a short box).
+ * CPU time a process's threads have run, and time its main thread (the event loop) was ready to
+ * run but waited for a core, in seconds: from /proc/PID/task/TID/schedstat, which the scheduler
+ * keeps in nanoseconds (the utime and stime of /proc/PID/stat count 10 ms ticks, too coarse for
+ * a short box).
  */
 export function schedulerTimes(pid: number): { cpu: number; waited: number } {
   let cpu = 0;
@@ -77,7 +78,7 @@ export function schedulerTimes(pid: number): { cpu: number; waited: number } {
     try {
       const [run, wait] = readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ').map(Number);
       cpu += run! / 1e9;
-      waited += wait! / 1e9;
+      if (task === String(pid)) waited = wait! / 1e9;
     } catch {
       // the thread ended between listing and reading
     }
@@ -116,6 +117,17 @@ export const bodyForms = {
 } as const;
 type BodyForm = keyof typeof bodyForms;
 
+/** One time box of one contender; CPU shares are of the box's span (1 = one core). */
+interface BoxRun {
+  result: RunResult;
+  rate: number;
+  serverCpu: number;
+  serverWaited: number;
+  generatorCpu: number;
+  /** Server CPU seconds per 2xx answer. */
+  cpuPerBeacon: number;
+}
+
 interface Contender {
   server: PinnedServer;
   form: BodyForm;
@@ -142,7 +154,7 @@ export interface BoxSummary {
   /** CPU the server and the generator used over the box's span, median over rounds (1 = one core). */
   serverCpu: number;
   generatorCpu: number;
-  /** Time the server's threads waited for a core over the box's span, median over rounds. */
+  /** Time the server's event loop waited for a core over the box's span, median over rounds. */
   serverWaited: number;
   madeDuringBox: number;
   bodyBytes: number;
@@ -171,6 +183,8 @@ export interface IngestResults {
 export const RATE_LIMIT = 1_000_000_000;
 /** Bodies are made before a box; past this many, the rest are made during it (counted). */
 const MAX_PREPARED = 40_000;
+/** Bodies the bare server gets, over and over: it does not read them, so they need not be new. */
+export const BARE_SERVER_BODIES = 1000;
 const FIRST_GUESS_PER_SECOND = 3000;
 
 /**
@@ -191,11 +205,12 @@ export async function measureIngest(opts: { beacon: CapturedBeacon; collector: P
     const contenders: Contender[] = servers.flatMap((server) => (['plain', 'gzip'] as const).map((form) => ({ server, form, bestRate: FIRST_GUESS_PER_SECOND })));
     const answered = new Map<PinnedServer, Record<string, number>>(servers.map((s) => [s, {}]));
 
-    const box = async (c: Contender, inFlight: number, seconds: number) => {
-      const count = Math.min(MAX_PREPARED, Math.ceil(c.bestRate * seconds * 2) + 100);
+    const box = async (c: Contender, inFlight: number, seconds: number): Promise<BoxRun> => {
+      const reuse = c.server === bare;
+      const count = reuse ? BARE_SERVER_BODIES : Math.min(MAX_PREPARED, Math.ceil(c.bestRate * seconds * 2) + 100);
       await generator.prepare({ json: beacon.json, nav: beacon.nav, gzip: c.form === 'gzip', count });
       const [server, load] = [schedulerTimes(c.server.pid), schedulerTimes(generator.pid)];
-      const result = await generator.run({ origin: c.server.origin, path: '/v1/beacon', headers: beacon.headers, seconds, inFlight });
+      const result = await generator.run({ origin: c.server.origin, path: '/v1/beacon', headers: beacon.headers, seconds, inFlight, reuse });
       const [serverAfter, loadAfter] = [schedulerTimes(c.server.pid), schedulerTimes(generator.pid)];
       const serverCpu = (serverAfter.cpu - server.cpu) / result.seconds;
       const serverWaited = (serverAfter.waited - server.waited) / result.seconds;
@@ -211,7 +226,7 @@ export async function measureIngest(opts: { beacon: CapturedBeacon; collector: P
       log(`ingest: warm-up, ${plan.warmupSeconds} s per contender`);
       for (const c of contenders) await box(c, plan.inFlight, plan.warmupSeconds);
     }
-    const boxes = { throughput: contenders.map(() => [] as Awaited<ReturnType<typeof box>>[]), latency: contenders.map(() => [] as Awaited<ReturnType<typeof box>>[]) };
+    const boxes = { throughput: contenders.map((): BoxRun[] => []), latency: contenders.map((): BoxRun[] => []) };
     for (let round = 0; round < plan.rounds; round++) {
       log(`ingest: round ${round + 1} of ${plan.rounds}`);
       for (const c of rotated(contenders, round)) {
@@ -224,7 +239,7 @@ export async function measureIngest(opts: { beacon: CapturedBeacon; collector: P
     const summarize = (kind: 'throughput' | 'latency') =>
       contenders.map((c, i): BoxSummary => {
         const runs = boxes[kind][i]!;
-        const bare = contenders.findIndex((b) => b.form === c.form && b.server === servers[0]);
+        const baseline = contenders.findIndex((b) => b.form === c.form && b.server === bare);
         const latencies = runs.flatMap((r) => r.result.latenciesMs).sort((a, b) => a - b);
         const failures = runs.map((r) => r.result).filter((r) => r.firstFailure);
         const answers = latencies.length;
@@ -234,9 +249,9 @@ export async function measureIngest(opts: { beacon: CapturedBeacon; collector: P
           form: c.form,
           rates: runs.map((r) => r.rate),
           cpuPerBeacon: runs.map((r) => r.cpuPerBeacon),
-          ...(i !== bare && {
-            ratio: pairedRatios(runs.map((r) => r.rate), boxes[kind][bare]!.map((r) => r.rate)),
-            cpuRatio: pairedRatios(runs.map((r) => r.cpuPerBeacon), boxes[kind][bare]!.map((r) => r.cpuPerBeacon)),
+          ...(i !== baseline && {
+            ratio: pairedRatios(runs.map((r) => r.rate), boxes[kind][baseline]!.map((r) => r.rate)),
+            cpuRatio: pairedRatios(runs.map((r) => r.cpuPerBeacon), boxes[kind][baseline]!.map((r) => r.cpuPerBeacon)),
           }),
           latency: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) },
           answers,

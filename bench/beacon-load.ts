@@ -37,6 +37,11 @@ export interface Run {
   seconds: number;
   /** Beacons in flight, one per connection. */
   inFlight: number;
+  /**
+   * Send the prepared bodies again once they run out, rather than make more: for a server that
+   * does not read them (the bare one), so making bodies never slows the generator down.
+   */
+  reuse: boolean;
 }
 
 export interface RunResult {
@@ -48,7 +53,7 @@ export interface RunResult {
   firstFailure?: string;
   latenciesMs: number[];
   meanBodyBytes: number;
-  /** Bodies made during the box because `prepare` made too few. */
+  /** Bodies made during the box because `prepare` made too few (and `reuse` was off). */
   madeDuringBox: number;
 }
 
@@ -121,7 +126,7 @@ function prepare(spec: BeaconBodies): void {
   bodies = Array.from({ length: spec.count }, make);
 }
 
-async function run({ origin, path, headers, seconds, inFlight }: Run): Promise<RunResult> {
+async function run({ origin, path, headers, seconds, inFlight, reuse }: Run): Promise<RunResult> {
   if (!make) throw new Error('run before prepare');
   const next = make;
   const pool = new Pool(origin, { connections: inFlight, pipelining: 1 });
@@ -130,9 +135,9 @@ async function run({ origin, path, headers, seconds, inFlight }: Run): Promise<R
   let firstFailure: string | undefined;
   let madeDuringBox = 0;
   let bodyBytes = 0;
+  let taken = 0;
   const take = () => {
-    const body = bodies.pop();
-    if (body) return body;
+    if (taken < bodies.length || (reuse && bodies.length)) return bodies[taken++ % bodies.length]!;
     madeDuringBox++;
     return next();
   };
