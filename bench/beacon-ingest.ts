@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { scrape, sum } from '../test/support/exposition.ts';
 import { CLI, start, waitFor, type Running } from '../test/support/processes.ts';
 import { startLoadGenerator, type RunResult } from './beacon-load.ts';
-import { pairedRatios, quantile, rotated, spread, type Spread } from './measure.ts';
+import { pairedRatios, processUsage, quantile, rotated, spread, type Spread } from './measure.ts';
 
 export const SERVER_CORE = 1;
 export const GENERATOR_CORE = 0;
@@ -57,12 +57,9 @@ export interface PinnedServer {
   running: Running;
 }
 
-/** VmHWM (peak resident set), VmRSS and the cores a process may run on, from /proc/PID/status. */
-export function processStatus(pid: number): { peakRssBytes: number; rssBytes: number; cores: string } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string) => new RegExp(`^${name}:\\s*(.+)$`, 'm').exec(status)?.[1]?.trim() ?? '';
-  const kib = (name: string) => Number.parseInt(field(name), 10) * 1024;
-  return { peakRssBytes: kib('VmHWM'), rssBytes: kib('VmRSS'), cores: field('Cpus_allowed_list') };
+/** The cores a process may run on (Cpus_allowed_list in /proc/PID/status): shows the pinning held. */
+export function allowedCores(pid: number): string {
+  return /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.trim() ?? 'unknown';
 }
 
 /**
@@ -200,7 +197,7 @@ export async function measureIngest(opts: { beacon: CapturedBeacon; collector: P
   });
   const servers = [bare, opts.collector];
   try {
-    const before = new Map(servers.map((s) => [s, processStatus(s.pid).rssBytes]));
+    const before = new Map(servers.map((s) => [s, processUsage(s.pid).rssBytes]));
     const acceptedBefore = await acceptedBy(opts.collector);
     const contenders: Contender[] = servers.flatMap((server) => (['plain', 'gzip'] as const).map((form) => ({ server, form, bestRate: FIRST_GUESS_PER_SECOND })));
     const answered = new Map<PinnedServer, Record<string, number>>(servers.map((s) => [s, {}]));
@@ -270,10 +267,10 @@ export async function measureIngest(opts: { beacon: CapturedBeacon; collector: P
       throughput: summarize('throughput'),
       latency: summarize('latency'),
       memory: servers.map((s) => {
-        const { peakRssBytes, rssBytes, cores } = processStatus(s.pid);
-        return { server: s.name, cores, rssBeforeBytes: before.get(s)!, peakRssBytes, endRssBytes: rssBytes, beacons: Object.values(answered.get(s)!).reduce((a, b) => a + b, 0) };
+        const { peakRssBytes, rssBytes } = processUsage(s.pid);
+        return { server: s.name, cores: allowedCores(s.pid), rssBeforeBytes: before.get(s)!, peakRssBytes, endRssBytes: rssBytes, beacons: Object.values(answered.get(s)!).reduce((a, b) => a + b, 0) };
       }),
-      generatorCores: processStatus(generator.pid).cores,
+      generatorCores: allowedCores(generator.pid),
       collectorAccepted: { counted, answered: answered.get(opts.collector)!['204'] ?? 0 },
     };
   } finally {

@@ -6,16 +6,15 @@
  * them is not measured; then `run` keeps N beacons in flight over N kept-alive connections for
  * the time box and reports every answer's status and latency.
  *
- * Run as a script, it reads one command per line on stdin and answers each with one JSON line on
- * stdout; it exits when stdin closes, so it never outlives the benchmark that started it.
+ * Run as a script (bench/script-process.ts), it reads one command per line on stdin and answers
+ * each with one JSON line on stdout.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Pool } from 'undici';
-import { ROOT } from '../test/support/processes.ts';
+import { readyLine, runScript, startScript } from './script-process.ts';
 
 /** What to send: the captured beacon, its navigation id (replaced per beacon), and how. */
 export interface BeaconBodies {
@@ -66,40 +65,22 @@ export interface LoadGenerator {
   close(): Promise<void>;
 }
 
-/** Starts the generator pinned to `core` with taskset. */
+/** Starts the generator pinned to `core` (taskset). */
 export async function startLoadGenerator(core: number): Promise<LoadGenerator> {
-  const child = spawn('taskset', ['-c', String(core), process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url)], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  let queue = Promise.resolve();
-  const ask = <T>(command: Command): Promise<T> => {
-    const answer = queue.then(async () => {
-      child.stdin.write(`${JSON.stringify(command)}\n`);
-      const next = await Promise.race([lines.next(), exited.then(() => ({ done: true, value: undefined }))]);
-      if (next.done) throw new Error('the load generator exited');
-      const reply = JSON.parse(next.value as string) as { ok: true; value: T } | { ok: false; error: string };
-      if (!reply.ok) throw new Error(`load generator: ${reply.error}`);
-      return reply.value;
-    });
-    queue = answer.then(
-      () => undefined,
-      () => undefined,
-    );
-    return answer;
+  const script = startScript(fileURLToPath(import.meta.url), [], { cpu: core });
+  await readyLine<{ ready: true }>(script, 'the beacon load generator');
+  // One command at a time: the benchmark awaits each answer before it sends the next.
+  const ask = async <T>(command: Command, timeoutMs: number): Promise<T> => {
+    script.send(JSON.stringify(command));
+    const reply = JSON.parse(await script.next(timeoutMs)) as { ok: true; value: T } | { ok: false; error: string };
+    if (!reply.ok) throw new Error(`load generator: ${reply.error}`);
+    return reply.value;
   };
   return {
-    pid: child.pid!,
-    prepare: (bodies) => ask<void>({ cmd: 'prepare', ...bodies }),
-    run: (run) => ask<RunResult>({ cmd: 'run', ...run }),
-    async close() {
-      child.stdin.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    pid: script.pid,
+    prepare: (bodies) => ask<void>({ cmd: 'prepare', ...bodies }, 300_000),
+    run: (run) => ask<RunResult>({ cmd: 'run', ...run }, (run.seconds + 120) * 1000),
+    close: () => script.close(),
   };
 }
 
@@ -175,16 +156,19 @@ async function run({ origin, path, headers, seconds, inFlight, reuse }: Run): Pr
   };
 }
 
-async function serve(): Promise<void> {
-  for await (const line of createInterface({ input: process.stdin })) {
+await runScript(import.meta.url, async () => {
+  let answered = Promise.resolve();
+  createInterface({ input: process.stdin }).on('line', (line) => {
     const command = JSON.parse(line) as Command;
-    try {
-      const value = command.cmd === 'prepare' ? prepare(command) : await run(command);
-      process.stdout.write(`${JSON.stringify({ ok: true, value: value ?? null })}\n`);
-    } catch (err) {
-      process.stdout.write(`${JSON.stringify({ ok: false, error: (err as Error).message })}\n`);
-    }
-  }
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) await serve();
+    answered = answered.then(async () => {
+      try {
+        const value = command.cmd === 'prepare' ? prepare(command) : await run(command);
+        process.stdout.write(`${JSON.stringify({ ok: true, value: value ?? null })}\n`);
+      } catch (err) {
+        process.stdout.write(`${JSON.stringify({ ok: false, error: (err as Error).message })}\n`);
+      }
+    });
+  });
+  process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+  return () => answered;
+});
