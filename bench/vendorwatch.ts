@@ -89,6 +89,9 @@ function checkCommand(file: string): (check: string) => Promise<Sample> {
 /** "vendorwatch 0.1.0 (3119e8a)": the package version and the commit measured. */
 export async function vendorwatchVersion(): Promise<string> {
   const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-  const { code, stdout } = await execute('git', ['-C', ROOT, 'describe', '--always', '--dirty', '--abbrev=7'], { timeoutMs: 10_000 });
-  return `vendorwatch ${version}${code === 0 ? ` (${stdout.trim()})` : ''}`;
+  const { code, stdout } = await execute('git', ['-C', ROOT, 'describe', '--always', '--abbrev=7'], { timeoutMs: 10_000 });
+  if (code !== 0) return `vendorwatch ${version}`;
+  // `npm run bench -- --write` rewrites BENCHMARKS.md as it goes; that is no change to what is measured.
+  const changed = await execute('git', ['-C', ROOT, 'status', '--porcelain', '--', '.', ':(exclude)BENCHMARKS.md'], { timeoutMs: 10_000 });
+  return `vendorwatch ${version} (${stdout.trim()}${changed.stdout.trim() ? '-dirty' : ''})`;
 }
