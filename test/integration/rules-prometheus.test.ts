@@ -86,9 +86,10 @@ describe('generated rules in a real Prometheus', () => {
         const body = (await (await fetch(`${prometheus.url}/api/v1/alerts`)).json()) as {
           data: { alerts: { labels: Record<string, string>; annotations: Record<string, string>; state: string }[] };
         };
-        return body.data.alerts.find((a) => a.labels.alertname === 'VendorHardDown' && a.state === 'firing');
+        // The reasons come from increase() over the failure counters: they show once two scrapes of them are in.
+        return body.data.alerts.find((a) => a.labels.alertname === 'VendorHardDown' && a.state === 'firing' && a.annotations.description?.includes('Failure reasons'));
       },
-      { what: 'VendorHardDown firing' },
+      { what: 'VendorHardDown firing, with its failure reasons' },
     );
     expect(alert.labels).toMatchObject({ vendor: 'acme-cdn', state: 'hard_down', severity: 'page' });
     expect(alert.annotations.summary).toBe('acme-cdn is hard down: delivery fails in 1 of 1 regions');

@@ -77,7 +77,11 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: st
   });
 }
 
-/** Starts the vendorwatch CLI as a long-running process. */
+/**
+ * Starts the vendorwatch CLI as a long-running process, by default in a new temporary folder, so
+ * the relative defaults (data/journal.jsonl, data/spool) of a test's agent never land in the
+ * checkout, where the next `npm start` would restore that test's probes and vendors.
+ */
 export function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Running {
-  return start(process.execPath, [CLI, ...args], opts);
+  return start(process.execPath, [CLI, ...args], { ...opts, cwd: opts.cwd ?? tempDir('vendorwatch-cli-') });
 }
