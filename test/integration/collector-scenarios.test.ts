@@ -296,7 +296,10 @@ describe('consensus across probe processes, alerts in a real Alertmanager', () =
     }, { what: 'VendorHardDown in eu,us again' }).catch((err) => {
       throw new Error(`${err.message}\n${collector.output().slice(-5000)}`);
     });
-    await waitFor(() => paged().some((a) => a.status === 'firing' && a.labels.vendor === 'cdn-a' && a.startsAt === alert.startsAt), { what: 'second incident paged' });
+    // As instants: Alertmanager's API writes milliseconds as .120, its webhook as .12.
+    await waitFor(() => paged().some((a) => a.status === 'firing' && a.labels.vendor === 'cdn-a' && Date.parse(a.startsAt) === Date.parse(alert.startsAt)), {
+      what: 'second incident paged',
+    });
     const hookedBefore = count(hooked(), 'firing', 'VendorHardDown', 'cdn-a');
     const pagedBefore = count(paged(), 'firing', 'VendorHardDown', 'cdn-a');
 
