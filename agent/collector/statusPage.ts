@@ -131,9 +131,13 @@ ${probesSection(view)}
   return page.text;
 }
 
+/** What a browser tab shows: trouble first; "all operational" only when every vendor is. */
 function titleOf(vendors: VendorView[]): string {
   const problems = vendors.filter((v) => v.status && isProblem(v.status.state)).length;
-  return problems ? `${problems} vendor${problems > 1 ? 's' : ''} in trouble · vendorwatch` : 'All vendors operational · vendorwatch';
+  const unknown = vendors.filter((v) => (v.status?.state ?? 'unknown') === 'unknown').length;
+  if (problems) return `${problems} vendor${problems > 1 ? 's' : ''} in trouble · vendorwatch`;
+  if (unknown) return `${unknown} of ${vendors.length} vendors unknown · vendorwatch`;
+  return 'All vendors operational · vendorwatch';
 }
 
 function summaryLine(vendors: VendorView[], view: StatusPageView): Html {

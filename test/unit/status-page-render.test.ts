@@ -34,6 +34,8 @@ describe('renderStatusPage', () => {
   it('says a collector that is warming up has no verdict yet, and no probe has reported', () => {
     const page = renderStatusPage(view());
     expect(page).toContain('<meta http-equiv="refresh" content="15">');
+    // Not "all operational" in the tab's title before anything was judged.
+    expect(page).toContain('<title>1 of 1 vendors unknown · vendorwatch</title>');
     expect(page).toContain('<strong>warming up</strong>: the collector gathers votes until 2025-11-20 02:00:30 UTC before it judges');
     expect(page).toContain('<p class="since">no verdict yet</p>');
     expect(page).toContain('<td colspan="3" class="none">no probe runs it yet</td>');
