@@ -22,7 +22,7 @@
  */
 import { stringify } from 'yaml';
 import { parseDuration } from '../config/duration.ts';
-import type { Check, Config, Vendor } from '../config/schema.ts';
+import { LATENCY_SLA_BUDGET, type Check, type Config, type Vendor } from '../config/schema.ts';
 import { vendorLinks } from './collector/alerts/alert.ts';
 import { consensusSettings, globalQuorum, type ConsensusSettings } from './collector/consensus.ts';
 import { vendorStates } from './collector/state.ts';
@@ -442,7 +442,7 @@ function burnAlerts(config: Config, vendor: Vendor): Rule[] {
     slos.push({
       alert: 'VendorLatencyBudgetBurn',
       sli: 'vendorwatch:vendor_latency_errors',
-      budget: 0.05,
+      budget: LATENCY_SLA_BUDGET,
       what: `of ${vendor.name}'s delivery check runs take longer than ${vendor.sla.latency_p95_ms} ms`,
       promise: `its p95 latency SLA of ${vendor.sla.latency_p95_ms} ms`,
     });

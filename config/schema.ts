@@ -7,6 +7,9 @@ import { httpCheckSchema } from './checks/http.ts';
 import { nameSchema } from './result.ts';
 import { rumSchema } from './rum.ts';
 
+
+/** A p95 latency SLA lets this share of runs be slower than its limit (SLA reports and burn-rate alerts). */
+export const LATENCY_SLA_BUDGET = 0.05;
 export const vendorKinds = ['cdn', 'dns', 'api', 'payment', 'ads', 'analytics', 'other'] as const;
 
 export const vendorSchema = z.strictObject({

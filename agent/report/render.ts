@@ -3,9 +3,9 @@
  * All three carry the same numbers and say how they were measured. JSON and CSV use base units:
  * seconds, percent as a number, times as ISO 8601 UTC.
  */
+import { LATENCY_SLA_BUDGET } from '../../config/schema.ts';
 import { utc } from '../collector/alerts/alert.ts';
 import type { IncidentReport, SlaReport, VendorReport } from './sla.ts';
-import { LATENCY_BUDGET } from './sla.ts';
 
 export const reportFormats = ['md', 'json', 'csv'] as const;
 export type ReportFormat = (typeof reportFormats)[number];
@@ -18,8 +18,8 @@ export const DEFINITIONS = {
   unknown:
     'Time in state unknown (too few probes voting), and time before the vendor’s first journaled state, is not measured: it counts neither for nor against the vendor.',
   collectorDowntime: 'Time the collector was stopped counts in the state it last journaled.',
-  latency: `Latency: successful delivery check runs, in the UTC hours starting inside the period. p95 is estimated from histogram buckets; the share of runs slower than the SLA's p95 is exact. The latency objective is met when at most ${LATENCY_BUDGET * 100}% of runs are slower.`,
-  budget: `Error budget: (100 − SLA)% of the measured time may be downtime; ${LATENCY_BUDGET * 100}% of runs may be slower than the SLA's p95. Left is what remains; negative once breached.`,
+  latency: `Latency: successful delivery check runs, in the UTC hours starting inside the period. p95 is estimated from histogram buckets; the share of runs slower than the SLA's p95 is exact. The latency objective is met when at most ${LATENCY_SLA_BUDGET * 100}% of runs are slower.`,
+  budget: `Error budget: (100 − SLA)% of the measured time may be downtime; ${LATENCY_SLA_BUDGET * 100}% of runs may be slower than the SLA's p95. Left is what remains; negative once breached.`,
   incidents: 'Incidents overlapping the period are listed with their downtime inside it; when availability is breached, every incident with downtime is marked breaching.',
 };
 

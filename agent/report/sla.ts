@@ -27,17 +27,14 @@
  * when the availability SLA is breached, every one with downtime is marked as breaching, and the
  * moment the budget ran out is named.
  */
-import type { Config, Vendor } from '../../config/schema.ts';
+import { LATENCY_SLA_BUDGET, type Config, type Vendor } from '../../config/schema.ts';
 import { votesText } from '../collector/alerts/alert.ts';
 import type { HourLine } from '../collector/hourlyResults.ts';
 import type { Incident } from '../collector/incidents.ts';
-import type { JournalEvent } from '../collector/journal.ts';
+import { replay, type JournalEvent } from '../collector/journal.ts';
 import type { VendorState, VendorStatus } from '../collector/state.ts';
 import { bucketQuantile } from '../histogram.ts';
 import { phaseBuckets } from '../metrics.ts';
-
-/** The share of successful runs allowed over the SLA's p95 latency. */
-export const LATENCY_BUDGET = 0.05;
 
 export interface Period {
   from: number;
@@ -118,8 +115,10 @@ interface Stretch {
   share: number | undefined;
 }
 
+type VendorEvent = Extract<JournalEvent, { type: 'vendor' }>;
+
 /** The vendor's timeline inside [from, until), from its journaled states. */
-function timeline(events: readonly Extract<JournalEvent, { type: 'vendor' }>[], from: number, until: number): Stretch[] {
+function timeline(events: readonly VendorEvent[], from: number, until: number): Stretch[] {
   const stretches: Stretch[] = [];
   let share: number | undefined;
   let since = from;
@@ -139,11 +138,30 @@ const percent = (part: number, whole: number) => (whole > 0 ? (100 * part) / who
 export function slaReport(config: Config, events: readonly JournalEvent[], hours: readonly HourLine[], period: Period, now: number, vendors = config.vendors): SlaReport {
   const until = Math.min(period.to, now);
   const sorted = [...events].sort((a, b) => a.at - b.at);
-  return { period, measuredUntil: until, vendors: vendors.map((v) => vendorReport(v, sorted, hours, period, until)) };
+  // One pass over the journal: each vendor's states in order, and each incident's last version.
+  const states = new Map<string, VendorEvent[]>();
+  for (const e of sorted) {
+    if (e.type !== 'vendor') continue;
+    const list = states.get(e.vendor);
+    if (list) list.push(e);
+    else states.set(e.vendor, [e]);
+  }
+  const incidents = [...replay(sorted).incidents.values()].sort((a, b) => a.start - b.start);
+  return {
+    period,
+    measuredUntil: until,
+    vendors: vendors.map((v) => vendorReport(v, states.get(v.name) ?? [], incidents.filter((i) => i.vendor === v.name), hours, period, until)),
+  };
 }
 
-function vendorReport(vendor: Vendor, events: readonly JournalEvent[], hours: readonly HourLine[], period: Period, until: number): VendorReport {
-  const states = events.filter((e): e is Extract<JournalEvent, { type: 'vendor' }> => e.type === 'vendor' && e.vendor === vendor.name);
+function vendorReport(
+  vendor: Vendor,
+  states: readonly VendorEvent[],
+  vendorIncidents: readonly Incident[],
+  hours: readonly HourLine[],
+  period: Period,
+  until: number,
+): VendorReport {
   const stretches = timeline(states, period.from, until);
   const measured = stretches.filter((s) => s.share !== undefined);
   const measuredMs = measured.reduce((n, s) => n + (s.end - s.start), 0);
@@ -154,7 +172,7 @@ function vendorReport(vendor: Vendor, events: readonly JournalEvent[], hours: re
   const availabilityPercent = measuredMs ? 100 * (1 - downtimeMs / measuredMs) : undefined;
   const met = target === undefined || availabilityPercent === undefined ? undefined : availabilityPercent >= target;
 
-  const incidents = latestIncidents(events, vendor.name)
+  const incidents = vendorIncidents
     .filter((i) => i.start < until && (i.end ?? until) > period.from)
     .map((i): IncidentReport => {
       const downtime = measured.reduce((n, s) => n + overlap(s, i.start, i.end ?? until) * s.share!, 0);
@@ -204,8 +222,8 @@ function vendorReport(vendor: Vendor, events: readonly JournalEvent[], hours: re
       p95Ms: p95 === undefined ? undefined : p95 * 1000,
       slowRuns,
       slowPercent: slowShare === undefined ? undefined : 100 * slowShare,
-      met: slowShare === undefined ? undefined : slowShare <= LATENCY_BUDGET,
-      budgetLeftPercent: slowRuns === undefined || !timed ? undefined : (100 * (LATENCY_BUDGET * timed - slowRuns)) / (LATENCY_BUDGET * timed),
+      met: slowShare === undefined ? undefined : slowShare <= LATENCY_SLA_BUDGET,
+      budgetLeftPercent: slowRuns === undefined || !timed ? undefined : (100 * (LATENCY_SLA_BUDGET * timed - slowRuns)) / (LATENCY_SLA_BUDGET * timed),
     },
     incidents,
   };
@@ -223,12 +241,6 @@ function exhaustedAt(measured: readonly Stretch[], budgetMs: number): number | u
 }
 
 /** Each incident of the vendor as last journaled (an incident is journaled again as it changes and when it ends). */
-function latestIncidents(events: readonly JournalEvent[], vendor: string): Incident[] {
-  const byId = new Map<string, Incident>();
-  for (const e of events) if (e.type === 'incident' && e.incident.vendor === vendor) byId.set(e.incident.id, e.incident);
-  return [...byId.values()].sort((a, b) => a.start - b.start);
-}
-
 /**
  * The period from the command line: `--month YYYY-MM` (UTC), or `--from ISO [--to ISO]` (to
  * defaults to now), or by default the current UTC month. Throws with a readable reason.
