@@ -26,7 +26,7 @@ import { startCeiling, type Ceiling } from './ceiling.ts';
 import { Fleet, INTERVAL_SECONDS, WINDOW_SECONDS, type FleetSize } from './fleet.ts';
 import { pairedRatios, processUsage, quantile, rotated, spread, withStops, type Spread } from './measure.ts';
 import { startPushLoad, type LoadReport, type PushLoad } from './push-load.ts';
-import type { Benchmark, Table } from './report.ts';
+import { failures, range, type Benchmark, type Table } from './report.ts';
 
 const TOKEN = 'bench-consensus-token';
 /** The collector's defaults: push_interval (probe) and evaluate_every (collector), in seconds. */
@@ -310,8 +310,6 @@ const count = (v: number) => Math.round(v).toLocaleString('en');
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 const times = (v: number) => (v >= 10 ? v.toFixed(0) : v.toFixed(2));
 const percent = (v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)} %`;
-const range = (s: Spread, format: (v: number) => string) => `${format(s.p10)}–${format(s.p90)}`;
-const failures = (failed: number, pushes: number, first?: string) => (failed ? `${failed} of ${pushes}: ${first ?? ''}`.slice(0, 120) : '0');
 const latency = (values: readonly number[], q: number) => ms(quantile([...values].sort((a, b) => a - b), q));
 
 function histogramRow(label: string, h: EvaluationHistogram, journalLines: number): string[] {

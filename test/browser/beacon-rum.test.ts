@@ -196,6 +196,7 @@ describe('the beacon in Chromium', () => {
     const m = (await metrics()).filter((s) => s.name.startsWith('vendorwatch_rum_'));
     const vendors = new Set(['vendor-a', 'vendor-b', 'vendor-c', 'vendor-d', 'other', 'none']);
     const groups = new Set(['product', 'shop', 'cart', 'other']);
+    expect(m.some((s) => s.labels.vendor) && m.some((s) => s.labels.page_group), 'RUM samples with vendor and page_group labels').toBe(true);
     for (const s of m) {
       if (s.labels.vendor) expect(vendors).toContain(s.labels.vendor);
       if (s.labels.page_group) expect(groups).toContain(s.labels.page_group);

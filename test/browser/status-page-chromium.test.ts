@@ -50,7 +50,8 @@ async function push(): Promise<void> {
     ['dnsco-soa', 'dnsco', 'delivery'],
   ] as const;
   const results = checks.flatMap(([check, vendor, role]) => PROBES.map((p) => result(check, vendor, role, p)));
-  await fetch(`${url}/v1/results`, { method: 'POST', body: JSON.stringify({ results }), headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } });
+  const res = await fetch(`${url}/v1/results`, { method: 'POST', body: JSON.stringify({ results }), headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } });
+  if (!res.ok) throw new Error(`push answered ${res.status}: ${await res.text()}`);
 }
 
 const ok = { ok: true, message: 'HTTP 200', reason: 'ok' as const };
