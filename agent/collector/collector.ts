@@ -68,10 +68,11 @@ export interface ProbeRecord {
   disagrees: { vendors: string[]; checks: string[] };
   /**
    * Its ProbeUnhealthy alert: open from the first unhealthy evaluation until the probe has been
-   * healthy for a whole `flapping.window`, so a probe that is bad every other run raises one alert,
-   * not one per run. Its health (and whether its votes count) still follows every evaluation.
+   * healthy for a whole `flapping.window` (`since` its last change), so a probe that is bad every
+   * other run raises one alert, not one per run. Its health (and whether its votes count) still
+   * follows every evaluation. `disagrees` is what it last disagreed on while unhealthy.
    */
-  unhealthyAlert?: { since: number; lastAt: number; disagrees: { vendors: string[]; checks: string[] } };
+  unhealthyAlert?: { since: number; disagrees: { vendors: string[]; checks: string[] } };
 }
 
 /** Closed incidents kept in memory for the API (all of them stay in the journal). */
@@ -139,7 +140,8 @@ export class Collector {
     const seen = byProbe.get(result.probe);
     // Spooled results arrive late and out of order; only a newer one replaces a vote.
     if (!seen || vote.at >= seen.at) byProbe.set(result.probe, vote);
-    if (this.watched.get(result.check)?.check.role === 'delivery') this.opts.hourly?.add(result);
+    const watched = this.watched.get(result.check);
+    if (watched?.check.role === 'delivery') this.opts.hourly?.add(result, watched.vendor);
 
     const probe = this.probeRecords.get(result.probe);
     if (probe) {
@@ -245,10 +247,8 @@ export class Collector {
         p.since = now;
         this.journal({ type: 'probe', at: now, probe: id, region: p.region, health });
       }
-      if (health === 'unhealthy') {
-        const open = p.unhealthyAlert && now - p.unhealthyAlert.lastAt < hold;
-        p.unhealthyAlert = { since: open ? p.unhealthyAlert!.since : now, lastAt: now, disagrees: p.disagrees };
-      } else if (p.unhealthyAlert && now - p.unhealthyAlert.lastAt >= hold) p.unhealthyAlert = undefined;
+      if (health === 'unhealthy') p.unhealthyAlert = { since: p.unhealthyAlert?.since ?? now, disagrees: p.disagrees };
+      else if (now - p.since >= hold) p.unhealthyAlert = undefined;
       probeUp.set({ probe: id, region: p.region }, health === 'down' ? 0 : 1);
       probeUnhealthy.set({ probe: id, region: p.region }, health === 'unhealthy' ? 1 : 0);
     }
@@ -390,7 +390,7 @@ export class Collector {
         health: p.health,
         since: p.at,
         disagrees,
-        ...(p.health === 'unhealthy' && { unhealthyAlert: { since: p.at, lastAt: now, disagrees } }),
+        ...(p.health === 'unhealthy' && { unhealthyAlert: { since: p.at, disagrees } }),
       });
     }
     for (const incident of restored.incidents.values()) {

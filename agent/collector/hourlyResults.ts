@@ -44,20 +44,16 @@ export const hourOf = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
 
 export class HourlyResults {
   private readonly open = new Map<string, HourLine>();
-  private readonly slowAbove = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly path: string,
-    vendors: readonly Vendor[],
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
-  ) {
-    for (const v of vendors) if (v.sla?.latency_p95_ms !== undefined) this.slowAbove.set(v.name, v.sla.latency_p95_ms / 1000);
-  }
+  ) {}
 
-  /** Counts one delivery check result (the caller decides the role from its config). */
-  add(r: CheckResult): void {
+  /** Counts one delivery check result of `vendor` (the caller decides the role from its config). */
+  add(r: CheckResult, vendor: Vendor): void {
     const hour = hourOf(r.startedAt);
     const key = `${r.vendor}\u0000${hour}`;
     let line = this.open.get(key);
@@ -72,8 +68,8 @@ export class HourlyResults {
     const found = phaseBuckets.findIndex((b) => total <= b);
     const bucket = found === -1 ? phaseBuckets.length : found;
     line.latency[bucket] = line.latency[bucket]! + 1;
-    const limit = this.slowAbove.get(r.vendor);
-    if (limit !== undefined && total > limit) line.slow++;
+    const limitMs = vendor.sla?.latency_p95_ms;
+    if (limitMs !== undefined && total > limitMs / 1000) line.slow++;
   }
 
   /** Writes a line every minute for each hour that is over. */

@@ -34,7 +34,7 @@ export function receiversFor(alerts: Config['alerts']): Receiver[] {
 /** A collector with its journal restored, evaluating on a timer. */
 export function startCollector(config: Config, logger: Logger): RunningCollector {
   const journal = new Journal(config.collector.journal, logger);
-  const hourly = new HourlyResults(hourlyPath(config.collector.journal), config.vendors, logger);
+  const hourly = new HourlyResults(hourlyPath(config.collector.journal), logger);
   const collector = new Collector({ config, logger, journal, hourly, receivers: receiversFor(config.alerts) });
   const token = config.collector.token || process.env.VENDORWATCH_TOKEN || undefined;
   const ingest = new Ingest(collector, { token, maxBodyBytes: config.collector.max_body_bytes });
