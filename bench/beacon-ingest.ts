@@ -58,7 +58,7 @@ export interface PinnedServer {
 }
 
 /** The cores a process may run on (Cpus_allowed_list in /proc/PID/status): shows the pinning held. */
-export function allowedCores(pid: number): string {
+function allowedCores(pid: number): string {
   return /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.trim() ?? 'unknown';
 }
 
@@ -68,7 +68,7 @@ export function allowedCores(pid: number): string {
  * keeps in nanoseconds (the utime and stime of /proc/PID/stat count 10 ms ticks, too coarse for
  * a short box).
  */
-export function schedulerTimes(pid: number): { cpu: number; waited: number } {
+function schedulerTimes(pid: number): { cpu: number; waited: number } {
   let cpu = 0;
   let waited = 0;
   for (const task of readdirSync(`/proc/${pid}/task`)) {

@@ -15,7 +15,7 @@ import { pushBodySchema } from '../agent/collector/ingest.ts';
 import { readBody } from '../agent/server.ts';
 import { readyLine, runScript, startScript } from './script-process.ts';
 
-export const ceilingModes = ['parse', 'validate'] as const;
+const ceilingModes = ['parse', 'validate'] as const;
 export type CeilingMode = (typeof ceilingModes)[number];
 
 /** The collector's default collector.max_body_bytes. */

@@ -111,7 +111,7 @@ async function timeBox<T>(contender: Contender<T>, target: T, seconds: number, c
   return { ...tally, rate: tally.ok / ((performance.now() - start) / 1000) };
 }
 
-export async function compareThroughput<T>(contenders: readonly Contender<T>[], target: T, opts: ThroughputOptions): Promise<Throughput[]> {
+async function compareThroughput<T>(contenders: readonly Contender<T>[], target: T, opts: ThroughputOptions): Promise<Throughput[]> {
   const results = new Map(contenders.map((c) => [c, { contender: c.name, rates: [] as number[], checks: 0, failed: 0 } as Throughput]));
   if (opts.warmupSeconds > 0) for (const c of contenders) await timeBox(c, target, opts.warmupSeconds, opts.concurrency);
   for (let round = 0; round < opts.rounds; round++) {
@@ -149,7 +149,7 @@ export interface Accuracy {
 }
 
 /** One check at a time (no contention between samples), contenders and delays interleaved. */
-export async function compareAccuracy<T>(
+async function compareAccuracy<T>(
   contenders: readonly Contender<T>[],
   targetFor: (delayMs: number) => T,
   opts: AccuracyOptions,

@@ -36,7 +36,7 @@ export interface RunFacts {
   quick: boolean;
 }
 
-export function markdownTable({ columns, rows }: Table): string {
+function markdownTable({ columns, rows }: Table): string {
   const line = (cells: string[]) => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;
   return [line(columns), line(columns.map(() => '---')), ...rows.map(line)].join('\n');
 }

@@ -294,7 +294,7 @@ const STEPS: readonly Step[] = [
 ];
 
 /** The script's steps, in order (for --scenario). */
-export const STEP_NAMES: readonly string[] = STEPS.map((s) => s.name);
+const STEP_NAMES: readonly string[] = STEPS.map((s) => s.name);
 
 const calm = (s: Snapshot) =>
   s.vendors.size > 0 && [...s.vendors.values()].every((v) => v.state === 'operational') && [...s.probes.values()].every((p) => p.health === 'up');

@@ -10,7 +10,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
 
-export const dnsFaults = ['ok', 'silent', 'flaky', 'wrong-id', 'truncated', 'garbage', 'other-name', 'tc', 'reset'] as const;
+const dnsFaults = ['ok', 'silent', 'flaky', 'wrong-id', 'truncated', 'garbage', 'other-name', 'tc', 'reset'] as const;
 export type DnsFault = (typeof dnsFaults)[number];
 
 export interface DnsFaultServerOptions {

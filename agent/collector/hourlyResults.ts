@@ -21,7 +21,7 @@ import { readJsonLines } from './journal.ts';
 const HOUR_MS = 3_600_000;
 const count = z.number().int().nonnegative();
 
-export const hourLineSchema = z.object({
+const hourLineSchema = z.object({
   vendor: z.string(),
   /** Start of the UTC hour, ms since the epoch. */
   hour: z.number().int(),
@@ -40,7 +40,7 @@ export function hourlyPath(journal: string): string {
   return journal.endsWith('.jsonl') ? `${journal.slice(0, -'.jsonl'.length)}.hourly.jsonl` : `${journal}.hourly.jsonl`;
 }
 
-export const hourOf = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
+const hourOf = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
 
 export class HourlyResults {
   private readonly open = new Map<string, HourLine>();

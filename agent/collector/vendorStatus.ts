@@ -15,9 +15,9 @@ import { z } from 'zod';
 import type { Vendor } from '../../config/schema.ts';
 import type { Logger } from '../log.ts';
 
-export const indicators = ['none', 'minor', 'major', 'critical'] as const;
+const indicators = ['none', 'minor', 'major', 'critical'] as const;
 
-export const statuspageSchema = z.object({
+const statuspageSchema = z.object({
   status: z.object({ indicator: z.enum(indicators), description: z.string().max(500) }),
 });
 

@@ -320,7 +320,7 @@ export function mainProcess(marker: string): number | undefined {
 }
 
 /** playwright-core's error for an answer that names an object already disposed. */
-export function isDispatchRace(err: unknown): boolean {
+function isDispatchRace(err: unknown): boolean {
   return err instanceof Error && /^Object with guid \S+ was not bound in the connection$/.test(err.message) && /playwright-core/.test(err.stack ?? '');
 }
 

@@ -11,7 +11,7 @@ export const reportFormats = ['md', 'json', 'csv'] as const;
 export type ReportFormat = (typeof reportFormats)[number];
 
 /** How the numbers are measured; printed in every format. */
-export const DEFINITIONS = {
+const DEFINITIONS = {
   availability:
     'Availability = 1 − downtime ÷ measured time, from the vendor states the collector journaled. Downtime is time in hard_down or regional_outage, ' +
     'weighted by the share of regions down (down regions ÷ regions where a delivery check had a verdict). degraded, api_down and limited_visibility count as available.',
