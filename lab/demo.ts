@@ -33,6 +33,7 @@ import { startCdnEdge, type CdnEdge } from './cdn-edge.ts';
 import { startCdnOrigin, type CdnOrigin } from './cdn-origin.ts';
 import { alertReceiver, bold, CollectorWatch, dim, say, type AlertReceiver, type Snapshot } from './demo-console.ts';
 import { startDnsFaultServer, type DnsFaultServer } from './dns-faults.ts';
+import { freePort } from './server.ts';
 import { startShop, type Shop } from './shop.ts';
 
 const CLI = resolve(import.meta.dirname, '../bin/vendorwatch.js');
@@ -127,17 +128,6 @@ async function portFor(place: Place, wanted: { host: string; port: number }, udp
   return 0;
 }
 
-/** A port free right now (for processes that must be told theirs). */
-function freePort(host: string): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createTcpServer();
-    server.once('error', fail);
-    server.listen(0, host, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 async function startLab(configText: string): Promise<Lab> {
   const want = (place: Place) => defaultAddress(configText, ADDRESS_VARS[place]);

@@ -1,5 +1,5 @@
 /** What every lab server returns: where it listens and how to stop it. */
-import type { Server, Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 
 export interface LabServer {
   /** Base URL, e.g. "http://127.0.0.1:8081" (no trailing slash). */
@@ -37,4 +37,16 @@ export async function listen(server: Server, opts: LabServerOptions, scheme: 'ht
         for (const s of sockets) s.destroy();
       }),
   };
+}
+
+/** A TCP port free right now on `host` (for processes that must be told theirs). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -11,17 +10,7 @@ export function tempDir(prefix = 'vendorwatch-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** A TCP port free on loopback right now. */
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
-  });
-}
+export { freePort } from '../../lab/server.ts';
 
 /** Polls until fn returns a truthy value (or throws the last error at the deadline). */
 export async function waitFor<T>(fn: () => Promise<T> | T, { timeoutMs = 30_000, everyMs = 200, what = 'condition' } = {}): Promise<NonNullable<T>> {
