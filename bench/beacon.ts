@@ -42,7 +42,7 @@ import {
   type PageView,
   type Tap,
 } from './beacon-page.ts';
-import { spread, withStops, type Spread } from './measure.ts';
+import { slope, spread, withStops, type Spread } from './measure.ts';
 import type { Benchmark, Table } from './report.ts';
 import { vendorwatchVersion } from './vendorwatch.ts';
 
@@ -157,16 +157,6 @@ async function measurePayload(plan: PayloadPlan, tap: Tap, site: BenchSite, log:
   } finally {
     await browser.close();
   }
-}
-
-/** Least-squares slope of y over x: bytes per added resource. */
-function slope(points: [number, number][]): number {
-  const n = points.length;
-  const mx = points.reduce((s, [x]) => s + x, 0) / n;
-  const my = points.reduce((s, [, y]) => s + y, 0) / n;
-  const num = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
-  const den = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
-  return den ? num / den : Number.NaN;
 }
 
 // --- Tables ---

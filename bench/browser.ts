@@ -27,7 +27,7 @@ import type { Vendor } from '../config/schema.ts';
 import checkout from '../config/transactions/shop-checkout.ts';
 import { launchChromium } from '../test/support/chromium.ts';
 import { ROOT, tempDir } from '../test/support/processes.ts';
-import { pairedRatios, rotated, spread, withStops, type Spread } from './measure.ts';
+import { pairedRatios, rotated, slope, spread, withStops, type Spread } from './measure.ts';
 import { contendersTable, failures, range, times, type Benchmark, type Table } from './report.ts';
 import { startTargets } from './targets.ts';
 import pageLoad, { afterLoad } from './transactions/page-load.ts';
@@ -326,16 +326,6 @@ async function memoryRounds(contenders: { contender: BrowserContender; pid: () =
   return rounds;
 }
 
-/** Least-squares slope of bytes over contexts: what one more open context costs. */
-function slope(points: readonly Footprint[]): number {
-  const xs = points.map((p) => p.contexts);
-  const ys = points.map((p) => p.memory.bytes);
-  const mx = sum(xs) / xs.length;
-  const my = sum(ys) / ys.length;
-  const sxx = sum(xs.map((x) => (x - mx) ** 2));
-  return sxx ? sum(xs.map((x, i) => (x - mx) * (ys[i]! - my))) / sxx : Number.NaN;
-}
-
 // --- Tables ---
 
 const ms = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
@@ -434,7 +424,7 @@ function memoryTable(rounds: Map<BrowserContender, Footprint[][]>, contexts: rea
     ],
     rows: [...rounds].map(([c, perRound]) => {
       const mb = (n: number) => median(spread(at(perRound, n).map((f) => f.memory.bytes)), mib);
-      const slopes = spread(perRound.map((r) => slope(r.filter((f) => f.contexts > 0))));
+      const slopes = spread(perRound.map((r) => slope(r.filter((f) => f.contexts > 0).map((f) => [f.contexts, f.memory.bytes]))));
       const first = spread(perRound.map((r) => r.find((f) => f.contexts === contexts[0])!.memory.bytes - r[0]!.memory.bytes));
       const processes = (n: number) => median(spread(at(perRound, n).map((f) => f.memory.processes)), (v) => v.toFixed(0));
       return [c.name, mb(0), ...contexts.map(mb), median(slopes, mib), range(slopes, mib), median(first, mib), `${processes(0)} → ${processes(contexts.at(-1)!)}`];

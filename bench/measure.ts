@@ -49,6 +49,16 @@ export function spread(values: readonly number[]): Spread {
   return { n: sorted.length, median: quantile(sorted, 0.5), p10: quantile(sorted, 0.1), p90: quantile(sorted, 0.9) };
 }
 
+/** The least-squares slope of y over x (NaN when every x is the same): bytes per resource, per context. */
+export function slope(points: readonly (readonly [number, number])[]): number {
+  const n = points.length;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const num = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  const den = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  return den ? num / den : Number.NaN;
+}
+
 /** a[i] / b[i], round by round: a ratio from the same moment is fair even when the load drifts. */
 export function pairedRatios(a: readonly number[], b: readonly number[]): Spread {
   return spread(a.map((v, i) => v / b[i]!).filter(Number.isFinite));
