@@ -1,8 +1,9 @@
 /**
  * The collector's engine. It keeps each probe's latest vote per check and, on a timer and after
  * every push, evaluates: probe health → consensus per (check, region) → vendor state →
- * incidents → alerts, writing every change to the journal and the metrics. The rules live in
- * pure modules (consensus.ts, probes.ts, state.ts, incidents.ts); this file holds the state.
+ * incidents and flapping → alerts, writing every change to the journal and the metrics. The
+ * rules live in pure modules (consensus.ts, probes.ts, state.ts, incidents.ts, alerts/alert.ts);
+ * this file holds the state.
  */
 import { randomUUID } from 'node:crypto';
 import type { CheckResult } from '../../config/result.ts';
@@ -20,18 +21,28 @@ import {
   type VoteCounts,
 } from '../metrics.ts';
 import { checksForRegion } from '../probe/scheduler.ts';
-import { flappingAlert, probeDownAlert, probeUnhealthyAlert, vendorAlert, type Alert, type AlertLinks } from './alerts/alert.ts';
+import { flappingAlert, probeDownAlert, probeUnhealthyAlert, vendorAlert, vendorSummary, type Alert, type AlertLinks } from './alerts/alert.ts';
 import { AlertDispatcher } from './alerts/dispatcher.ts';
 import type { Receiver } from './alerts/receiver.ts';
-import { checkVerdicts, consensusSettings, globalQuorum, votesInWindow, type CheckVerdicts, type ConsensusSettings, type Vote } from './consensus.ts';
+import {
+  checkVerdicts,
+  consensusSettings,
+  globalQuorum,
+  votesInWindow,
+  type CheckVerdicts,
+  type ConsensusSettings,
+  type Unconfirmed,
+  type Vote,
+} from './consensus.ts';
 import type { HourlyResults } from './hourlyResults.ts';
-import { nextIncident, type Incident } from './incidents.ts';
+import { flappingAfter, nextIncident, withAlerts, type Incident } from './incidents.ts';
 import { replay, verdictKey, type Journal, type JournalEvent } from './journal.ts';
 import { disagreements, isDown, unhealthyProbes } from './probes.ts';
 import {
   EVIDENCE_VOTES,
   nextStatus,
   regionConditions,
+  severities,
   statusChanged,
   vendorConditions,
   vendorStates,
@@ -87,6 +98,8 @@ export class Collector {
   private readonly latest = new Map<string, Map<string, Vote>>();
   private readonly probeRecords = new Map<string, ProbeRecord>();
   private readonly verdicts = new Map<string, CheckVerdicts>();
+  /** Thin failing verdicts waiting for confirmation (consensus.ts), by verdictKey; not journaled. */
+  private readonly unconfirmed = new Map<string, Unconfirmed>();
   private readonly statuses = new Map<string, VendorStatus>();
   private readonly incidentsById = new Map<string, Incident>();
   private readonly openIncidents = new Map<string, string>();
@@ -274,7 +287,9 @@ export class Collector {
         const counted = here.filter((v) => !unhealthy.has(v.probe));
         const key = verdictKey(name, region);
         const prev = this.verdicts.get(key) ?? UNKNOWN;
-        const next = checkVerdicts(counted, check.role, settings, prev);
+        const { verdicts: next, unconfirmed } = checkVerdicts(counted, check.role, settings, prev, this.unconfirmed.get(key));
+        if (unconfirmed.outage === undefined && unconfirmed.slow === undefined) this.unconfirmed.delete(key);
+        else this.unconfirmed.set(key, unconfirmed);
         if (next.outage !== prev.outage || next.slow !== prev.slow) {
           this.verdicts.set(key, next);
           this.journal({ type: 'verdict', at: now, check: name, region, ...next });
@@ -316,14 +331,14 @@ export class Collector {
       const { rows, evidence } = byVendor.get(vendor.name) ?? { rows: [], evidence: [] };
       const gq = globalQuorum(config, vendor);
       const prev = this.statuses.get(vendor.name);
-      const next = nextStatus(prev, { conditions: vendorConditions(rows, gq), regions: regionConditions(rows, gq), evidence }, now, config.collector.flapping);
+      const next = nextStatus(prev, { conditions: vendorConditions(rows, gq), regions: regionConditions(rows, gq), evidence }, now);
+      this.followIncident(vendor, next, now);
       this.statuses.set(vendor.name, next);
       if (prev && prev.state !== next.state) {
         vendorStateChanges.inc({ vendor: vendor.name, from: prev.state, to: next.state });
         logger.info({ vendor: vendor.name, from: prev.state, to: next.state, regions: next.conditions[0]?.regions }, 'vendor state changed');
       }
       if (statusChanged(prev, next)) this.journal({ type: 'vendor', at: now, vendor: vendor.name, status: { ...next, evidence: compact(next.evidence), lastKnown: { ...next.lastKnown, evidence: compact(next.lastKnown.evidence) } } });
-      this.followIncident(vendor, next, now);
 
       for (const state of vendorStates) vendorStateGauge.set({ vendor: vendor.name, state }, next.conditions.some((c) => c.state === state) ? 1 : 0);
       for (const [region, conditions] of Object.entries(next.regions)) {
@@ -333,31 +348,48 @@ export class Collector {
     }
   }
 
+  /**
+   * Opens, follows or closes the vendor's incident, decides whether the vendor flaps (counting
+   * that incident), and raises the open incident's alert for the severity of its state now.
+   */
   private followIncident(vendor: Vendor, status: VendorStatus, now: number): void {
     const openId = this.openIncidents.get(vendor.name);
     const open = openId === undefined ? undefined : this.incidentsById.get(openId);
-    const describe = () => vendorAlert(vendor, status, undefined, this.links).annotations.summary ?? '';
-    const { incident, changed } = nextIncident(open, vendor.name, status, now, describe, this.newId);
+    let { incident, changed } = nextIncident(open, vendor.name, status, now, () => vendorSummary(vendor, status, undefined), this.newId);
+    if (incident) this.incidentsById.set(incident.id, incident);
+    const isOpen = incident?.end === null;
+    const rule = this.opts.config.collector.flapping;
+    status.flapping = flappingAfter(status.flapping, this.incidentsOf(vendor.name, now - rule.window), isOpen, now, rule);
     if (!incident) return;
-    this.incidentsById.set(incident.id, incident);
-    if (incident.end === null) this.openIncidents.set(vendor.name, incident.id);
-    else {
+    if (isOpen) {
+      const raised = withAlerts(incident, status.lastKnown.state, status.flapping !== null, now);
+      incident = raised.incident;
+      changed ||= raised.changed;
+      this.incidentsById.set(incident.id, incident);
+      this.openIncidents.set(vendor.name, incident.id);
+    } else {
       this.openIncidents.delete(vendor.name);
       this.trimIncidents();
     }
     if (changed) this.journal({ type: 'incident', at: now, incident: { ...incident, evidence: compact(incident.evidence) } });
   }
 
+  /** The vendor's incidents that opened after `since` (the open one included). */
+  private incidentsOf(vendor: string, since: number): Incident[] {
+    return [...this.incidentsById.values()].filter((i) => i.vendor === vendor && i.start > since);
+  }
+
   private desiredAlerts(now: number): Alert[] {
+    const { config } = this.opts;
     const alerts: Alert[] = [];
-    for (const vendor of this.opts.config.vendors) {
+    for (const vendor of config.vendors) {
       const status = this.statuses.get(vendor.name);
       if (!status) continue;
-      if (status.flapping) alerts.push(flappingAlert(vendor, status, this.opts.config.collector.flapping.window, this.links));
-      else if (status.paged) {
-        const openId = this.openIncidents.get(vendor.name);
-        alerts.push(vendorAlert(vendor, status, openId === undefined ? undefined : this.incidentsById.get(openId), this.links));
-      }
+      const openId = this.openIncidents.get(vendor.name);
+      const open = openId === undefined ? undefined : this.incidentsById.get(openId);
+      const { window } = config.collector.flapping;
+      if (status.flapping) alerts.push(flappingAlert(vendor, status, this.incidentsOf(vendor.name, status.flapping.since - window), window, this.links));
+      else if (open) for (const severity of severities) if (open.raised[severity] !== undefined) alerts.push(vendorAlert(vendor, status, open, severity, this.links));
     }
     for (const [id, p] of this.probeRecords) {
       if (p.health === 'down') alerts.push(probeDownAlert(id, p.region, p.lastSeen, now, this.links));

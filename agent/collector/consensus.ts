@@ -9,6 +9,7 @@
  *   m  min_probes    default 2
  *   q  quorum        default: strict majority
  *   g  global_quorum default: strict majority (vendor or top level only; see state.ts)
+ *   C  confirm       default ½ × the check's interval
  *
  * Votes. For a check in a region at time t, each probe of that region that is not
  * probe_unhealthy has one vote: its latest result of the check whose time is in [t − W, t],
@@ -26,6 +27,11 @@
  *   otherwise          → the previous verdict (unknown stays unknown)
  * The last line is the hysteresis: a failing region recovers only on the same consensus of
  * passing votes; a tie (or a split inside a wide quorum band) changes nothing.
+ *
+ * Thin evidence. A failing verdict that would rest on fewer than two failing votes (possible
+ * with m = 1) must be confirmed first: a failing run that started at least C after the first
+ * failing run of this streak (by default: a second failing run in a row). Until then the
+ * previous verdict holds, so one timed-out run in a one-probe region pages nobody.
  *
  * Verdict (slow), the same rule with S = slow votes instead of F: votes with degraded = true,
  * and, for checks with role `performance`, also failing votes (a timed-out performance check is
@@ -49,6 +55,7 @@ export interface ConsensusSettings {
   window: number;
   min_probes: number;
   quorum: number | undefined;
+  confirm: number;
 }
 
 export const DEFAULT_MIN_PROBES = 2;
@@ -56,11 +63,12 @@ export const DEFAULT_MIN_PROBES = 2;
 /** The consensus knobs for one check: check, then vendor, then top level, then defaults. */
 export function consensusSettings(config: Pick<Config, 'consensus'>, vendor: Pick<Vendor, 'consensus'> | undefined, check: Check): ConsensusSettings {
   const layers = [check.consensus, vendor?.consensus, config.consensus];
-  const pick = <K extends 'window' | 'min_probes' | 'quorum'>(key: K) => layers.find((l) => l?.[key] !== undefined)?.[key];
+  const pick = <K extends 'window' | 'min_probes' | 'quorum' | 'confirm'>(key: K) => layers.find((l) => l?.[key] !== undefined)?.[key];
   return {
     window: pick('window') ?? 3 * check.interval,
     min_probes: pick('min_probes') ?? DEFAULT_MIN_PROBES,
     quorum: pick('quorum'),
+    confirm: pick('confirm') ?? check.interval / 2,
   };
 }
 
@@ -106,14 +114,38 @@ export interface CheckVerdicts {
   slow: Verdict;
 }
 
-/** Both verdicts of one check in one region from that region's (healthy, in-window) votes. */
-export function checkVerdicts(votes: readonly Vote[], role: Check['role'], s: ConsensusSettings, previous: CheckVerdicts): CheckVerdicts {
-  const failing = votes.filter((v) => !v.ok).length;
-  const slow = votes.filter((v) => isSlowVote(v, role)).length;
-  return {
-    outage: verdict(votes.length, failing, s, previous.outage),
-    slow: verdict(votes.length, slow, s, previous.slow),
-  };
+/** Since when a thin failing verdict has waited for confirmation: the start of its first failing run. */
+export type Unconfirmed = Partial<Record<keyof CheckVerdicts, number>>;
+
+/**
+ * Both verdicts of one check in one region from that region's (healthy, in-window) votes,
+ * holding a thin failing verdict until it is confirmed (see the header); `unconfirmed` is
+ * what still waits, to be passed back at the next evaluation.
+ */
+export function checkVerdicts(
+  votes: readonly Vote[],
+  role: Check['role'],
+  s: ConsensusSettings,
+  previous: CheckVerdicts,
+  waiting: Unconfirmed = {},
+): { verdicts: CheckVerdicts; unconfirmed: Unconfirmed } {
+  const against = { outage: votes.filter((v) => !v.ok), slow: votes.filter((v) => isSlowVote(v, role)) };
+  const verdicts = { outage: previous.outage, slow: previous.slow };
+  const unconfirmed: Unconfirmed = {};
+  for (const kind of ['outage', 'slow'] as const) {
+    const next = verdict(votes.length, against[kind].length, s, previous[kind]);
+    const thin = next === 'failing' && previous[kind] !== 'failing' && against[kind].length < 2;
+    if (thin) {
+      const times = against[kind].map((v) => v.at);
+      const first = Math.min(waiting[kind] ?? Infinity, ...times);
+      if (Math.max(...times) - first < s.confirm) {
+        unconfirmed[kind] = first;
+        continue;
+      }
+    }
+    verdicts[kind] = next;
+  }
+  return { verdicts, unconfirmed };
 }
 
 /**

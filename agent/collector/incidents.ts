@@ -1,14 +1,25 @@
 /**
  * Incidents: one per stretch of time a vendor is in a problem state, the evidence SLA reports
- * and post-mortems rest on. Pure functions only.
+ * and post-mortems rest on, and the unit alerting counts in. Pure functions only.
  *
  * An incident opens when the vendor's last known state becomes a problem state, follows it
  * while it changes (the worst state, every state and region it went through, the evidence of
  * the worst moment), and closes when the vendor is seen operational again. A spell of unknown
  * (no consensus) neither opens nor closes one.
+ *
+ * Alerts (alerts/alert.ts): an incident raises one alert per severity it reaches, the first
+ * time its state is of that severity (`raised`; a ticket only before any page), and every alert
+ * it raised stays open until it closes. An outage spreading from one region to three, or a regional outage becoming hard
+ * down, is one page; degraded then hard down is a ticket and a page; hard down easing to
+ * degraded stays one page.
+ *
+ * Flapping counts incidents, not the changes within one: a vendor flaps when `incidents`
+ * incidents opened within `window`. While it flaps its incidents raise nothing of their own
+ * (one VendorFlapping alert stands for them); it stops once a whole window has passed without
+ * a new incident and none is open.
  */
 import { z } from 'zod';
-import { evidenceSchema, isProblem, vendorStates, vendorStateSchema, worse, type VendorStatus } from './state.ts';
+import { evidenceSchema, isProblem, severityOf, vendorStates, vendorStateSchema, worse, type VendorState, type VendorStatus } from './state.ts';
 
 export const incidentSchema = z.object({
   id: z.string(),
@@ -21,6 +32,8 @@ export const incidentSchema = z.object({
   flapped: z.boolean(),
   summary: z.string(),
   evidence: z.array(evidenceSchema),
+  /** When the incident raised its alert of each severity (the alert's startsAt); absent: not raised. */
+  raised: z.object({ page: z.number().optional(), ticket: z.number().optional() }).default({}),
 });
 export type Incident = z.infer<typeof incidentSchema>;
 
@@ -28,7 +41,9 @@ const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a,
 
 /**
  * The vendor's incident after this evaluation: still open, just closed (end set), or undefined
- * when it has none; `changed` says whether it must be journaled.
+ * when it has none; `changed` says whether it must be journaled. `flapping` is whether the
+ * vendor flaps with this incident counted (flappingAfter): a flapping vendor's incident raises
+ * no alert of its own.
  */
 export function nextIncident(
   open: Incident | undefined,
@@ -53,9 +68,10 @@ export function nextIncident(
         worst: known.state,
         states: [known.state],
         regions: known.regions,
-        flapped: Boolean(status.flapping),
+        flapped: false,
         summary: describe(),
         evidence: known.evidence,
+        raised: {},
       },
       changed: true,
     };
@@ -66,10 +82,51 @@ export function nextIncident(
     worst: worse(open.worst, known.state),
     states: open.states.includes(known.state) ? open.states : [...open.states, known.state],
     regions: union(open.regions, known.regions),
-    flapped: open.flapped || Boolean(status.flapping),
     summary: worsened ? describe() : open.summary,
     evidence: worsened ? known.evidence : open.evidence,
   };
-  const changed = JSON.stringify([next.worst, next.states, next.regions, next.flapped]) !== JSON.stringify([open.worst, open.states, open.regions, open.flapped]);
-  return { incident: next, changed };
+  return { incident: next, changed: journaledShape(next) !== journaledShape(open) };
+}
+
+const journaledShape = (i: Incident) => JSON.stringify([i.worst, i.states, i.regions, i.flapped, i.raised]);
+
+/**
+ * The alerts an open incident has raised after this evaluation: the severity of the vendor's
+ * state now, if not raised before, unless the vendor flaps. Marks the incident flapped if so.
+ */
+export function withAlerts(incident: Incident, state: VendorState, flapping: boolean, now: number): { incident: Incident; changed: boolean } {
+  if (incident.end !== null || !isProblem(state)) return { incident, changed: false };
+  if (flapping) return incident.flapped ? { incident, changed: false } : { incident: { ...incident, flapped: true }, changed: true };
+  const severity = severityOf(state);
+  // A page stands for the whole incident: easing to a ticket-level state raises nothing more.
+  if (incident.raised[severity] !== undefined || incident.raised.page !== undefined) return { incident, changed: false };
+  return { incident: { ...incident, raised: { ...incident.raised, [severity]: now } }, changed: true };
+}
+
+export interface FlappingRule {
+  window: number;
+  incidents: number;
+}
+
+/**
+ * Whether a vendor flaps after this evaluation, from the incidents that opened within the
+ * window (the open one included) and whether one is open now. Hysteresis: it starts at
+ * `rule.incidents` incidents in the window and ends once the window holds none and none is
+ * open. While it flaps, the worst state and the regions only grow.
+ */
+export function flappingAfter(
+  prev: VendorStatus['flapping'],
+  recent: readonly Incident[],
+  openNow: boolean,
+  now: number,
+  rule: FlappingRule,
+): VendorStatus['flapping'] {
+  const inWindow = recent.filter((i) => i.start > now - rule.window);
+  if (!prev && inWindow.length < rule.incidents) return null;
+  if (prev && !inWindow.length && !openNow) return null;
+  return {
+    since: prev?.since ?? now,
+    worst: inWindow.reduce<VendorState>((w, i) => worse(w, i.worst), prev?.worst ?? 'operational'),
+    regions: inWindow.reduce<string[]>((rs, i) => union(rs, i.regions), prev?.regions ?? []),
+  };
 }

@@ -18,11 +18,8 @@
  * The state is the most severe condition that holds, in the order of `vendorStates`.
  * A region's own state is the same computation on that region's verdicts alone.
  *
- * Alerting follows `paged` (nextPaged below): the last known problem, raised when it gets worse
- * or spreads, held while it eases, cleared when the vendor is operational again.
- * Flapping: a vendor whose `paged` condition changed (fired, escalated, resolved) `changes`
- * times within `window` is flapping; it stops flapping once a whole window passes without a
- * change. One incident, even one whose regions fail a moment apart, makes at most 3 changes.
+ * Incidents, the alerts they raise and flapping follow `lastKnown` (see incidents.ts): losing
+ * sight of a vendor (unknown) is neither a recovery nor a new problem.
  */
 import { z } from 'zod';
 import { checkRoles } from '../../config/result.ts';
@@ -104,8 +101,11 @@ export function isProblem(state: VendorState): boolean {
   return problemStates.includes(state);
 }
 
-/** Alert severity, the same words `vendorwatch rules` uses: page someone, or open a ticket. */
-export function severityOf(state: VendorState): 'page' | 'ticket' {
+export const severities = ['page', 'ticket'] as const;
+export type Severity = (typeof severities)[number];
+
+/** Alert severity, the same words `vendorwatch rules` uses: page someone (delivery fails), or open a ticket. */
+export function severityOf(state: VendorState): Severity {
   return state === 'hard_down' || state === 'regional_outage' ? 'page' : 'ticket';
 }
 
@@ -124,29 +124,14 @@ export const vendorStatusSchema = z.object({
   regions: z.record(z.string(), z.array(conditionSchema)),
   evidence: z.array(evidenceSchema),
   /**
-   * The last state that was not unknown, and what showed it. Alerts and incidents follow this:
+   * The last state that was not unknown, and what showed it. Incidents and alerts follow this:
    * losing sight of a vendor (unknown) is not a recovery, so it neither resolves nor re-fires.
    */
   lastKnown: conditionSchema.extend({ since: z.number(), evidence: z.array(evidenceSchema) }),
-  /** Recent changes of `paged` (operational standing for none), for flapping. */
-  changes: z.array(conditionSchema.extend({ at: z.number() })),
-  /** Set while flapping: since when, and the worst state and all regions seen when it began. */
+  /** Set while the vendor flaps (see flappingAfter in incidents.ts): since when, the worst state and regions of its incidents. */
   flapping: z.object({ since: z.number(), worst: vendorStateSchema, regions: z.array(z.string()) }).nullable(),
-  /** What the vendor's alert is about (see nextPaged); null when it needs none. */
-  paged: timedConditionSchema.nullable(),
 });
 export type VendorStatus = z.infer<typeof vendorStatusSchema>;
-
-export interface FlappingRule {
-  window: number;
-  changes: number;
-}
-
-/** Whether a vendor flaps, given the times of its recent changes (hysteresis: see the header). */
-export function isFlapping(changeTimes: readonly number[], now: number, rule: FlappingRule, wasFlapping: boolean): boolean {
-  const recent = changeTimes.filter((t) => t > now - rule.window).length;
-  return wasFlapping ? recent > 0 : recent >= rule.changes;
-}
 
 const sameRegions = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((r, i) => r === b[i]);
 
@@ -157,8 +142,8 @@ export interface Observation {
   evidence: Evidence[];
 }
 
-/** The vendor's status after an evaluation at `now`, from its previous status (if any). */
-export function nextStatus(prev: VendorStatus | undefined, seen: Observation, now: number, rule: FlappingRule): VendorStatus {
+/** The vendor's status after an evaluation at `now`, from its previous status (if any); flapping is carried over. */
+export function nextStatus(prev: VendorStatus | undefined, seen: Observation, now: number): VendorStatus {
   const top = stateOf(seen.conditions);
   const conditions = seen.conditions.map((c) => ({ ...c, since: prev?.conditions.find((p) => p.state === c.state)?.since ?? now }));
   let lastKnown = prev?.lastKnown ?? { state: 'unknown' as const, regions: [], since: now, evidence: [] };
@@ -167,26 +152,6 @@ export function nextStatus(prev: VendorStatus | undefined, seen: Observation, no
     const changed = lastKnown.state !== top.state || (isProblem(top.state) && !sameRegions(lastKnown.regions, top.regions));
     lastKnown = { state: top.state, regions: top.regions, since: changed ? now : lastKnown.since, evidence: seen.evidence };
   }
-  const before = prev?.paged ?? null;
-  const paged = nextPaged(before, lastKnown, now);
-  // Flapping counts changes of what would page (fire, escalate, resolve), not every wobble.
-  const identity = (c: VendorStatus['paged']) => (c ? `${c.state} ${c.regions.join()}` : 'none');
-  let changes = prev?.changes ?? [];
-  if (identity(paged) !== identity(before)) changes = [...changes, { state: paged?.state ?? 'operational', regions: paged?.regions ?? [], at: now }];
-  changes = changes.filter((c) => c.at > now - rule.window);
-  const flappingNow = isFlapping(
-    changes.map((c) => c.at),
-    now,
-    rule,
-    Boolean(prev?.flapping),
-  );
-  const flapping = !flappingNow
-    ? null
-    : (prev?.flapping ?? {
-        since: now,
-        worst: changes.reduce<VendorState>((w, c) => worse(w, c.state), lastKnown.state),
-        regions: sorted(new Set(changes.flatMap((c) => c.regions))),
-      });
   return {
     state: top.state,
     since: prev && prev.state === top.state ? prev.since : now,
@@ -194,31 +159,14 @@ export function nextStatus(prev: VendorStatus | undefined, seen: Observation, no
     regions: Object.fromEntries(seen.regions),
     evidence: seen.evidence,
     lastKnown,
-    paged,
-    changes,
-    flapping,
+    flapping: prev?.flapping ?? null,
   };
-}
-
-/**
- * What the vendor's alert is about. It follows the last known state when that gets worse or
- * spreads to new regions, but holds while the vendor recovers: hard_down easing to
- * regional_outage, or an outage or degradation leaving some of its regions, pages nobody
- * again (regions never recover at the same instant). A recovery to operational clears it.
- */
-export function nextPaged(paged: VendorStatus['paged'], known: VendorStatus['lastKnown'], now: number): VendorStatus['paged'] {
-  if (!isProblem(known.state)) return known.state === 'unknown' ? paged : null;
-  const easing =
-    paged !== null &&
-    ((paged.state === 'hard_down' && known.state === 'regional_outage') ||
-      (paged.state === known.state && known.regions.every((r) => paged.regions.includes(r))));
-  return easing ? paged : { state: known.state, regions: known.regions, since: paged?.state === known.state ? paged.since : now };
 }
 
 /** Whether a status changed in a way worth a journal line (not just fresher evidence). */
 export function statusChanged(a: VendorStatus | undefined, b: VendorStatus): boolean {
   if (!a) return true;
   const shape = (s: VendorStatus) =>
-    JSON.stringify([s.state, s.conditions.map((c) => [c.state, c.regions]), s.regions, s.lastKnown.state, s.lastKnown.regions, s.flapping, s.paged]);
+    JSON.stringify([s.state, s.conditions.map((c) => [c.state, c.regions]), s.regions, s.lastKnown.state, s.lastKnown.regions, s.flapping]);
   return shape(a) !== shape(b);
 }

@@ -14,7 +14,8 @@
  */
 import type { Check, Config, Vendor } from '../../config/schema.ts';
 import type { Routes } from '../server.ts';
-import { duration, utc, vendorAlert, vendorLinks, votesText, whereItFailed } from './alerts/alert.ts';
+import { duration, utc } from '../timeText.ts';
+import { vendorLinks, vendorSummary, votesText, whereItFailed } from './alerts/alert.ts';
 import type { Collector, ProbeRecord } from './collector.ts';
 import type { Vote } from './consensus.ts';
 import type { Incident } from './incidents.ts';
@@ -184,7 +185,7 @@ function why(v: VendorView): Html {
   const { status } = v;
   if (!status) return html``;
   if (isProblem(status.lastKnown.state)) {
-    const summary = vendorAlert(v.vendor, status, v.openIncident, {}).annotations.summary;
+    const summary = vendorSummary(v.vendor, status, v.openIncident);
     const lead = status.state === 'unknown' ? 'No consensus right now; the last probes that decided said: ' : '';
     return html`<p class="why">${lead}${summary}</p>`;
   }

@@ -4,7 +4,7 @@
  * seconds, percent as a number, times as ISO 8601 UTC.
  */
 import { LATENCY_SLA_BUDGET } from '../../config/schema.ts';
-import { utc } from '../collector/alerts/alert.ts';
+import { humanDuration, utc } from '../timeText.ts';
 import type { IncidentReport, SlaReport, VendorReport } from './sla.ts';
 
 export const reportFormats = ['md', 'json', 'csv'] as const;
@@ -35,20 +35,6 @@ const round = (n: number, digits: number) => Number(n.toFixed(digits));
 const iso = (ms: number) => new Date(ms).toISOString();
 const seconds = (ms: number) => round(ms / 1000, 3);
 const pct = (n: number | undefined, digits = 3) => (n === undefined ? '–' : `${n.toFixed(digits)}%`);
-
-/** "1h 30m", "42m 29s", "3d 4h"; negative with a leading minus. */
-export function humanDuration(ms: number): string {
-  const sign = ms < 0 ? '-' : '';
-  let s = Math.round(Math.abs(ms) / 1000);
-  const d = Math.floor(s / 86_400);
-  s -= d * 86_400;
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  const parts = d ? [`${d}d`, `${h}h`] : h ? [`${h}h`, `${m}m`] : m ? [`${m}m`, `${s}s`] : [`${s}s`];
-  return sign + parts.join(' ');
-}
 
 function verdict(v: VendorReport): string {
   const breaches = [v.availability.met === false && 'availability', v.latency.met === false && 'latency'].filter(Boolean);

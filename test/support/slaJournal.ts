@@ -41,9 +41,7 @@ function status(state: VendorState, regions: string[], all: string[], at: number
     regions: Object.fromEntries(all.map((r) => [r, [{ state: regionState(r), regions: state === 'unknown' ? [] : [r] }]])),
     evidence: [],
     lastKnown: { state: state === 'unknown' ? 'operational' : state, regions: where, since: at, evidence: [] },
-    changes: [],
     flapping: null,
-    paged: null,
   };
 }
 
@@ -54,7 +52,7 @@ const failing = (check: string, region: string, probes: string[]): Evidence => (
 });
 
 function incident(id: string, vendor: string, start: string, end: string, worst: VendorState, regions: string[], evidence: Evidence[]): JournalEvent[] {
-  const open: Incident = { id, vendor, start: t(start), end: null, worst, states: [worst], regions, flapped: false, summary: `${vendor} was ${worst} in ${regions.join(', ')}.`, evidence };
+  const open: Incident = { id, vendor, start: t(start), end: null, worst, states: [worst], regions, flapped: false, summary: `${vendor} was ${worst} in ${regions.join(', ')}.`, evidence, raised: { page: t(start) } };
   return [
     { type: 'incident', at: t(start), incident: open },
     { type: 'incident', at: t(end), incident: { ...open, end: t(end) } },

@@ -17,9 +17,10 @@ import { FOUR_PROBES } from '../support/probes.ts';
 const logger = pino({ level: 'silent' });
 const PROBES = FOUR_PROBES;
 
-const config = parseConfig(
+const parse = (yaml: string) => parseConfig(yaml, 't.yaml', {});
+const defaultConfig = parseConfig(
   `consensus: { min_probes: 2 }
-collector: { probe_down_after: 20s, flapping: { window: 1m, changes: 4 } }
+collector: { probe_down_after: 20s, flapping: { window: 1m, incidents: 3 } }
 vendors:
   - { name: acme, runbook: "https://wiki.example.com/acme" }
   - { name: payco }
@@ -38,17 +39,19 @@ function recorder(): Receiver & { sent: Alert[][] } {
 }
 
 /** A collector on a fake clock; `round` pushes one result per probe and check, then evaluates. */
-function harness(journalPath = join(tempDir(), 'journal.jsonl'), start = 1_000_000) {
+function harness(journalPath = join(tempDir(), 'journal.jsonl'), start = 1_000_000, config = defaultConfig) {
   let now = start;
   const receiver = recorder();
   const collector = new Collector({ config, logger, journal: new Journal(journalPath, logger), receivers: [receiver], now: () => now });
   const ingest = new Ingest(collector, { token: 't', maxBodyBytes: 1e6 });
-  const round = (fails: (probe: string, check: string) => boolean, step = 5000, silent: readonly string[] = []) => {
+  /** `fails` says, per probe and check, whether the run fails (true), is slow ('slow') or passes. */
+  const round = (fails: (probe: string, check: string) => boolean | 'slow', step = 5000, silent: readonly string[] = []) => {
     now += step;
     const results: CheckResult[] = [];
     for (const [probe, region] of PROBES.filter(([p]) => !silent.includes(p))) {
       for (const check of config.checks) {
-        const ok = !fails(probe, check.name);
+        const outcome = fails(probe, check.name);
+        const ok = outcome !== true;
         results.push({
           id: randomUUID(),
           check: check.name,
@@ -59,7 +62,7 @@ function harness(journalPath = join(tempDir(), 'journal.jsonl'), start = 1_000_0
           region,
           startedAt: now - 100,
           ok,
-          degraded: false,
+          degraded: outcome === 'slow',
           reason: ok ? 'ok' : 'http_status',
           message: ok ? 'ok' : 'HTTP 503, expected 200-399',
           phases: { ttfb: 0.05, total: 0.06 },
@@ -72,74 +75,126 @@ function harness(journalPath = join(tempDir(), 'journal.jsonl'), start = 1_000_0
     collector.evaluate(now);
   };
   const state = (vendor: string) => collector.vendorStatuses().find((v) => v.vendor.name === vendor)!.status!;
+  const sent = () => receiver.sent.flat().map((a) => `${a.labels.alertname} ${a.endsAt === undefined ? 'firing' : 'resolved'}`);
   const fired = (name: string) => receiver.sent.flat().filter((a) => a.labels.alertname === name && a.endsAt === undefined);
   const resolved = (name: string) => receiver.sent.flat().filter((a) => a.labels.alertname === name && a.endsAt !== undefined);
-  return { collector, ingest, receiver, round, state, fired, resolved, journalPath, advance: (ms: number) => (now += ms), now: () => now };
+  return { collector, ingest, receiver, round, state, sent, fired, resolved, journalPath, advance: (ms: number) => (now += ms), now: () => now };
 }
 
 const none = () => false;
 const all = () => true;
 
+const flush = () => new Promise((r) => setImmediate(r));
+
 describe('collector: consensus to alerts', () => {
-  it('fires hard_down once with readable annotations, holds it through unknown, resolves on recovery', async () => {
+  it('fires one VendorOutage with readable annotations, holds it through unknown, resolves it saying what happened', async () => {
     const h = harness();
     h.round(none, 20_000);
     expect(h.state('acme').state).toBe('operational');
     h.round((_p, c) => c === 'acme-js');
     expect(h.state('acme')).toMatchObject({ state: 'hard_down', conditions: [{ state: 'hard_down', regions: ['eu', 'us'] }] });
     h.round((_p, c) => c === 'acme-js');
-    await new Promise((r) => setImmediate(r));
-    expect(h.fired('VendorHardDown')).toHaveLength(1);
-    const alert = h.fired('VendorHardDown')[0]!;
-    expect(alert.labels).toEqual({ alertname: 'VendorHardDown', vendor: 'acme', state: 'hard_down', regions: 'eu,us', severity: 'page' });
+    await flush();
+    expect(h.fired('VendorOutage')).toHaveLength(1);
+    const alert = h.fired('VendorOutage')[0]!;
+    expect(alert.labels).toEqual({ alertname: 'VendorOutage', vendor: 'acme', severity: 'page' });
     expect(alert.annotations.summary).toMatch(
       /^acme is HARD DOWN: delivery fails in 2 of 2 regions \(eu, us\)\. 4 of 4 probes fail acme-js in the response \(http_status\): "HTTP 503, expected 200-399", since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\.$/,
     );
     expect(alert.annotations.votes).toBe('acme-js in eu: failing, 2 of 2 fail: eu-1 ✗ http_status, eu-2 ✗ http_status\nacme-js in us: failing, 2 of 2 fail: us-1 ✗ http_status, us-2 ✗ http_status');
-    expect(alert.annotations).toMatchObject({ runbook_url: 'https://wiki.example.com/acme', phase: 'response', reason: 'http_status' });
+    expect(alert.annotations).toMatchObject({
+      state: 'hard_down',
+      regions: 'eu, us',
+      worst_state: 'hard_down',
+      regions_affected: 'eu, us',
+      runbook_url: 'https://wiki.example.com/acme',
+      phase: 'response',
+      reason: 'http_status',
+    });
 
     // Every probe goes quiet: votes expire and the state becomes unknown, but that is no recovery.
     h.advance(16_000);
     h.collector.evaluate(h.now());
     expect(h.state('acme').state).toBe('unknown');
-    expect(h.collector.activeAlerts().map((a) => a.labels.alertname)).toEqual(['VendorHardDown']);
+    expect(h.collector.activeAlerts().map((a) => a.labels.alertname)).toEqual(['VendorOutage']);
 
     h.round(none);
-    await new Promise((r) => setImmediate(r));
+    await flush();
     expect(h.state('acme').state).toBe('operational');
-    expect(h.resolved('VendorHardDown')).toHaveLength(1);
+    expect(h.sent()).toEqual(['VendorOutage firing', 'VendorOutage resolved']);
+    expect(h.resolved('VendorOutage')[0]!.annotations.summary).toMatch(/^Resolved: acme was hard down in eu, us for 26s \(incident .+\)\.$/);
     const [incident] = h.collector.incidents();
-    expect(incident).toMatchObject({ vendor: 'acme', worst: 'hard_down', regions: ['eu', 'us'] });
+    expect(incident).toMatchObject({ vendor: 'acme', worst: 'hard_down', regions: ['eu', 'us'], flapped: false });
     expect(incident!.end).not.toBeNull();
   });
 
-  it('pages nobody again while a vendor recovers region by region, but does when it gets worse', async () => {
+  it('keeps one alert identity while an outage spreads from one region to all, and while it recovers region by region', async () => {
     const h = harness();
     h.round(none, 20_000);
     h.round((p, c) => c === 'acme-js' && p.startsWith('us'));
+    expect(h.state('acme').lastKnown).toMatchObject({ state: 'regional_outage', regions: ['us'] });
+    expect(h.collector.activeAlerts()[0]!.annotations).toMatchObject({ state: 'regional_outage', regions: 'us' });
+    expect(h.collector.activeAlerts()[0]!.annotations.summary).toContain('acme has a REGIONAL OUTAGE in us: delivery fails there but works in eu.');
     h.round((_p, c) => c === 'acme-js');
-    // us recovers first: hard_down eases to a regional outage in eu; the hard_down alert stays.
+    expect(h.collector.activeAlerts()[0]!.annotations).toMatchObject({ state: 'hard_down', regions: 'eu, us' });
+    // us recovers first: hard_down eases to a regional outage in eu; the same alert stays.
     h.round((p, c) => c === 'acme-js' && p.startsWith('eu'));
     expect(h.state('acme').lastKnown).toMatchObject({ state: 'regional_outage', regions: ['eu'] });
-    expect(h.collector.activeAlerts().map((a) => a.labels.alertname)).toEqual(['VendorHardDown']);
-    expect(h.collector.activeAlerts()[0]!.annotations.summary).toMatch(/^Recovering: acme has a REGIONAL OUTAGE in eu: delivery fails there but works in us\./);
+    expect(h.collector.activeAlerts()[0]!.annotations).toMatchObject({ state: 'regional_outage', regions: 'eu', worst_state: 'hard_down' });
     h.round(none);
-    await new Promise((r) => setImmediate(r));
-    expect(h.receiver.sent.flat().map((a) => `${a.labels.alertname} ${a.labels.regions} ${a.endsAt === undefined ? 'firing' : 'resolved'}`)).toEqual([
-      'VendorRegionalOutage us firing',
-      'VendorRegionalOutage us resolved',
-      'VendorHardDown eu,us firing',
-      'VendorHardDown eu,us resolved',
-    ]);
+    await flush();
+    expect(h.sent()).toEqual(['VendorOutage firing', 'VendorOutage resolved']);
   });
 
-  it('names the region of a regional outage', () => {
+  it('raises one alert per severity an incident reaches: degraded then hard down is a ticket and a page', async () => {
     const h = harness();
     h.round(none, 20_000);
-    h.round((p, c) => c === 'acme-js' && p.startsWith('us'));
-    expect(h.state('acme').conditions[0]).toMatchObject({ state: 'regional_outage', regions: ['us'] });
-    expect(h.collector.activeAlerts()[0]!.labels).toMatchObject({ alertname: 'VendorRegionalOutage', regions: 'us' });
-    expect(h.collector.activeAlerts()[0]!.annotations.summary).toContain('acme has a REGIONAL OUTAGE in us: delivery fails there but works in eu.');
+    h.round((_p, c) => (c === 'acme-js' ? 'slow' : false));
+    expect(h.collector.activeAlerts().map((a) => a.labels)).toEqual([{ alertname: 'VendorImpaired', vendor: 'acme', severity: 'ticket' }]);
+    h.round((_p, c) => c === 'acme-js');
+    h.round((_p, c) => (c === 'acme-js' ? 'slow' : false));
+    h.round(none);
+    await flush();
+    expect(h.sent().slice(0, 2)).toEqual(['VendorImpaired firing', 'VendorOutage firing']);
+    expect(h.sent().slice(2).sort()).toEqual(['VendorImpaired resolved', 'VendorOutage resolved']);
+    expect(h.collector.incidents()).toHaveLength(1);
+  });
+
+  it('keeps the page and raises no ticket when hard down eases to degraded', async () => {
+    const h = harness();
+    h.round(none, 20_000);
+    h.round((_p, c) => c === 'acme-js');
+    h.round((_p, c) => (c === 'acme-js' ? 'slow' : false));
+    expect(h.state('acme').lastKnown.state).toBe('degraded');
+    expect(h.collector.activeAlerts()[0]!.annotations.summary).toMatch(/^acme is DEGRADED in eu, us/);
+    h.round(none);
+    await flush();
+    expect(h.sent()).toEqual(['VendorOutage firing', 'VendorOutage resolved']);
+  });
+
+  it('waits for a second failing run before a one-probe region (min_probes: 1) can page', async () => {
+    const thin = parse(`consensus: { min_probes: 1 }
+vendors: [{ name: acme }]
+checks: [{ name: acme-js, vendor: acme, kind: http, url: "http://acme.test/", interval: 5s, timeout: 1s }]
+`);
+    const h = harness(undefined, undefined, thin);
+    h.round(none, 20_000);
+    // One run of one probe times out, the next passes: no verdict change, no incident, no alert.
+    h.round((p) => p === 'us-1');
+    expect(h.state('acme').state).toBe('operational');
+    h.round(none);
+    // Two runs in a row fail: then it counts.
+    h.round((p) => p === 'us-1');
+    expect(h.state('acme').state).toBe('operational');
+    h.round((p) => p === 'us-1');
+    await flush();
+    expect(h.state('acme').state).toBe('operational');
+    // us-1 is one of two probes in us: 1 of 2 is no majority. With both failing, no confirmation is needed.
+    h.round((p) => p.startsWith('us'));
+    expect(h.state('acme').lastKnown).toMatchObject({ state: 'regional_outage', regions: ['us'] });
+    h.round(none);
+    await flush();
+    expect(h.sent()).toEqual(['VendorOutage firing', 'VendorOutage resolved']);
   });
 
   it("exposes the last evaluation's votes per check and region when scraped", async () => {
@@ -163,9 +218,7 @@ describe('collector: consensus to alerts', () => {
     expect(h.state('payco').state).toBe('operational');
     const eu = h.state('acme').evidence.find((e) => e.region === 'eu')!;
     expect(eu).toMatchObject({ excluded: ['eu-1'], voters: 1, outage: 'unknown' });
-    expect(h.collector.activeAlerts().map((a) => a.labels)).toEqual([
-      { alertname: 'ProbeUnhealthy', probe: 'eu-1', state: 'probe_unhealthy', regions: 'eu', severity: 'ticket' },
-    ]);
+    expect(h.collector.activeAlerts().map((a) => a.labels)).toEqual([{ alertname: 'ProbeUnhealthy', probe: 'eu-1', region: 'eu', severity: 'ticket' }]);
     // When eu-2 fails too, the eu outage is real: eu-1 no longer disagrees with everyone and votes again.
     h.round((p, c) => c === 'acme-js' && p.startsWith('eu'));
     h.round((p, c) => c === 'acme-js' && p.startsWith('eu'));
@@ -180,7 +233,7 @@ describe('collector: consensus to alerts', () => {
       h.round((p) => p === 'eu-1');
       for (let k = 0; k < 4; k++) h.round(none);
     }
-    await new Promise((r) => setImmediate(r));
+    await flush();
     const health = h.collector.probes().find(([id]) => id === 'eu-1')![1];
     expect(health.health).toBe('up');
     expect(h.fired('ProbeUnhealthy')).toHaveLength(1);
@@ -188,35 +241,51 @@ describe('collector: consensus to alerts', () => {
     expect(h.collector.activeAlerts()[0]!.annotations.summary).toContain('it fails checks of 2 vendors (acme, payco)');
     // A whole window (1 m) without being unhealthy resolves it.
     for (let i = 0; i < 13; i++) h.round(none);
-    await new Promise((r) => setImmediate(r));
+    await flush();
     expect(h.resolved('ProbeUnhealthy')).toHaveLength(1);
     expect(h.fired('ProbeUnhealthy')).toHaveLength(1);
   });
 
-  it('raises one flapping alert instead of paging on every change, and ends it once the state holds', async () => {
+  it('counts incidents for flapping: the third within the window raises one VendorFlapping instead of its own page', async () => {
     const h = harness();
     h.round(none, 20_000);
+    // One incident every other round (10 s): six within a minute.
     for (let i = 0; i < 12; i++) h.round(i % 2 === 0 ? (_p, c) => c === 'payco-api' : none);
-    await new Promise((r) => setImmediate(r));
+    await flush();
     expect(h.state('payco').flapping).not.toBeNull();
     expect(h.fired('VendorFlapping')).toHaveLength(1);
-    // Before flapping was recognised (4 changes), at most 2 pages went out.
-    expect(h.fired('VendorHardDown').length).toBeLessThanOrEqual(2);
+    expect(h.fired('VendorOutage')).toHaveLength(2);
     const flap = h.fired('VendorFlapping')[0]!;
-    expect(flap.labels).toMatchObject({ vendor: 'payco', state: 'flapping', regions: 'eu,us', severity: 'page' });
-    expect(flap.annotations.summary).toMatch(/^payco is FLAPPING: its state changed \d+ times in the last 60s \(hard_down ↔ operational\)/);
+    expect(flap.labels).toEqual({ alertname: 'VendorFlapping', vendor: 'payco', severity: 'page' });
+    expect(flap.annotations.summary).toMatch(/^payco is FLAPPING: 3 separate incidents since .+ UTC, at \d\d:\d\d \(hard down\), /);
+    expect(h.collector.incidents().filter((i) => i.vendor === 'payco').map((i) => i.flapped)).toEqual([true, true, true, true, false, false]);
     // Stable for a whole window: flapping ends and, the vendor being fine, nothing replaces it.
     for (let i = 0; i < 14; i++) h.round(none);
+    await flush();
     expect(h.state('payco').flapping).toBeNull();
     expect(h.collector.activeAlerts()).toEqual([]);
+    expect(h.sent().filter((a) => a.startsWith('VendorFlapping'))).toEqual(['VendorFlapping firing', 'VendorFlapping resolved']);
+    expect(h.resolved('VendorFlapping')[0]!.annotations.summary).toMatch(/^Resolved: payco stopped flapping after .+: 6 incidents, at worst hard down in eu, us\.$/);
+  });
+
+  it('one incident, however much it spreads and eases, never makes a vendor flap', async () => {
+    const h = harness();
+    h.round(none, 20_000);
+    for (const fails of [(p: string) => p.startsWith('us'), () => true, (p: string) => p.startsWith('eu'), (p: string) => p === 'us-1' || p === 'us-2', () => true]) {
+      h.round((p, c) => c === 'acme-js' && fails(p));
+    }
+    h.round(none);
+    await flush();
+    expect(h.state('acme').flapping).toBeNull();
+    expect(h.sent()).toEqual(['VendorOutage firing', 'VendorOutage resolved']);
   });
 
   it('after a restart keeps its alerts without re-firing them, and keeps its incidents', async () => {
     const h = harness();
     h.round(none, 20_000);
     h.round((_p, c) => c === 'acme-js');
-    await new Promise((r) => setImmediate(r));
-    expect(h.fired('VendorHardDown')).toHaveLength(1);
+    await flush();
+    expect(h.fired('VendorOutage')).toHaveLength(1);
     const before = h.collector.activeAlerts();
     await h.collector.stop();
 
@@ -227,12 +296,12 @@ describe('collector: consensus to alerts', () => {
     again.round((_p, c) => c === 'acme-js', 1000);
     again.round((_p, c) => c === 'acme-js', 20_000);
     again.round((_p, c) => c === 'acme-js');
-    await new Promise((r) => setImmediate(r));
+    await flush();
     expect(again.receiver.sent).toEqual([]);
     expect(again.collector.activeAlerts().map((a) => a.startsAt)).toEqual(before.map((a) => a.startsAt));
     again.round(none);
-    await new Promise((r) => setImmediate(r));
-    expect(again.resolved('VendorHardDown')).toHaveLength(1);
+    await flush();
+    expect(again.resolved('VendorOutage')).toHaveLength(1);
     expect(again.collector.incidents()).toHaveLength(1);
     expect(again.collector.incidents()[0]!.end).not.toBeNull();
   });
@@ -241,14 +310,14 @@ describe('collector: consensus to alerts', () => {
     const h = harness();
     h.round(none, 20_000);
     for (let i = 0; i < 6; i++) h.round(none, 5000, ['us-2']);
-    expect(h.collector.activeAlerts().map((a) => a.labels)).toEqual([{ alertname: 'ProbeDown', probe: 'us-2', state: 'probe_down', regions: 'us', severity: 'ticket' }]);
+    expect(h.collector.activeAlerts().map((a) => a.labels)).toEqual([{ alertname: 'ProbeDown', probe: 'us-2', region: 'us', severity: 'ticket' }]);
     // us has one probe left voting, fewer than min_probes: acme is judged on eu alone.
     expect(h.state('acme').regions).toMatchObject({ us: [{ state: 'unknown' }], eu: [{ state: 'operational' }] });
     await h.collector.stop();
     const again = harness(h.journalPath, h.now() + 1000);
     for (let i = 0; i < 8; i++) again.round(none, 5000, ['us-2']);
     expect(again.collector.activeAlerts().map((a) => a.labels.probe)).toEqual(['us-2']);
-    await new Promise((r) => setImmediate(r));
+    await flush();
     expect(again.receiver.sent).toEqual([]);
   });
 

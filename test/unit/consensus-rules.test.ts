@@ -14,7 +14,7 @@ import { failedPhase } from '../../agent/collector/alerts/alert.ts';
 import { disagreements, unhealthyProbes } from '../../agent/collector/probes.ts';
 import { regionConditions, stateOf, vendorConditions, type VerdictRow } from '../../agent/collector/state.ts';
 
-const majority: ConsensusSettings = { window: 30_000, min_probes: 2, quorum: undefined };
+const majority: ConsensusSettings = { window: 30_000, min_probes: 2, quorum: undefined, confirm: 5_000 };
 
 function vote(probe: string, ok: boolean, extra: Partial<Vote> = {}): Vote {
   return { probe, region: 'eu', ok, degraded: false, reason: ok ? 'ok' : 'http_status', message: ok ? 'ok' : 'HTTP 503', phases: {}, at: 1000, ...extra };
@@ -77,10 +77,43 @@ describe('votes in the window', () => {
 describe('slow verdict', () => {
   it('counts degraded votes, and for performance checks failing votes too', () => {
     const votes = [vote('a', true, { degraded: true }), vote('b', true, { degraded: true }), vote('c', true)];
-    expect(checkVerdicts(votes, 'delivery', majority, { outage: 'unknown', slow: 'unknown' })).toEqual({ outage: 'passing', slow: 'failing' });
+    expect(checkVerdicts(votes, 'delivery', majority, { outage: 'unknown', slow: 'unknown' }).verdicts).toEqual({ outage: 'passing', slow: 'failing' });
     const perf = [vote('a', false, { reason: 'timeout' }), vote('b', true, { degraded: true }), vote('c', true)];
-    expect(checkVerdicts(perf, 'performance', majority, { outage: 'unknown', slow: 'unknown' })).toEqual({ outage: 'passing', slow: 'failing' });
-    expect(checkVerdicts(perf, 'delivery', majority, { outage: 'unknown', slow: 'unknown' }).slow).toBe('passing');
+    expect(checkVerdicts(perf, 'performance', majority, { outage: 'unknown', slow: 'unknown' }).verdicts).toEqual({ outage: 'passing', slow: 'failing' });
+    expect(checkVerdicts(perf, 'delivery', majority, { outage: 'unknown', slow: 'unknown' }).verdicts.slow).toBe('passing');
+  });
+});
+
+describe('thin evidence (fewer than two failing probes)', () => {
+  const single: ConsensusSettings = { window: 30_000, min_probes: 1, quorum: undefined, confirm: 5_000 };
+  const passing = { outage: 'passing', slow: 'passing' } as const;
+
+  it('holds the previous verdict after one failing run, and fails on a second one confirm later', () => {
+    const first = checkVerdicts([vote('a', false, { at: 10_000 })], 'delivery', single, passing);
+    expect(first).toEqual({ verdicts: passing, unconfirmed: { outage: 10_000 } });
+    // The same run, evaluated again: still waiting.
+    expect(checkVerdicts([vote('a', false, { at: 10_000 })], 'delivery', single, passing, first.unconfirmed).verdicts.outage).toBe('passing');
+    const second = checkVerdicts([vote('a', false, { at: 15_000 })], 'delivery', single, passing, first.unconfirmed);
+    expect(second).toEqual({ verdicts: { outage: 'failing', slow: 'passing' }, unconfirmed: {} });
+  });
+
+  it('forgets the wait when a passing run comes between', () => {
+    const first = checkVerdicts([vote('a', false, { at: 10_000 })], 'delivery', single, passing);
+    const ok = checkVerdicts([vote('a', true, { at: 15_000 })], 'delivery', single, passing, first.unconfirmed);
+    expect(ok.unconfirmed).toEqual({});
+    expect(checkVerdicts([vote('a', false, { at: 20_000 })], 'delivery', single, passing, ok.unconfirmed).verdicts.outage).toBe('passing');
+  });
+
+  it('needs no confirmation with two failing probes, nor to stay failing', () => {
+    const two = [vote('a', false, { at: 10_000 }), vote('b', false, { at: 10_000 })];
+    expect(checkVerdicts(two, 'delivery', single, passing).verdicts.outage).toBe('failing');
+    const failing = { outage: 'failing', slow: 'passing' } as const;
+    expect(checkVerdicts([vote('a', false, { at: 10_000 })], 'delivery', single, failing).verdicts.outage).toBe('failing');
+  });
+
+  it('confirms slow verdicts the same way', () => {
+    const slow = checkVerdicts([vote('a', true, { degraded: true, at: 10_000 })], 'delivery', single, passing);
+    expect(slow).toEqual({ verdicts: passing, unconfirmed: { slow: 10_000 } });
   });
 });
 
@@ -91,7 +124,7 @@ vendors:
   - { name: a, consensus: { window: 1m, quorum: 0.4, global_quorum: 1 } }
   - { name: b }
 checks:
-  - { name: a1, vendor: a, kind: http, url: "http://x.test/", interval: 10s, consensus: { min_probes: 1 } }
+  - { name: a1, vendor: a, kind: http, url: "http://x.test/", interval: 10s, consensus: { min_probes: 1, confirm: 20s } }
   - { name: b1, vendor: b, kind: http, url: "http://x.test/", interval: 10s }
 `,
     't.yaml',
@@ -100,8 +133,8 @@ checks:
   const [a1, b1] = config.checks as [(typeof config.checks)[0], (typeof config.checks)[0]];
 
   it('takes each knob from the narrowest level that sets it', () => {
-    expect(consensusSettings(config, config.vendors[0], a1)).toEqual({ window: 60_000, min_probes: 1, quorum: 0.4 });
-    expect(consensusSettings(config, config.vendors[1], b1)).toEqual({ window: 30_000, min_probes: 3, quorum: 0.6 });
+    expect(consensusSettings(config, config.vendors[0], a1)).toEqual({ window: 60_000, min_probes: 1, quorum: 0.4, confirm: 20_000 });
+    expect(consensusSettings(config, config.vendors[1], b1)).toEqual({ window: 30_000, min_probes: 3, quorum: 0.6, confirm: 5_000 });
   });
 
   it('refuses global_quorum on a check (it is a vendor-wide rule)', () => {

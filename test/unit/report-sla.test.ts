@@ -16,7 +16,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.ts';
-import { humanDuration, renderReport } from '../../agent/report/render.ts';
+import { renderReport } from '../../agent/report/render.ts';
+import { humanDuration } from '../../agent/timeText.ts';
 import { downShare, reportPeriod, slaReport } from '../../agent/report/sla.ts';
 import { CONFIG, hourLines, journalEvents } from '../support/slaJournal.ts';
 

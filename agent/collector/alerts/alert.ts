@@ -1,18 +1,25 @@
 /**
- * Alerts: what the collector tells people, built from vendor and probe state. Written for
+ * Alerts: what the collector tells people, built from incidents and probe state. Written for
  * someone woken at 2 a.m.: a two-sentence summary first, then who voted how, where it fails,
- * since when, and where to go next. Every receiver (Alertmanager, webhook, Slack) sends these.
+ * since when, and where to go next. Every receiver (Alertmanager, webhook, Slack) sends these,
+ * and `vendorwatch rules` raises the same alertnames with the same labels (docs: README, "Alerts").
  *
- * Labels identify an alert (Alertmanager de-duplicates on them, so collectors in HA agree):
- *   alertname  VendorHardDown | VendorRegionalOutage | VendorDegraded | VendorApiDown |
- *              VendorLimitedVisibility | VendorFlapping | ProbeDown | ProbeUnhealthy
- *   vendor | probe, state, regions (comma-separated), severity (page | ticket)
+ * Labels are the alert's identity and carry only what routing needs, so an alert lives as long
+ * as what it is about (Alertmanager de-duplicates on them, so collectors in HA agree):
+ *   VendorOutage    {vendor, severity="page"}    an incident reached hard_down or regional_outage
+ *   VendorImpaired  {vendor, severity="ticket"}  an incident reached degraded, api_down or limited_visibility
+ *   VendorFlapping  {vendor, severity}           several incidents within the flapping window
+ *   ProbeDown       {probe, region, severity="ticket"}
+ *   ProbeUnhealthy  {probe, region, severity="ticket"}
+ * State, regions, votes and evidence are annotations: an outage that spreads or eases updates
+ * its alert, never resolves it and fires another. A resolved alert says what happened.
  */
 import { z } from 'zod';
 import type { Vendor } from '../../../config/schema.ts';
 import type { Vote } from '../consensus.ts';
 import type { Incident } from '../incidents.ts';
-import { severityOf, vendorStates, type Evidence, type VendorState, type VendorStatus } from '../state.ts';
+import { humanDuration, utc } from '../../timeText.ts';
+import { severityOf, type Evidence, type Severity, type VendorState, type VendorStatus } from '../state.ts';
 
 export const alertSchema = z.object({
   labels: z.record(z.string(), z.string()),
@@ -28,27 +35,11 @@ export function alertKey(labels: Alert['labels']): string {
   return JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-const ALERT_NAMES: Record<VendorState, string> = {
-  hard_down: 'VendorHardDown',
-  regional_outage: 'VendorRegionalOutage',
-  degraded: 'VendorDegraded',
-  api_down: 'VendorApiDown',
-  limited_visibility: 'VendorLimitedVisibility',
-  operational: 'VendorOperational',
-  unknown: 'VendorUnknown',
-};
+/** The alertname of a vendor incident's alert of each severity. */
+export const VENDOR_ALERTS: Record<Severity, string> = { page: 'VendorOutage', ticket: 'VendorImpaired' };
 
-/** "2025-11-20 02:14:07 UTC" */
-export function utc(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
-export function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  return `${Math.round(s / 3600)}h`;
-}
+/** How a state reads in a sentence: "hard down", "degraded". */
+export const stateWords = (state: VendorState) => state.replaceAll('_', ' ');
 
 const PHASE_ORDER = ['dns', 'connect', 'tls', 'ttfb', 'transfer'] as const;
 
@@ -181,27 +172,35 @@ function linkLines(l: Record<string, string>): string[] {
   ];
 }
 
-/**
- * The alert for a vendor in trouble: labelled with what it was paged for (VendorStatus.paged),
- * worded from what the probes see now (VendorStatus.lastKnown).
- */
-export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Incident | undefined, opts: AlertLinks): Alert {
+/** Two sentences on a vendor in trouble, from what the probes see now (its lastKnown state). */
+export function vendorSummary(vendor: Vendor, status: VendorStatus, incident: Incident | undefined): string {
   const known = status.lastKnown;
-  const paged = status.paged ?? known;
   const allRegions = [...new Set(known.evidence.filter((e) => e.outage !== 'unknown').map((e) => e.region))].sort();
   const rows = rowsBehind(known.state, known.regions, known.evidence);
-  const since = incident?.start ?? paged.since;
-  const easing = paged.state !== known.state || paged.regions.join() !== known.regions.join();
-  const summary = `${easing ? 'Recovering: ' : ''}${headline(vendor.name, known.state, known.regions, allRegions)} ${evidenceSentence(known.state, rows)}, since ${utc(since)}.`;
+  const since = incident?.start ?? known.since;
+  return `${headline(vendor.name, known.state, known.regions, allRegions)} ${evidenceSentence(known.state, rows)}, since ${utc(since)}.`;
+}
+
+/**
+ * The alert an open incident raised at `severity` (incidents.ts says when): labelled with the
+ * vendor and the severity only, worded from what the probes see now (VendorStatus.lastKnown),
+ * so it follows the incident as it spreads, eases or goes unseen.
+ */
+export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Incident, severity: Severity, opts: AlertLinks): Alert {
+  const known = status.lastKnown;
+  const rows = rowsBehind(known.state, known.regions, known.evidence);
+  const startsAt = incident.raised[severity] ?? incident.start;
+  const summary = vendorSummary(vendor, status, incident);
   const votes = votesText(known.evidence.filter((e) => ROLE_OF[known.state]?.includes(e.role)));
   const sample = rows.flatMap((r) => r.votes).find((v) => !v.ok || v.degraded);
   const also = status.conditions.filter((c) => c.state !== known.state && c.state !== 'operational').map((c) => c.state);
+  const eased = incident.worst !== known.state;
   const l = links(vendor, opts);
   const description = [
     summary,
     '',
-    `State: ${known.state} in ${known.regions.join(', ')} since ${utc(known.since)}${incident ? ` (incident open since ${utc(incident.start)})` : ''}.`,
-    ...(easing ? [`Paged as ${paged.state} in ${paged.regions.join(', ')}; this alert resolves when ${vendor.name} is operational again.`] : []),
+    `State: ${known.state} in ${known.regions.join(', ')} since ${utc(known.since)}; incident ${incident.id} open since ${utc(incident.start)}.`,
+    ...(eased ? [`At worst ${incident.worst} in ${incident.regions.join(', ')}; this alert resolves when ${vendor.name} is operational again.`] : []),
     ...(status.state === 'unknown' ? ['No consensus right now (too few probes voting): showing the last votes that decided.'] : []),
     ...(also.length ? [`Also holding: ${also.join(', ')}.`] : []),
     'Votes:',
@@ -210,55 +209,65 @@ export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Inci
     ...linkLines(l),
   ].join('\n');
   return {
-    labels: {
-      alertname: ALERT_NAMES[paged.state],
-      vendor: vendor.name,
-      state: paged.state,
-      regions: paged.regions.join(','),
-      severity: severityOf(paged.state),
-    },
+    labels: { alertname: VENDOR_ALERTS[severity], vendor: vendor.name, severity },
     annotations: {
       summary,
       description,
+      state: known.state,
+      regions: known.regions.join(', '),
+      worst_state: incident.worst,
+      regions_affected: incident.regions.join(', '),
+      incident: incident.id,
       votes,
-      since: new Date(since).toISOString(),
+      since: new Date(incident.start).toISOString(),
       ...(sample ? { sample: sample.message.slice(0, 300) } : {}),
       ...(sample && !sample.ok ? { phase: failedPhase(sample), reason: sample.reason } : {}),
       ...l,
     },
-    startsAt: since,
+    startsAt,
   };
 }
 
-/** The one alert a flapping vendor raises instead of paging on every change. */
-export function flappingAlert(vendor: Vendor, status: VendorStatus, windowMs: number, opts: AlertLinks): Alert {
+/** The one alert a flapping vendor raises instead of one per incident; `incidents`: those since the window before it began. */
+export function flappingAlert(vendor: Vendor, status: VendorStatus, incidents: readonly Incident[], windowMs: number, opts: AlertLinks): Alert {
   const flap = status.flapping!;
-  const states = [...new Set(status.changes.map((c) => c.state))].sort((a, b) => vendorStates.indexOf(a) - vendorStates.indexOf(b));
+  const recent = [...incidents].sort((a, b) => a.start - b.start);
+  const times = recent.map((i) => `${utc(i.start).slice(11, 16)} (${stateWords(i.worst)})`).join(', ');
   const summary =
-    `${vendor.name} is FLAPPING: its state changed ${status.changes.length} times in the last ${duration(windowMs)} (${states.join(' ↔ ')}), now ${status.lastKnown.state}. ` +
-    `Pages for ${vendor.name} are held until its state stays put for ${duration(windowMs)}; this alert stays open meanwhile.`;
+    `${vendor.name} is FLAPPING: ${recent.length} separate incidents since ${utc(recent[0]?.start ?? flap.since)}, at ${times}; now ${stateWords(status.lastKnown.state)}. ` +
+    `Its incidents raise no alerts of their own until a whole ${humanDuration(windowMs)} passes without a new one; this alert stays open meanwhile.`;
   const l = links(vendor, opts);
   const description = [
     summary,
     '',
-    `Flapping since ${utc(flap.since)}; regions involved: ${flap.regions.join(', ') || 'none'}.`,
+    `Flapping since ${utc(flap.since)}; worst: ${flap.worst}; regions involved: ${flap.regions.join(', ') || 'none'}.`,
     'Latest votes:',
     votesText(status.lastKnown.evidence),
     ...linkLines(l),
   ].join('\n');
   return {
-    labels: { alertname: 'VendorFlapping', vendor: vendor.name, state: 'flapping', regions: flap.regions.join(','), severity: severityOf(flap.worst) },
-    annotations: { summary, description, since: new Date(flap.since).toISOString(), ...l },
+    labels: { alertname: 'VendorFlapping', vendor: vendor.name, severity: severityOf(flap.worst) },
+    annotations: {
+      summary,
+      description,
+      state: status.lastKnown.state,
+      regions: status.lastKnown.regions.join(', '),
+      worst_state: flap.worst,
+      regions_affected: flap.regions.join(', '),
+      incidents: String(recent.length),
+      since: new Date(flap.since).toISOString(),
+      ...l,
+    },
     startsAt: flap.since,
   };
 }
 
 export function probeDownAlert(probe: string, region: string, lastSeen: number, now: number, opts: AlertLinks): Alert {
   const summary =
-    `Probe ${probe} in ${region} has sent no results for ${duration(now - lastSeen)} (last at ${utc(lastSeen)}). ` +
+    `Probe ${probe} in ${region} has sent no results for ${humanDuration(now - lastSeen)} (last at ${utc(lastSeen)}). ` +
     `Its votes have expired, so ${region} may have too few probes for a verdict; check the probe process and its path to the collector.`;
   return {
-    labels: { alertname: 'ProbeDown', probe, state: 'probe_down', regions: region, severity: 'ticket' },
+    labels: { alertname: 'ProbeDown', probe, region, severity: 'ticket' },
     annotations: { summary, description: summary, since: new Date(lastSeen).toISOString(), ...(opts.dashboard ? { dashboard_url: opts.dashboard } : {}) },
     startsAt: lastSeen,
   };
@@ -270,8 +279,35 @@ export function probeUnhealthyAlert(probe: string, region: string, vendors: read
     `Its votes are ignored, so no vendor is blamed for it; look at the probe's network, DNS, clock and disk.`;
   const description = [summary, '', `Checks it alone fails: ${checks.join(', ')}.`].join('\n');
   return {
-    labels: { alertname: 'ProbeUnhealthy', probe, state: 'probe_unhealthy', regions: region, severity: 'ticket' },
+    labels: { alertname: 'ProbeUnhealthy', probe, region, severity: 'ticket' },
     annotations: { summary, description, since: new Date(since).toISOString(), ...(opts.dashboard ? { dashboard_url: opts.dashboard } : {}) },
     startsAt: since,
   };
+}
+
+/**
+ * The alert as sent when it resolves: its summary says what happened, from the annotations it
+ * carried ("Resolved: cdna was hard down in r1, r2, r3 for 4m 12s.").
+ */
+export function resolvedAlert(alert: Alert, now: number): Alert {
+  const a = alert.annotations;
+  const who = alert.labels.vendor ?? `probe ${alert.labels.probe}`;
+  const lasted = humanDuration(now - alert.startsAt);
+  const worst = a.worst_state ? stateWords(a.worst_state as VendorState) : undefined;
+  const where = a.regions_affected ? ` in ${a.regions_affected}` : '';
+  let what: string;
+  switch (alert.labels.alertname) {
+    case 'VendorFlapping':
+      what = `${who} stopped flapping after ${lasted}: ${a.incidents ?? 'several'} incidents, at worst ${worst}${where}.`;
+      break;
+    case 'ProbeDown':
+      what = `${who} in ${alert.labels.region} reports again after ${lasted} without results.`;
+      break;
+    case 'ProbeUnhealthy':
+      what = `${who} in ${alert.labels.region} is healthy again (unhealthy for ${lasted}).`;
+      break;
+    default:
+      what = `${who} was ${worst ?? 'in trouble'}${where} for ${lasted}${a.incident ? ` (incident ${a.incident})` : ''}.`;
+  }
+  return { ...alert, annotations: { ...a, summary: `Resolved: ${what}`, description: `Resolved: ${what}\n\nAs last reported while open:\n${a.description ?? ''}` }, endsAt: now };
 }

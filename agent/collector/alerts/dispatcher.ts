@@ -1,7 +1,7 @@
 import type { Logger } from '../../log.ts';
 import { backoffDelay, sleep } from '../../client.ts';
 import { alertDeliveries } from '../../metrics.ts';
-import { alertKey, type Alert } from './alert.ts';
+import { alertKey, resolvedAlert, type Alert } from './alert.ts';
 import type { Receiver } from './receiver.ts';
 
 /** Attempts per delivery before it is dropped (and counted): about four minutes of retries. */
@@ -11,7 +11,8 @@ const MAX_QUEUED = 1000;
 
 /**
  * Keeps the set of active alerts and tells every receiver about changes: an alert fires when
- * it appears in the desired set and resolves (endsAt) when it leaves it. Receivers that need
+ * it appears in the desired set and resolves (endsAt, and a summary of what happened) when it
+ * leaves it. An alert already active only takes the new annotations: nobody is told again. Receivers that need
  * it (Alertmanager) also get every active alert again every `resendMs`. Deliveries are retried
  * with backoff, counted, and never throw into the collector.
  */
@@ -54,7 +55,7 @@ export class AlertDispatcher {
     for (const [key, alert] of this.active) {
       if (wanted.has(key)) continue;
       this.active.delete(key);
-      resolved.push({ ...alert, endsAt: now });
+      resolved.push(resolvedAlert(alert, now));
     }
     const changes = [...resolved, ...fired];
     if (changes.length) for (const q of this.queues) q.push(changes);
