@@ -4,6 +4,8 @@ import { alertDeliveries } from '../../metrics.ts';
 import { alertKey, resolvedAlert, type Alert } from './alert.ts';
 import type { Receiver } from './receiver.ts';
 
+/** Annotations whose change is news to Alertmanager (an outage spreading, easing, escalating); votes change all the time. */
+const UPDATES = ['state', 'regions', 'worst_state', 'regions_affected', 'incidents'];
 /** Attempts per delivery before it is dropped (and counted): about four minutes of retries. */
 const MAX_ATTEMPTS = 8;
 /** Deliveries waiting per receiver before the oldest is dropped (a receiver down for days). */
@@ -42,11 +44,15 @@ export class AlertDispatcher {
     const wanted = new Map(desired.map((a) => [alertKey(a.labels), a]));
     const fired: Alert[] = [];
     const resolved: Alert[] = [];
+    const updated: Alert[] = [];
     for (const [key, alert] of wanted) {
       const current = this.active.get(key);
       // An alert keeps its startsAt; only its annotations follow the latest evidence.
-      if (current) this.active.set(key, { ...alert, startsAt: current.startsAt });
-      else {
+      if (current) {
+        const next = { ...alert, startsAt: current.startsAt };
+        this.active.set(key, next);
+        if (UPDATES.some((a) => current.annotations[a] !== next.annotations[a])) updated.push(next);
+      } else {
         const firing = { ...alert, startsAt: Math.min(alert.startsAt, now) };
         this.active.set(key, firing);
         fired.push(firing);
@@ -58,7 +64,10 @@ export class AlertDispatcher {
       resolved.push(resolvedAlert(alert, now));
     }
     const changes = [...resolved, ...fired];
-    if (changes.length) for (const q of this.queues) q.push(changes);
+    for (const q of this.queues) {
+      const news = q.receiver.resends ? [...changes, ...updated] : changes;
+      if (news.length) q.push(news);
+    }
     return { fired, resolved };
   }
 

@@ -4,7 +4,11 @@ import type { Alert } from './alert.ts';
 export interface Receiver {
   /** A metric label: alertmanager, webhook or slack. */
   name: string;
-  /** Alertmanager forgets alerts that are not re-sent; the others only hear about changes. */
+  /**
+   * Alertmanager keeps alerts itself: it is re-sent every active alert before it would expire,
+   * and told when an alert's state or regions change (it notifies on its own schedule). The
+   * others are people's channels: they hear when an alert fires and when it resolves.
+   */
   resends: boolean;
   send(alerts: readonly Alert[], now: number, signal: AbortSignal): Promise<void>;
 }
