@@ -4,7 +4,7 @@
  * webhook receiver, and the script's own narration. Every line starts with the local time.
  *
  *   14:02:11  edgeco      operational → regional_outage  eu-west  2 of 2 probes fail edge-home …
- *   14:02:11  ALERT firing    VendorRegionalOutage  edgeco has a REGIONAL OUTAGE in eu-west: …
+ *   14:02:11  ALERT firing    VendorOutage  edgeco has a REGIONAL OUTAGE in eu-west: …
  *   14:02:40  probe eu-2  up → unhealthy  eu-west  fails checks of edgeco, payco …
  */
 import { createServer, type Server } from 'node:http';
@@ -133,44 +133,49 @@ const webhookSchema = z.object({
   alerts: z.array(alertSchema.pick({ labels: true, annotations: true }).extend({ status: z.enum(['firing', 'resolved']) })),
 });
 
-export interface AlertReceiver {
-  server: Server;
-  /** Alerts received so far, firing and resolved. */
-  received: number;
-}
-
 type Notified = z.infer<typeof webhookSchema>['alerts'][number];
 const whom = (a: Notified) => a.labels.vendor ?? `probe ${a.labels.probe}`;
-const subject = (a: Notified) => `${a.labels.alertname} ${whom(a)}`;
 
-/**
- * Prints each alert the collector sends: its name and its two-sentence summary when it fires, whom
- * it was about when it resolves. An alert replaced in the same notification by one for other
- * regions (a problem spreading) is one "updated" line, not a resolve and a fire.
- */
+/** One notification the console received: what a person on call would have got. */
+export interface Notification {
+  status: Notified['status'];
+  alertname: string;
+  severity: string;
+  who: string;
+}
+
+export interface AlertReceiver {
+  server: Server;
+  /** Every notification received so far, firing and resolved, in order. */
+  notifications: Notification[];
+}
+
+/** "2 pages (VendorOutage edgeco, VendorOutage payco), 5 tickets (…), 7 resolved" */
+export function notificationCount(notes: readonly Notification[]): string {
+  const firing = (severity: string) => notes.filter((n) => n.status === 'firing' && n.severity === severity);
+  const list = (ns: Notification[], one: string) => `${ns.length} ${one}${ns.length === 1 ? '' : 's'}${ns.length ? ` (${ns.map((n) => `${n.alertname} ${n.who}`).join(', ')})` : ''}`;
+  return `${list(firing('page'), 'page')}, ${list(firing('ticket'), 'ticket')}, ${notes.filter((n) => n.status === 'resolved').length} resolved`;
+}
+
+/** Prints each alert the collector sends: its name and summary, which says what happened once it resolved. */
 function printAlerts(alerts: readonly Notified[]): void {
-  const firing = new Map(alerts.filter((a) => a.status === 'firing').map((a) => [subject(a), a]));
-  const replaced = new Map(alerts.filter((a) => a.status === 'resolved' && firing.has(subject(a))).map((a) => [subject(a), a]));
   for (const a of alerts) {
-    const name = cyan(a.labels.alertname ?? '?');
-    if (a.status === 'resolved') {
-      if (!replaced.has(subject(a))) say(`${bold('ALERT')} ${green('resolved')}  ${name}  ${whom(a)} (${a.labels.regions ?? ''})`);
-      continue;
-    }
-    const was = replaced.get(subject(a))?.labels.regions;
-    say(`${bold('ALERT')} ${was === undefined ? red('firing  ') : yellow('updated ')}  ${name}  ${a.annotations.summary ?? ''}${was === undefined ? '' : dim(` (was: ${was})`)}`);
+    const status = a.status === 'firing' ? red('firing  ') : green('resolved');
+    say(`${bold('ALERT')} ${status}  ${cyan(a.labels.alertname ?? '?')}  ${a.annotations.summary ?? ''}`);
   }
 }
 
-/** The webhook receiver the demo config sends alerts to; it prints them (printAlerts). */
+/** The webhook receiver the demo config sends alerts to; it prints and counts them. */
 export function alertReceiver(): AlertReceiver {
   const receiver: AlertReceiver = {
-    received: 0,
+    notifications: [],
     server: createServer((req, res) => {
       readBody(req, 1_048_576)
         .then((body) => {
           const { alerts } = webhookSchema.parse(JSON.parse(body.toString('utf8')));
-          receiver.received += alerts.length;
+          for (const a of alerts) {
+            receiver.notifications.push({ status: a.status, alertname: a.labels.alertname ?? '?', severity: a.labels.severity ?? '?', who: whom(a) });
+          }
           printAlerts(alerts);
           res.writeHead(204).end();
         })

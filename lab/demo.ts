@@ -31,7 +31,7 @@ import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { startCdnEdge, type CdnEdge } from './cdn-edge.ts';
 import { startCdnOrigin, type CdnOrigin } from './cdn-origin.ts';
-import { alertReceiver, bold, CollectorWatch, dim, say, type AlertReceiver, type Snapshot } from './demo-console.ts';
+import { alertReceiver, bold, CollectorWatch, dim, notificationCount, say, type AlertReceiver, type Snapshot } from './demo-console.ts';
 import { startDnsFaultServer, type DnsFaultServer } from './dns-faults.ts';
 import { freePort } from './server.ts';
 import { startShop, type Shop } from './shop.ts';
@@ -326,6 +326,7 @@ async function play(lab: Lab, steps: Step[], watch: CollectorWatch, speed: numbe
     say(bold(`── ${i + 1}/${steps.length} ${step.name}: ${step.breaks}.`));
     say(dim(`   expect: ${step.expect}`));
     const injected = Date.now();
+    const notifiedBefore = lab.receiver.notifications.length;
     step.inject(lab);
     const blamed = new Set<string>();
     const noteBlame = () => {
@@ -342,8 +343,10 @@ async function play(lab: Lab, steps: Step[], watch: CollectorWatch, speed: numbe
     const recovering = Date.now();
     if (await until(() => calm(watch.latest), TIMING.recoverTimeout, signal)) say(dim(`   every vendor operational and every probe up again after ${seconds(recovering)}`));
     else if (!signal.aborted) say(`   not recovered within ${TIMING.recoverTimeout / 1000} s; moving on`);
+    say(dim(`   notifications in this step: ${notificationCount(lab.receiver.notifications.slice(notifiedBefore))}`));
   }
-  say(bold(`The script is over after ${seconds(started)}. Everything keeps running: look around, then press Ctrl-C to stop.`));
+  say(bold(`The script is over after ${seconds(started)}. Notifications: ${notificationCount(lab.receiver.notifications)}.`));
+  say(bold('Everything keeps running: look around, then press Ctrl-C to stop.'));
 }
 
 // --- processes ---
@@ -499,6 +502,6 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     for (const s of signals) process.off(s, onSignal);
     process.off('exit', killChildren);
   }
-  say(`Stopped. ${lab.receiver.received} alert notifications were printed; the journal and logs stay in ${dir}.`);
+  say(`Stopped. ${lab.receiver.notifications.length} alert notifications were printed; the journal and logs stay in ${dir}.`);
   return exitCode;
 }
