@@ -18,7 +18,7 @@ import { z } from 'zod';
 import type { Vendor } from '../../../config/schema.ts';
 import type { Vote } from '../consensus.ts';
 import type { Incident } from '../incidents.ts';
-import { humanDuration, utc } from '../../timeText.ts';
+import { duration, humanDuration, utc } from '../../timeText.ts';
 import { severityOf, type Evidence, type Severity, type VendorState, type VendorStatus } from '../state.ts';
 
 export const alertSchema = z.object({
@@ -235,7 +235,7 @@ export function flappingAlert(vendor: Vendor, status: VendorStatus, incidents: r
   const times = recent.map((i) => `${utc(i.start).slice(11, 16)} (${stateWords(i.worst)})`).join(', ');
   const summary =
     `${vendor.name} is FLAPPING: ${recent.length} separate incidents since ${utc(recent[0]?.start ?? flap.since)}, at ${times}; now ${stateWords(status.lastKnown.state)}. ` +
-    `Its incidents raise no alerts of their own until a whole ${humanDuration(windowMs)} passes without a new one; this alert stays open meanwhile.`;
+    `Its incidents raise no alerts of their own until a whole ${duration(windowMs)} passes without a new one; this alert stays open meanwhile.`;
   const l = links(vendor, opts);
   const description = [
     summary,
