@@ -77,8 +77,8 @@ export const configSchema = z
           .describe('A probe is probe_unhealthy when it fails checks of this many vendors that every peer passes.'),
         flapping: z
           .strictObject({
-            window: duration.prefault('10m').describe('Look-back for counting state changes; flapping ends once the state holds this long.'),
-            changes: z.number().int().min(2).default(4).describe('State changes within the window that make a vendor flapping.'),
+            window: duration.prefault('30m').describe('Look-back for counting incidents; flapping ends once a whole window passes with no new incident and the vendor is operational.'),
+            incidents: z.number().int().min(2).default(3).describe('Incidents opened within the window that make a vendor flapping.'),
           })
           .prefault({})
           .describe('A flapping vendor raises one VendorFlapping alert instead of paging on every change.'),

@@ -49,6 +49,7 @@ export interface ConsensusSettings {
   window: number;
   min_probes: number;
   quorum: number | undefined;
+  confirm: number;
 }
 
 export const DEFAULT_MIN_PROBES = 2;
@@ -56,11 +57,12 @@ export const DEFAULT_MIN_PROBES = 2;
 /** The consensus knobs for one check: check, then vendor, then top level, then defaults. */
 export function consensusSettings(config: Pick<Config, 'consensus'>, vendor: Pick<Vendor, 'consensus'> | undefined, check: Check): ConsensusSettings {
   const layers = [check.consensus, vendor?.consensus, config.consensus];
-  const pick = <K extends 'window' | 'min_probes' | 'quorum'>(key: K) => layers.find((l) => l?.[key] !== undefined)?.[key];
+  const pick = <K extends 'window' | 'min_probes' | 'quorum' | 'confirm'>(key: K) => layers.find((l) => l?.[key] !== undefined)?.[key];
   return {
     window: pick('window') ?? 3 * check.interval,
     min_probes: pick('min_probes') ?? DEFAULT_MIN_PROBES,
     quorum: pick('quorum'),
+    confirm: pick('confirm') ?? check.interval / 2,
   };
 }
 

@@ -25,6 +25,7 @@ export const consensusSchema = z.strictObject({
   window: duration.optional().describe('Rolling window of votes; default 3 × the check interval.'),
   min_probes: z.number().int().min(1).optional().describe('Fewest probes that must vote in a region for a verdict.'),
   quorum: z.number().gt(0).max(1).optional().describe('Share of voting probes that must fail for a region to fail.'),
+  confirm: duration.optional().describe('A failing verdict resting on fewer than two failing probes counts only once a later failing run started this long after the first; default half the check interval (two failing runs in a row).'),
   global_quorum: z.number().gt(0).max(1).optional().describe('Share of regions with a verdict that must fail for hard_down.'),
 });
 

@@ -96,7 +96,7 @@ collector:
   journal: ${JSON.stringify(join(dir, 'journal.jsonl'))}
   evaluate_every: 500ms
   probe_down_after: 4s
-  flapping: { window: 30s, changes: 4 }
+  flapping: { window: 30s, incidents: 2 }
 consensus: { min_probes: 2 }
 alerts:
   alertmanager: { url: ${am.url} }

@@ -19,7 +19,7 @@ const PROBES = FOUR_PROBES;
 
 const config = parseConfig(
   `consensus: { min_probes: 2 }
-collector: { probe_down_after: 20s, flapping: { window: 1m, changes: 4 } }
+collector: { probe_down_after: 20s, flapping: { window: 1m, incidents: 2 } }
 vendors:
   - { name: acme, runbook: "https://wiki.example.com/acme" }
   - { name: payco }

@@ -14,7 +14,7 @@ import { failedPhase } from '../../agent/collector/alerts/alert.ts';
 import { disagreements, unhealthyProbes } from '../../agent/collector/probes.ts';
 import { regionConditions, stateOf, vendorConditions, type VerdictRow } from '../../agent/collector/state.ts';
 
-const majority: ConsensusSettings = { window: 30_000, min_probes: 2, quorum: undefined };
+const majority: ConsensusSettings = { window: 30_000, min_probes: 2, quorum: undefined, confirm: 5_000 };
 
 function vote(probe: string, ok: boolean, extra: Partial<Vote> = {}): Vote {
   return { probe, region: 'eu', ok, degraded: false, reason: ok ? 'ok' : 'http_status', message: ok ? 'ok' : 'HTTP 503', phases: {}, at: 1000, ...extra };
@@ -92,7 +92,7 @@ vendors:
   - { name: b }
 checks:
   - { name: a1, vendor: a, kind: http, url: "http://x.test/", interval: 10s, consensus: { min_probes: 1 } }
-  - { name: b1, vendor: b, kind: http, url: "http://x.test/", interval: 10s }
+  - { name: b1, vendor: b, kind: http, url: "http://x.test/", interval: 10s, consensus: { confirm: 8s } }
 `,
     't.yaml',
     {},
@@ -100,8 +100,8 @@ checks:
   const [a1, b1] = config.checks as [(typeof config.checks)[0], (typeof config.checks)[0]];
 
   it('takes each knob from the narrowest level that sets it', () => {
-    expect(consensusSettings(config, config.vendors[0], a1)).toEqual({ window: 60_000, min_probes: 1, quorum: 0.4 });
-    expect(consensusSettings(config, config.vendors[1], b1)).toEqual({ window: 30_000, min_probes: 3, quorum: 0.6 });
+    expect(consensusSettings(config, config.vendors[0], a1)).toEqual({ window: 60_000, min_probes: 1, quorum: 0.4, confirm: 5_000 });
+    expect(consensusSettings(config, config.vendors[1], b1)).toEqual({ window: 30_000, min_probes: 3, quorum: 0.6, confirm: 8_000 });
   });
 
   it('refuses global_quorum on a check (it is a vendor-wide rule)', () => {
