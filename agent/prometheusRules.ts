@@ -539,11 +539,12 @@ function probeRules(config: Config): Rule[] {
       labels: { severity: 'ticket' },
       annotations: {
         summary: 'Probe {{ $labels.probe }} in {{ $labels.region }} fails checks that every other probe passes',
+        // Expanded while the probe is unhealthy; during keep_firing_for Prometheus keeps the last text.
         description:
-          `It alone failed checks of at least ${config.collector.unhealthy_vendors} vendors, so its votes are left out of consensus ` +
-          `until it fails alone nowhere; the alert then holds for ${promDuration(flapping.window)}. Checks it alone fails now: ` +
+          `It alone fails checks of at least ${config.collector.unhealthy_vendors} vendors: ` +
           '{{ range $i, $r := printf "vendorwatch:probe_lone_failure{probe=%q}" $labels.probe | query | sortByLabel "check" }}' +
-          '{{ if $i }}, {{ end }}{{ $r.Labels.check }}{{ else }}none{{ end }}.',
+          '{{ if $i }}, {{ end }}{{ $r.Labels.check }}{{ end }}. ' +
+          `Its votes are left out of consensus until it fails alone nowhere; this alert then holds for ${promDuration(flapping.window)}.`,
       },
     },
   ];

@@ -471,6 +471,192 @@ describe('promtool test rules: the same verdicts as the collector', () => {
   });
 });
 
+describe('promtool test rules: the alert contract (one identity per severity, held until operational)', () => {
+  it('an outage spreading from one region to all and easing back → one VendorOutage throughout, none after', () => {
+    // eu fails 60–160 s, us 90–190 s, ap 100–210 s: regional, hard down, regional again (ap), operational at 220 s.
+    scenario(
+      {
+        input_series: [
+          ...everywhere('acme-js', '1x5 0x10 1x30', threeProbes, ['eu']),
+          ...everywhere('acme-js', '1x8 0x10 1x30', threeProbes, ['us']),
+          ...everywhere('acme-js', '1x9 0x11 1x30', threeProbes, ['ap']),
+        ],
+        alert_rule_test: [
+          fires('70s', 'VendorOutage', { severity: 'page', vendor: 'acme-cdn' }, regionalText('eu', 'acme-js in eu (3 of 3 probes)', 1)),
+          fires('120s', 'VendorOutage', { severity: 'page', vendor: 'acme-cdn' }, hardDownText()),
+          fires('200s', 'VendorOutage', { severity: 'page', vendor: 'acme-cdn' }, regionalText('ap', 'acme-js in ap (3 of 3 probes)', 1)),
+        ],
+        promql_expr_test: [
+          ...throughout(0, 50, (t) => alertsFiring(t, [])),
+          ...throughout(60, 210, (t) => alertsFiring(t, [outage])),
+          ...throughout(220, 300, (t) => alertsFiring(t, [])),
+          statesHold('200s', 'acme-cdn', ['regional_outage']),
+        ],
+      },
+      'spreading outage',
+    );
+  });
+
+  it('degraded, then hard down → VendorImpaired, then VendorOutage too; both resolve when operational', () => {
+    scenario(
+      {
+        input_series: [
+          ...everywhere('acme-big', '1x5 0x14 1x30', threeProbes, ['eu']),
+          ...everywhere('acme-big', '1x50', threeProbes, ['ap', 'us']),
+          ...everywhere('acme-js', '1x11 0x8 1x30'),
+        ],
+        alert_rule_test: [
+          fires('90s', 'VendorImpaired', { severity: 'ticket', vendor: 'acme-cdn' }, degradedText('acme-big in eu (3 of 3 probes)')),
+          // The ticket stays, its text following the incident.
+          fires('150s', 'VendorImpaired', { severity: 'ticket', vendor: 'acme-cdn' }, hardDownText()),
+        ],
+        promql_expr_test: [
+          ...throughout(60, 110, (t) => alertsFiring(t, [impaired])),
+          ...throughout(120, 200, (t) => alertsFiring(t, [impaired, outage])),
+          ...throughout(210, 260, (t) => alertsFiring(t, [])),
+        ],
+      },
+      'degraded then hard down',
+    );
+  });
+
+  it('hard down easing to degraded → VendorOutage holds, no VendorImpaired', () => {
+    scenario(
+      {
+        input_series: [
+          ...everywhere('acme-js', '1x5 0x8 1x30'),
+          ...everywhere('acme-big', '1x5 0x18 1x30', threeProbes, ['eu']),
+          ...everywhere('acme-big', '1x50', threeProbes, ['ap', 'us']),
+        ],
+        alert_rule_test: [fires('200s', 'VendorOutage', { severity: 'page', vendor: 'acme-cdn' }, degradedText('acme-big in eu (3 of 3 probes)'))],
+        promql_expr_test: [
+          statesHold('200s', 'acme-cdn', ['degraded']),
+          ...throughout(60, 240, (t) => alertsFiring(t, [outage])),
+          ...throughout(250, 300, (t) => alertsFiring(t, [])),
+        ],
+      },
+      'hard down easing',
+    );
+  });
+
+  it('three incidents within the flapping window → one VendorFlapping page instead of a third VendorOutage, held for a window', () => {
+    // Hard down 60–90 s, 160–190 s and 260–290 s; the third opening makes 3 in 30 m.
+    const flapping = { alertname: 'VendorFlapping', vendor: 'acme-cdn', severity: 'page' };
+    scenario(
+      {
+        input_series: everywhere('acme-js', '1x5 0x3 1x5 0x3 1x5 0x3 1x200'),
+        alert_rule_test: [
+          fires('280s', 'VendorFlapping', { severity: 'page', vendor: 'acme-cdn' }, {
+            ...hardDownText(),
+            summary: 'acme-cdn is flapping: 3 incidents opened in the last 30m',
+            description:
+              'acme-cdn keeps failing and recovering, so this one alert stands for its incidents instead of an alert each. ' +
+              'It resolves once 30m pass with no new incident and acme-cdn is operational. Now: acme-cdn is hard down: delivery fails in 3 of 3 regions.',
+          }),
+        ],
+        promql_expr_test: [
+          ...throughout(60, 90, (t) => alertsFiring(t, [outage])),
+          ...throughout(100, 150, (t) => alertsFiring(t, [])),
+          ...throughout(160, 190, (t) => alertsFiring(t, [outage])),
+          ...throughout(200, 250, (t) => alertsFiring(t, [])),
+          ...throughout(260, 400, (t) => alertsFiring(t, [flapping])),
+          alertsFiring('2000s', [flapping]),
+          alertsFiring('2100s', []),
+        ],
+      },
+      'flapping',
+    );
+  });
+
+  it('a probe whose series stop → ProbeDown after probe_down_after (3 × 10 s, at least 30 s)', () => {
+    const down = (value: string) => ({
+      eval_time: value === '1m 20s' ? '3m' : '10m',
+      alertname: 'ProbeDown',
+      exp_alerts: [
+        {
+          exp_labels: { severity: 'ticket', probe: 'p1', region: 'eu' },
+          exp_annotations: {
+            summary: `Probe p1 in eu has sent nothing for ${value}`,
+            description:
+              'No metric of probe p1 has a sample newer than its probe_down_after; its votes stop counting once they are older than the consensus window. ' +
+              'The alert resolves when it reports again, or after 1d of silence.',
+          },
+        },
+      ],
+    });
+    scenario(
+      {
+        // p1's last samples are at 100 s.
+        input_series: [...probe('acme-js', 'eu', 'p1', '1x10', '0x10'), ...everywhere('acme-js', '1x70', ['p2', 'p3'], ['eu'])],
+        alert_rule_test: [{ eval_time: '120s', alertname: 'ProbeDown', exp_alerts: [] }, down('1m 20s'), down('8m 20s')],
+      },
+      'probe down',
+    );
+  });
+
+  it('a probe alone failing two vendors → ProbeUnhealthy, held for the flapping window after it recovers', () => {
+    const unhealthy = (evalTime: string) => ({
+      eval_time: evalTime,
+      alertname: 'ProbeUnhealthy',
+      exp_alerts: [
+        {
+          exp_labels: { severity: 'ticket', probe: 'p1', region: 'eu' },
+          exp_annotations: {
+            summary: 'Probe p1 in eu fails checks that every other probe passes',
+            // During the hold Prometheus keeps the text of the last evaluation that found the probe unhealthy.
+            description:
+              'It alone fails checks of at least 2 vendors: acme-js, payco-checkout. ' +
+              'Its votes are left out of consensus until it fails alone nowhere; this alert then holds for 30m.',
+          },
+        },
+      ],
+    });
+    scenario(
+      {
+        // p1 fails both vendors' checks from 60 to 110 s, alone.
+        input_series: ['acme-js', 'payco-checkout'].flatMap((check) => [
+          ...probe(check, 'eu', 'p1', '1x5 0x5 1x200', '0x211'),
+          ...everywhere(check, '1x211', ['p2', 'p3'], ['eu']),
+        ]),
+        alert_rule_test: [unhealthy('90s'), unhealthy('25m'), { eval_time: '35m', alertname: 'ProbeUnhealthy', exp_alerts: [] }],
+        promql_expr_test: [...throughout(60, 200, (t) => alertsFiring(t, []))],
+      },
+      'probe unhealthy',
+    );
+  });
+
+  it.each([
+    { runs: 'one failed run', values: '1x5 0x2 1x30', failing: [] as number[], alert: false },
+    { runs: 'two failed runs in a row', values: '1x5 0x5 1x30', failing: [110], alert: true },
+  ])('thin evidence (min_probes 1, one probe): $runs → alert: $alert', async ({ values, failing, alert }) => {
+    const { stdout } = await runCli(['rules']);
+    const file = join(dir, 'shipped-rules.yaml');
+    writeFileSync(file, stdout);
+    const labels = 'vendor="jsdelivr",check="jsdelivr-npm-file",kind="http",region="local",probe="laptop"';
+    const verdict = (seconds: number) => ({
+      expr: 'vendorwatch:region_failing:bool',
+      eval_time: `${seconds}s`,
+      exp_samples: [{ labels: `vendorwatch:region_failing:bool{check="jsdelivr-npm-file",region="local",vendor="jsdelivr"}`, value: failing.includes(seconds) ? 1 : 0 }],
+    });
+    scenario(
+      {
+        input_series: [
+          { series: `vendorwatch_check_success{${labels}}`, values },
+          { series: `vendorwatch_check_degraded{${labels}}`, values: '0x40' },
+        ],
+        // 30 s checks: one failed run is three failing scrapes; confirm (15 s) needs the next run failing too.
+        promql_expr_test: [
+          ...[70, 80, 100, 110].map(verdict),
+          alertsFiring('110s', alert ? [{ alertname: 'VendorOutage', vendor: 'jsdelivr', severity: 'page' }] : []),
+          ...throughout(60, 100, (t) => alertsFiring(t, [])),
+        ],
+      },
+      `thin ${values}`,
+      file,
+    );
+  });
+});
+
 function hardDownText() {
   return {
     summary: 'acme-cdn is hard down: delivery fails in 3 of 3 regions',
