@@ -9,7 +9,7 @@
  */
 import type { Config } from '../config/schema.ts';
 import { vendorStates } from './collector/state.ts';
-import { checkMatcher } from './prometheusRules.ts';
+import { checkMatcher } from './promql.ts';
 
 const datasource = { type: 'prometheus', uid: '${datasource}' };
 const GRID_WIDTH = 24;

@@ -1,37 +1,50 @@
 /**
  * `vendorwatch rules`: Prometheus recording and alerting rules that compute the collector's consensus
  * and vendor states (agent/collector/consensus.ts, state.ts, probes.ts) from the probes' own
- * metrics, for fleets that run consensus in Prometheus, Mimir or Thanos; plus multi-window
- * burn-rate alerts for each vendor's SLA.
+ * metrics, for fleets that run consensus in Prometheus, Mimir or Thanos, and raise the collector's
+ * alerts under the same alertnames and labels (README, "Alerts"), so Alertmanager routes, silences
+ * and inhibitions work for either path; plus multi-window burn-rate alerts for each vendor's SLA.
  *
  * The consensus group is layered; rules in one group run in order at the same timestamp, so each
  * layer reads the ones before:
- *  1. votes    — vendorwatch:probe_vote:{success,degraded}: each probe's latest result inside W;
- *  2. probes   — vendorwatch:probe_unhealthy:bool: a probe alone failing checks of several vendors;
- *  3. counts   — per (check, region): the votes of healthy probes, and how many failed or were slow;
- *  4. regions  — vendorwatch:region_{failing,degraded}:bool by quorum, holding the previous verdict
- *                when neither side has one (hysteresis); absent (unknown) below min_probes;
- *  5. down     — vendorwatch:vendor_region_down:bool: any delivery check failing in the region;
- *  6. vendors  — vendorwatch:vendor_state{vendor,state}: 1 where a condition holds, else 0.
- * One group per vendor then alerts on its most severe state, and on SLO burn rates.
+ *  1. votes     — vendorwatch:probe_vote:{success,degraded}: each probe's latest result inside W;
+ *  2. probes    — vendorwatch:probe_unhealthy:bool: a probe alone failing checks of several vendors;
+ *  3. counts    — per (check, region): the votes of healthy probes, and how many failed or were slow;
+ *  4. regions   — vendorwatch:region_{failing,degraded}:bool by quorum, holding the previous verdict
+ *                 when neither side has one (hysteresis); absent (unknown) below min_probes. Thin
+ *                 evidence (min_probes 1): a failing quorum of one failing vote counts only once it
+ *                 has held for `consensus.confirm` rounded up to whole check intervals, plus half an
+ *                 interval (vendorwatch:region_failing_votes_since:timestamp_seconds), the closest
+ *                 a gauge comes to "a later failing run started `confirm` after the first";
+ *  5. down      — vendorwatch:vendor_region_down:bool: any delivery check failing in the region;
+ *  6. vendors   — vendorwatch:vendor_state{vendor,state}: 1 where a condition holds, else 0;
+ *  7. incidents — vendorwatch:vendor_incident_open:bool: 1 while a problem state holds, or held at
+ *                 the previous evaluation and the vendor is now unknown.
+ * The probes group records each probe's newest sample time and raises ProbeDown and ProbeUnhealthy.
+ * One group per vendor raises VendorFlapping, VendorOutage and VendorImpaired, in that order (each
+ * reads the ones before through ALERTS at the same timestamp), and the SLO burn-rate alerts. An
+ * incident alert fires when its severity is first reached and holds, by reading its own ALERTS
+ * series, until the vendor is operational; it does not start while VendorFlapping fires.
  *
- * Knobs differ per check (window, min_probes, quorum), so layers 1 and 4 hold one expression per set
- * of checks sharing the knobs they need, selected by a `check=~"…"` matcher and joined with `or`.
- * Roles are not labels on the probes' metrics; rules select a role's checks by name instead.
+ * Knobs differ per check (window, min_probes, quorum, confirm), so layers 1 and 4 hold one
+ * expression per set of checks sharing the knobs they need, selected by a `check=~"…"` matcher and
+ * joined with `or`. Roles are not labels on the probes' metrics; rules select a role's checks by name.
  * What PromQL cannot do like the collector is listed in the README ("Where the rules differ").
  */
 import { stringify } from 'yaml';
-import { parseDuration } from '../config/duration.ts';
-import { LATENCY_SLA_BUDGET, type Check, type Config, type Vendor } from '../config/schema.ts';
+import type { Check, Config, Vendor } from '../config/schema.ts';
 import { vendorLinks } from './collector/alerts/alert.ts';
 import { consensusSettings, globalQuorum, type ConsensusSettings } from './collector/consensus.ts';
-import { vendorStates } from './collector/state.ts';
-import { phaseBuckets } from './metrics.ts';
+import { probeDownAfter } from './collector/probes.ts';
+import { severityOf, vendorStates } from './collector/state.ts';
+import { burnAlerts, deliveryChecks, sliRules } from './prometheusSlo.ts';
+import { checkMatcher, nameMatcher, promDuration } from './promql.ts';
 
 export interface Rule {
   record?: string;
   alert?: string;
   expr: string;
+  keep_firing_for?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
@@ -47,30 +60,22 @@ function settingsOf(config: Config, check: Check): ConsensusSettings {
   return consensusSettings(config, config.vendors.find((v) => v.name === check.vendor), check);
 }
 
-const conditions = vendorStates.slice(0, 5);
-
-/** Multi-window burn-rate alerts (Google SRE workbook, ch. 5): long and short window at a burn factor. */
-const burnWindows = {
-  page: [
-    { long: '1h', short: '5m', factor: 14.4 },
-    { long: '6h', short: '30m', factor: 6 },
-  ],
-  ticket: [
-    { long: '1d', short: '2h', factor: 3 },
-    { long: '3d', short: '6h', factor: 1 },
-  ],
-} as const;
-const sliWindows = [...new Set(Object.values(burnWindows).flatMap((ws) => ws.flatMap((w) => [w.short, w.long])))].sort(
-  (a, b) => parseDuration(a) - parseDuration(b),
-);
+/** The problem states; the state is the first of them that holds (vendorStates' order). */
+type Condition = Exclude<(typeof vendorStates)[number], 'operational' | 'unknown'>;
+const conditions = vendorStates.filter((s): s is Condition => s !== 'operational' && s !== 'unknown');
+const pageStates = conditions.filter((s) => severityOf(s) === 'page');
+const ticketStates = conditions.filter((s) => severityOf(s) === 'ticket');
 
 /** All rule groups for a config. */
 export function prometheusRules(config: Config): { groups: RuleGroup[] } {
-  const groups: RuleGroup[] = [{ name: 'vendorwatch-consensus', rules: consensusRules(config) }];
+  const groups: RuleGroup[] = [
+    { name: 'vendorwatch-consensus', rules: consensusRules(config) },
+    { name: 'vendorwatch-probes', rules: probeRules(config) },
+  ];
   const withSla = config.vendors.filter((v) => v.sla && deliveryChecks(config, v).length);
   if (withSla.length) groups.push({ name: 'vendorwatch-slo', rules: sliRules(config, withSla) });
   for (const vendor of config.vendors) {
-    const rules = [...stateAlerts(config, vendor), ...burnAlerts(config, vendor)];
+    const rules = [...incidentAlerts(config, vendor), ...burnAlerts(config, vendor)];
     if (rules.length) groups.push({ name: `vendorwatch-vendor-${vendor.name}`, rules });
   }
   return { groups };
@@ -117,11 +122,14 @@ function consensusRules(config: Config): Rule[] {
   const { checks } = config;
   const withRoles = (...roles: Role[]) => checks.filter((c) => roles.includes(c.role));
   const byWindow = (cs: readonly Check[]) => checkSets(cs, (c) => settingsOf(config, c).window);
-  const byQuorum = (cs: readonly Check[]) =>
+  // Thin evidence applies to the outage verdict: `confirmed` says whether to read its knob.
+  const byQuorum = (cs: readonly Check[], confirmed: boolean) =>
     checkSets(cs, (c): QuorumKnobs => {
-      const { min_probes, quorum } = settingsOf(config, c);
-      return { min_probes, quorum };
+      const { min_probes, quorum, confirm } = settingsOf(config, c);
+      // A failing quorum can rest on one failing vote only below min_probes 2.
+      return { min_probes, quorum, confirmAfter: confirmed && min_probes < 2 ? confirmAfter(confirm, c.interval) : undefined };
     });
+  const thin = byQuorum(checks, true).filter((s) => s.key.confirmAfter !== undefined);
   const last = (metric: string) => (s: CheckSet<number>) =>
     `max by (vendor, check, region, probe) (last_over_time(${metric}{${checkMatcher(s.checks)}}[${promDuration(s.key)}]))`;
   // Votes that count: unhealthy probes' votes are left out.
@@ -167,9 +175,14 @@ function consensusRules(config: Config): Rule[] {
           : `sum by (vendor, check, region) ${counted(`vendorwatch:probe_vote:degraded${m}`)}`;
       },
     ),
-    // 4. region verdicts: 1 failing, 0 passing, the previous verdict when neither side has a quorum, no sample while unknown
-    ...recordAcrossSets('vendorwatch:region_failing:bool', byQuorum(checks), (s) => regionVerdict('vendorwatch:region_failing:bool', 'vendorwatch:region_failing_voters:count', s)),
-    ...recordAcrossSets('vendorwatch:region_degraded:bool', byQuorum(withRoles(...slowRoles)), (s) =>
+    // 4. region verdicts: 1 failing, 0 passing, the previous verdict when neither side has a quorum, no sample while unknown;
+    //    first, since when a thin failing quorum has held
+    ...recordAcrossSets(failingSince, thin, (s) => {
+      const failing = failingQuorum('vendorwatch:region_failing_voters:count', s);
+      return `${failingSince}{${checkMatcher(s.checks)}} and on (vendor, check, region) (${failing})\n  or time() + 0 * (${failing})`;
+    }),
+    ...recordAcrossSets('vendorwatch:region_failing:bool', byQuorum(checks, true), (s) => regionVerdict('vendorwatch:region_failing:bool', 'vendorwatch:region_failing_voters:count', s)),
+    ...recordAcrossSets('vendorwatch:region_degraded:bool', byQuorum(withRoles(...slowRoles), false), (s) =>
       regionVerdict('vendorwatch:region_degraded:bool', 'vendorwatch:region_degraded_voters:count', s),
     ),
     // 5. a vendor's region is down when any of its delivery checks fails there
@@ -178,7 +191,27 @@ function consensusRules(config: Config): Rule[] {
       : []),
     // 6. vendor conditions
     ...vendorStateRules(config),
+    // 7. the incident: a problem state, held through a spell of unknown
+    {
+      record: 'vendorwatch:vendor_incident_open:bool',
+      expr:
+        `max by (vendor) (${stateSelector(conditions)}) == 1\n` +
+        `or (max by (vendor) (vendorwatch:vendor_incident_open:bool) == 1 and on (vendor) ${stateSelector(['unknown'])} == 1)\n` +
+        'or 0 * vendorwatch:vendor:configured',
+    },
   ];
+}
+
+const failingSince = 'vendorwatch:region_failing_votes_since:timestamp_seconds';
+
+/**
+ * How long a thin failing quorum must hold to count. The probe's gauge shows one value per run, so
+ * a second failing run looks like the first one lasting longer: the k-th run after the first is
+ * the first to start `confirm` later, and its failing result keeps the vote failing beyond k
+ * intervals; half an interval more absorbs scrape and evaluation jitter.
+ */
+function confirmAfter(confirm: number, interval: number): number {
+  return (Math.max(1, Math.ceil(confirm / interval)) + 0.5) * interval;
 }
 
 /** "Meets the quorum": a strict majority unless a share is configured. */
@@ -186,22 +219,36 @@ function meetsShare(ratio: string, share: number | undefined): string {
   return share === undefined ? `${ratio} > 0.5` : `${ratio} >= ${share}`;
 }
 
+type QuorumKnobs = Pick<ConsensusSettings, 'min_probes' | 'quorum'> & {
+  /** Milliseconds a failing quorum of one failing vote must hold to count (thin sets only). */
+  confirmAfter: number | undefined;
+};
+
+/** The `against` votes meet the quorum (consensus.ts meetsQuorum). */
+function failingQuorum(against: string, set: CheckSet<QuorumKnobs>): string {
+  const m = `{${checkMatcher(set.checks)}}`;
+  return `${against}${m} >= ${set.key.min_probes} and ${meetsShare(`${against}${m} / vendorwatch:region_voters:count${m}`, set.key.quorum)}`;
+}
+
 /**
  * The collector's verdict (consensus.ts) with its hysteresis: a rule reading its own series sees
  * its output of the previous evaluation (the current one is not written yet), or nothing when the
  * region was unknown then, since Prometheus marks a series stale as soon as a rule stops producing it.
  */
-type QuorumKnobs = Pick<ConsensusSettings, 'min_probes' | 'quorum'>;
-
 function regionVerdict(record: string, against: string, set: CheckSet<QuorumKnobs>): string {
   const m = `{${checkMatcher(set.checks)}}`;
-  const { min_probes: minProbes, quorum } = set.key;
+  const { min_probes: minProbes, quorum, confirmAfter: hold } = set.key;
   const voters = `vendorwatch:region_voters:count${m}`;
   const bad = `${against}${m}`;
   const good = `(${voters} - ${bad})`;
+  const failing = failingQuorum(against, set);
+  // Thin evidence: one failing vote counts once confirmed; until then the previous verdict holds.
+  const thin = hold !== undefined;
+  const confirmed = thin ? ` and (${bad} >= 2 or time() - ${failingSince}${m} >= ${hold / 1000})` : '';
+  const unconfirmed = thin ? ` unless (${failing})` : '';
   return (
-    `(0 * ${voters} + 1 and ${bad} >= ${minProbes} and ${meetsShare(`${bad} / ${voters}`, quorum)})\n` +
-    `  or (0 * ${voters} and ${good} >= ${minProbes} and ${meetsShare(`${good} / ${voters}`, quorum)})\n` +
+    `(0 * ${voters} + 1 and ${failing}${confirmed})\n` +
+    `  or (0 * ${voters} and ${good} >= ${minProbes} and ${meetsShare(`${good} / ${voters}`, quorum)}${unconfirmed})\n` +
     `  or (${record}${m} and ${voters} >= ${minProbes})`
   );
 }
@@ -260,19 +307,30 @@ function hardDown(config: Config, down: string): string {
     })
     .join('\n  or ');
 }
-// --- alerts on the vendor's state ---
+// --- the incident alerts: VendorFlapping, VendorOutage, VendorImpaired ---
+
+/** vendorwatch:vendor_state selected by states (and vendor). */
+function stateSelector(states: readonly string[], vendor?: string): string {
+  return `vendorwatch:vendor_state{${vendor ? `vendor="${vendor}",` : ''}state=~"${states.join('|')}"}`;
+}
+
+/** This vendor's alerts of these names that fire now (written by the same group, earlier or at the previous evaluation). */
+function firingAlerts(vendor: string, alertnames: string[], severity?: string): string {
+  return `ALERTS{alertname=~"${alertnames.join('|')}",alertstate="firing",vendor="${vendor}"${severity ? `,severity="${severity}"` : ''}}`;
+}
+
+const operational = (vendor: string) => `${stateSelector(['operational'], vendor)} == 1`;
 
 /**
- * Go templates that Prometheus expands when an alert fires, so its text says what the probes see.
+ * Go templates that Prometheus expands at every evaluation, so an alert's text follows the incident.
  * `query` results are sorted by label so the text does not change between evaluations.
  */
 const template = {
   /** A number from a PromQL query. */
   count: (expr: string) => `{{ with query \`${expr}\` }}{{ . | first | value }}{{ else }}0{{ end }}`,
-  /** "eu-west, us-east": regions where a region verdict holds for any of the checks. */
-  regions: (verdict: string, checks: string[]) =>
-    `{{ range $i, $r := query \`max by (region) (vendorwatch:${verdict}:bool{${checkMatcher(checks)}} == 1)\` | sortByLabel "region" }}` +
-    '{{ if $i }}, {{ end }}{{ $r.Labels.region }}{{ end }}',
+  /** "eu-west, us-east": the regions of a query's result. */
+  regions: (expr: string, separator = ', ') =>
+    `{{ range $i, $r := query \`max by (region) (${expr})\` | sortByLabel "region" }}{{ if $i }}${separator}{{ end }}{{ $r.Labels.region }}{{ end }}`,
   /** "web in eu-west (3 of 3 probes), …": each (check, region) where a verdict holds, with its votes. */
   votes: (verdict: string, voters: string, checks: string[]) =>
     `{{ range $i, $r := query \`vendorwatch:${voters}:count{${checkMatcher(checks)}} and on (vendor, check, region) vendorwatch:${verdict}:bool == 1\`` +
@@ -284,229 +342,210 @@ const template = {
   reasons: (checks: string[]) =>
     `{{ with query \`sort_desc(topk(3, sum by (reason) (increase(vendorwatch_check_runs_total{${checkMatcher(checks)},result="failure"}[5m]))))\` }}` +
     ' Failure reasons, most frequent first: {{ range $i, $r := . }}{{ if $i }}, {{ end }}{{ $r.Labels.reason }}{{ end }}.{{ end }}',
+  /** Sets `$state` to the vendor's state now: its most severe condition, as the collector's stateOf. */
+  state: (vendor: string) =>
+    `{{ $state := "unknown" }}{{ with query \`topk(1, ${vendorStates.map((s, i) => `${vendorStates.length - i} * (${stateSelector([s], vendor)} == 1)`).join(' or ')})\` }}` +
+    '{{ $state = . | first | label "state" }}{{ end }}',
+  /** One text per state (after `state`), and `otherwise` for the rest. */
+  byState: (texts: [string, string][], otherwise: string) =>
+    texts.map(([state, text], i) => `{{ ${i ? 'else if' : 'if'} eq $state "${state}" }}${text}`).join('') + `{{ else }}${otherwise}{{ end }}`,
 };
 
-interface StateAlert {
-  alert: string;
-  state: (typeof conditions)[number];
+/** What a condition's alert text says, and where it holds, given the vendor and its checks with the condition's roles. */
+interface ConditionText {
   roles: Role[];
-  severity: 'page' | 'ticket';
-  /** Annotation text for the vendor, given the names of its checks in these roles. */
   summary: (vendor: string, checks: string[]) => string;
   description: (vendor: string, checks: string[]) => string;
+  /** PromQL with a `region` label: where the condition holds. */
+  where: (vendor: string, checks: string[]) => string;
 }
 
-const failingRegions = (checks: string[]) => `count(max by (region) (vendorwatch:region_failing:bool{${checkMatcher(checks)}} == 1))`;
+const failing = (checks: string[]) => `vendorwatch:region_failing:bool{${checkMatcher(checks)}} == 1`;
+const failingRegions = (checks: string[]) => `count(max by (region) (${failing(checks)}))`;
 const regionsWithVerdict = (checks: string[]) => `count(max by (region) (vendorwatch:region_failing:bool{${checkMatcher(checks)}}))`;
 const failingVotes = (checks: string[]) => template.votes('region_failing', 'region_failing_voters', checks);
+const downRegions = (vendor: string) => `vendorwatch:vendor_region_down:bool{vendor="${vendor}"} == 1`;
+const slowRegions = (checks: string[]) => `vendorwatch:region_degraded:bool{${checkMatcher(checks)}} == 1 unless on (vendor, region) vendorwatch:vendor_region_down:bool == 1`;
 
-const stateAlertKinds: StateAlert[] = [
-  {
-    alert: 'VendorHardDown',
-    state: 'hard_down',
+const conditionTexts: Record<Condition, ConditionText> = {
+  hard_down: {
     roles: ['delivery'],
-    severity: 'page',
     summary: (v, c) => `${v} is hard down: delivery fails in ${template.count(failingRegions(c))} of ${template.count(regionsWithVerdict(c))} regions`,
     description: (v, c) => `Probes agree that ${v}'s delivery checks are failing: ${failingVotes(c)}.${template.reasons(c)}`,
+    where: downRegions,
   },
-  {
-    alert: 'VendorRegionalOutage',
-    state: 'regional_outage',
+  regional_outage: {
     roles: ['delivery'],
-    severity: 'page',
-    summary: (v, c) => `${v} is down in ${template.regions('region_failing', c)}`,
+    summary: (v, c) => `${v} is down in ${template.regions(failing(c))}`,
     description: (v, c) =>
       `Probes agree that ${v}'s delivery checks are failing: ${failingVotes(c)}. ` +
       `${template.count(failingRegions(c))} of ${template.count(regionsWithVerdict(c))} regions with a verdict are affected.${template.reasons(c)}`,
+    where: downRegions,
   },
-  {
-    alert: 'VendorDegraded',
-    state: 'degraded',
+  degraded: {
     roles: ['delivery', 'performance'],
-    severity: 'ticket',
-    summary: (v, c) => `${v} is degraded in ${template.regions('region_degraded', c)}`,
+    summary: (v, c) => `${v} is degraded in ${template.regions(slowRegions(c))}`,
     description: (v, c) =>
       `Probes agree that ${v} is slow or degraded: ${template.votes('region_degraded', 'region_degraded_voters', c)}. Content is still delivered.`,
+    where: (_, c) => slowRegions(c),
   },
-  {
-    alert: 'VendorApiDown',
-    state: 'api_down',
+  api_down: {
     roles: ['control'],
-    severity: 'ticket',
     summary: (v) => `${v}'s control API is down; delivery is fine`,
     description: (v, c) =>
       `Probes agree that ${v}'s control checks are failing: ${failingVotes(c)}. ` +
       `Configuration changes and purges through ${v} may not work.${template.reasons(c)}`,
+    where: (_, c) => failing(c),
   },
-  {
-    alert: 'VendorLimitedVisibility',
-    state: 'limited_visibility',
+  limited_visibility: {
     roles: ['telemetry'],
-    severity: 'ticket',
     summary: (v) => `${v}'s telemetry is failing or stale; delivery is fine`,
     description: (v, c) =>
       `Probes agree that ${v}'s telemetry checks are failing: ${failingVotes(c)}. ` +
       `Its reports and logs cannot be trusted until they recover.${template.reasons(c)}`,
+    where: (_, c) => failing(c),
   },
-];
+};
 
 /**
- * One alert per state the vendor's checks can produce, firing only while it is the vendor's most severe
- * state, as the collector alerts on state changes. The verdicts already carry the collector's
- * hysteresis, so the alert fires and resolves with the state, as the collector's does.
+ * The annotations every incident alert of a vendor carries, written for its state now: `state`,
+ * `regions` (where that state holds), `summary`, `description` and the vendor's links. Only the
+ * conditions the vendor's checks can produce get a text of their own.
  */
-function stateAlerts(config: Config, vendor: Vendor): Rule[] {
-  const links = alertLinks(config, vendor);
-  return stateAlertKinds.flatMap((kind): Rule[] => {
-    const checks = checksOf(config, vendor.name, kind.roles);
-    if (!checks.length) return [];
-    const names = checks.map((c) => c.name);
-    const moreSevere = conditions.slice(0, conditions.indexOf(kind.state));
-    const holds = `vendorwatch:vendor_state{vendor="${vendor.name}",state="${kind.state}"} == 1`;
-    const expr = moreSevere.length
-      ? `${holds}\n  unless on (vendor) vendorwatch:vendor_state{vendor="${vendor.name}",state=~"${moreSevere.join('|')}"} == 1`
-      : holds;
-    return [
-      {
-        alert: kind.alert,
-        expr,
-        labels: { severity: kind.severity, vendor: vendor.name },
-        annotations: { summary: kind.summary(vendor.name, names), description: kind.description(vendor.name, names), ...links },
-      },
-    ];
+function incidentAnnotations(config: Config, vendor: Vendor): Record<string, string> {
+  const v = vendor.name;
+  const texts = conditions.flatMap((state) => {
+    const text = conditionTexts[state];
+    const checks = config.checks.filter((c) => c.vendor === v && text.roles.includes(c.role)).map((c) => c.name);
+    return checks.length ? [{ state, text, checks }] : [];
   });
-}
-
-function alertLinks(config: Config, vendor: Vendor): Record<string, string> {
-  return vendorLinks(vendor, config.alerts.dashboard_url);
-}
-
-// --- SLOs: availability and latency SLIs, multi-window burn-rate alerts ---
-
-function sliRules(config: Config, vendors: Vendor[]): Rule[] {
-  const delivery = checkMatcher(vendors.flatMap((v) => deliveryChecks(config, v)));
-  const runs = (w: string, extra = '') => `sum by (vendor) (rate(vendorwatch_check_runs_total{${delivery}${extra}}[${w}]))`;
-  const availability = sliWindows.map((w) => ({
-    record: `vendorwatch:vendor_availability_errors:ratio_rate${w}`,
-    // `or 0 * …` gives 0 rather than no sample while nothing failed.
-    expr: `(\n  ${runs(w, ',result="failure"')}\n  or 0 * ${runs(w)}\n)\n/ ${runs(w)}`,
-  }));
-  const withLatency = vendors.filter((v) => v.sla?.latency_p95_ms !== undefined);
-  const latency = withLatency.length
-    ? sliWindows.map((w) => ({
-        record: `vendorwatch:vendor_latency_errors:ratio_rate${w}`,
-        expr: withLatency.map((v) => `(\n${latencyErrors(config, v, w)}\n)`).join('\nor\n'),
-      }))
-    : [];
-  return [...availability, ...latency];
-}
-
-/** Share of the vendor's delivery check runs slower than its SLA's p95 latency. */
-function latencyErrors(config: Config, vendor: Vendor, window: string): string {
-  const where = `${checkMatcher(deliveryChecks(config, vendor))},phase="total"`;
-  return (
-    `  1 - (\n    ${fastRuns(where, vendor.sla!.latency_p95_ms! / 1000, window)}\n  )\n` +
-    `  / sum by (vendor) (rate(vendorwatch_check_duration_seconds_count{${where}}[${window}]))`
-  );
+  const byState = (part: (t: (typeof texts)[number]) => string, unknown: string, fine: string) =>
+    template.state(v) + template.byState([...texts.map((t): [string, string] => [t.state, part(t)]), ['operational', fine]], unknown);
+  return {
+    summary: byState(
+      (t) => t.text.summary(v, t.checks),
+      `${v}'s state is unknown: too few probes vote for a verdict`,
+      `${v} is operational again`,
+    ),
+    description: byState(
+      (t) => t.text.description(v, t.checks),
+      `Too few probes vote on ${v}'s checks for a verdict in any region. The alert holds until ${v} is operational again.`,
+      `Probes agree that ${v} works again.`,
+    ),
+    state: template.state(v) + '{{ $state }}',
+    regions: byState((t) => template.regions(t.text.where(v, t.checks), ','), '', ''),
+    ...vendorLinks(vendor, config.alerts.dashboard_url),
+    ...(vendor.status_page ? { vendor_status_url: vendor.status_page } : {}),
+  };
 }
 
 /**
- * Runs at or under a latency threshold, per second, from the histogram buckets. Between two bucket
- * bounds it interpolates linearly, as histogram_quantile does; above the largest bound it counts only
- * up to that bound (stricter than the SLA).
+ * An incident alert: it starts when the vendor's most severe state first has its severity (and no
+ * alert that stands for it fires), then holds, by reading its own ALERTS series, until the vendor
+ * is operational. Both terms reduce to {vendor}, so the alert keeps one identity throughout.
  */
-function fastRuns(where: string, threshold: number, window: string): string {
-  const rate = (le: number) => `sum by (vendor) (rate(vendorwatch_check_duration_seconds_bucket{${where},${leMatcher(le)}}[${window}]))`;
-  const hi = phaseBuckets.find((b) => b >= threshold);
-  const lo = [...phaseBuckets].reverse().find((b) => b <= threshold);
-  if (hi === undefined) return rate(lo!);
-  if (hi === threshold) return rate(hi);
-  const loBound = lo ?? 0;
-  const weight = round((threshold - loBound) / (hi - loBound));
-  return lo === undefined ? `${weight} * ${rate(hi)}` : `${round(1 - weight)} * ${rate(lo)}\n    + ${weight} * ${rate(hi)}`;
+function incidentAlert(vendor: string, alert: string, states: Condition[], blockedBy: string[], annotations: Record<string, string>): Rule {
+  const worse = conditions.slice(0, conditions.indexOf(states[0]!));
+  const starts =
+    `max by (vendor) (${stateSelector(states, vendor)} == 1)\n` +
+    (worse.length ? `  unless on (vendor) ${stateSelector(worse, vendor)} == 1\n` : '') +
+    `  unless on (vendor) ${firingAlerts(vendor, blockedBy)}`;
+  const holds = `max by (vendor) (${firingAlerts(vendor, [alert])})\n  unless on (vendor) ${operational(vendor)}`;
+  return { alert, expr: `(\n  ${starts}\n)\nor\n(\n  ${holds}\n)`, labels: { severity: severityOf(states[0]!), vendor }, annotations };
 }
 
-function burnAlerts(config: Config, vendor: Vendor): Rule[] {
-  if (!vendor.sla || !deliveryChecks(config, vendor).length) return [];
-  const links = alertLinks(config, vendor);
-  const slos = [
+/**
+ * VendorFlapping: `incidents` incidents opened within the window. An opening is a rise of
+ * vendorwatch:vendor_incident_open:bool; over a 0/1 series changes() counts rises and falls and
+ * resets() the falls, so their difference counts the rises between samples inside the window.
+ * Page if an outage state was seen in the window, else ticket; a ticket that then sees an outage
+ * adds the page. Held until a window passes with no new incident and the vendor is operational.
+ */
+function flappingAlert(config: Config, vendor: string, annotations: Record<string, string>): Rule {
+  const { window, incidents } = config.collector.flapping;
+  const w = promDuration(window);
+  const series = `vendorwatch:vendor_incident_open:bool{vendor="${vendor}"}`;
+  const openings = `(changes(${series}[${w}]) - resets(${series}[${w}]))`;
+  const outageSeen = `max by (vendor) (max_over_time(${stateSelector(pageStates, vendor)}[${w}])) == 1`;
+  const fires = firingAlerts(vendor, ['VendorFlapping']);
+  const withSeverity = (severity: string, expr: string) => `label_replace(\n    ${expr},\n    "severity", "${severity}", "", ""\n  )`;
+  return {
+    alert: 'VendorFlapping',
+    expr:
+      `(\n  ${withSeverity('page', `(${openings} >= ${incidents} or max by (vendor) (${fires})) and on (vendor) ${outageSeen}`)}\n` +
+      `  unless on (vendor) ${firingAlerts(vendor, ['VendorFlapping'], 'page')}\n)\nor\n` +
+      `(\n  ${withSeverity('ticket', `${openings} >= ${incidents} unless on (vendor) ${outageSeen}`)}\n  unless on (vendor) ${fires}\n)\nor\n` +
+      `(\n  max by (vendor, severity) (${fires})\n  and on (vendor) (${openings} >= 1 or ${stateSelector(['operational'], vendor)} == 0)\n)`,
+    // `vendor` is in the result already; as a rule label it keeps promtool's lint from taking vendors' rules for duplicates.
+    labels: { vendor },
+    annotations: {
+      ...annotations,
+      summary: `${vendor} is flapping: ${template.count(openings)} incidents opened in the last ${w}`,
+      description:
+        `${vendor} keeps failing and recovering, so this one alert stands for its incidents instead of an alert each. ` +
+        `It resolves once ${w} pass with no new incident and ${vendor} is operational. Now: ${annotations.summary}.`,
+    },
+  };
+}
+
+/** A vendor's incident alerts, in the order they read each other's ALERTS. */
+function incidentAlerts(config: Config, vendor: Vendor): Rule[] {
+  const own = config.checks.filter((c) => c.vendor === vendor.name);
+  if (!own.length) return [];
+  const annotations = incidentAnnotations(config, vendor);
+  const v = vendor.name;
+  return [
+    flappingAlert(config, v, annotations),
+    ...(own.some((c) => c.role === 'delivery') ? [incidentAlert(v, 'VendorOutage', pageStates, ['VendorFlapping'], annotations)] : []),
+    incidentAlert(v, 'VendorImpaired', ticketStates, ['VendorOutage', 'VendorFlapping'], annotations),
+  ];
+}
+
+// --- probe health: ProbeDown, ProbeUnhealthy ---
+
+const lastSample = 'vendorwatch:probe_last_sample:timestamp_seconds';
+
+/**
+ * ProbeDown from each probe's newest sample, not `up`, so it also works for samples written
+ * remotely. The range over the recorded series keeps a vanished probe in sight until
+ * probe_forget_after, as long as the collector remembers it.
+ */
+function probeRules(config: Config): Rule[] {
+  const { probe_forget_after: forget, flapping } = config.collector;
+  const named = [...new Set(config.checks.flatMap((c) => c.regions ?? []))];
+  // Regions named by checks may run other checks than the rest; each has its probe_down_after.
+  const thresholds = [
+    ...named.map((region) => ({ matcher: nameMatcher('region', [region]), ms: probeDownAfter(config, region) })),
+    { matcher: named.length ? nameMatcher('region', named).replace('=~', '!~') : '', ms: probeDownAfter(config, '') },
+  ];
+  const silence = (matcher: string) => `time() - max_over_time(${lastSample}${matcher && `{${matcher}}`}[${promDuration(forget)}])`;
+  return [
+    { record: lastSample, expr: 'max by (probe, region) (timestamp(vendorwatch_check_success))' },
     {
-      alert: 'VendorAvailabilityBudgetBurn',
-      sli: 'vendorwatch:vendor_availability_errors',
-      budget: round((100 - vendor.sla.availability) / 100),
-      what: `of ${vendor.name}'s delivery check runs fail`,
-      promise: `its ${vendor.sla.availability}% availability SLA`,
+      alert: 'ProbeDown',
+      expr: thresholds.map((t) => `${silence(t.matcher)} > ${t.ms / 1000} <= ${forget / 1000}`).join('\nor '),
+      labels: { severity: 'ticket' },
+      annotations: {
+        summary: 'Probe {{ $labels.probe }} in {{ $labels.region }} has sent nothing for {{ $value | humanizeDuration }}',
+        description:
+          'No metric of probe {{ $labels.probe }} has a sample newer than its probe_down_after; its votes stop counting once they are older than ' +
+          `the consensus window. The alert resolves when it reports again, or after ${promDuration(forget)} of silence.`,
+      },
+    },
+    {
+      alert: 'ProbeUnhealthy',
+      expr: 'vendorwatch:probe_unhealthy:bool == 1',
+      keep_firing_for: promDuration(flapping.window),
+      labels: { severity: 'ticket' },
+      annotations: {
+        summary: 'Probe {{ $labels.probe }} in {{ $labels.region }} fails checks that every other probe passes',
+        // Expanded while the probe is unhealthy; during keep_firing_for Prometheus keeps the last text.
+        description:
+          `It alone fails checks of at least ${config.collector.unhealthy_vendors} vendors: ` +
+          '{{ range $i, $r := printf "vendorwatch:probe_lone_failure{probe=%q}" $labels.probe | query | sortByLabel "check" }}' +
+          '{{ if $i }}, {{ end }}{{ $r.Labels.check }}{{ end }}. ' +
+          `Its votes are left out of consensus until it fails alone nowhere; this alert then holds for ${promDuration(flapping.window)}.`,
+      },
     },
   ];
-  if (vendor.sla.latency_p95_ms !== undefined) {
-    slos.push({
-      alert: 'VendorLatencyBudgetBurn',
-      sli: 'vendorwatch:vendor_latency_errors',
-      budget: LATENCY_SLA_BUDGET,
-      what: `of ${vendor.name}'s delivery check runs take longer than ${vendor.sla.latency_p95_ms} ms`,
-      promise: `its p95 latency SLA of ${vendor.sla.latency_p95_ms} ms`,
-    });
-  }
-  const lasts = { page: 'about 2 to 5 days', ticket: 'about 10 to 30 days' };
-  return slos.flatMap((slo) =>
-    (['page', 'ticket'] as const).map((severity) => {
-      const sel = (w: string) => `${slo.sli}:ratio_rate${w}{vendor="${vendor.name}"}`;
-      const expr = burnWindows[severity]
-        .map(({ long, short, factor }) => `(\n  ${sel(long)} > (${factor} * ${slo.budget})\n  and ${sel(short)} > (${factor} * ${slo.budget})\n)`)
-        .join('\nor\n');
-      return {
-        alert: slo.alert,
-        expr,
-        labels: { severity, vendor: vendor.name },
-        annotations: {
-          summary: `${vendor.name} is using up the error budget of ${slo.promise} ${severity === 'page' ? 'fast' : 'steadily'}`,
-          description:
-            `{{ $value | humanizePercentage }} ${slo.what}, against the ${round(slo.budget * 100)}% ${slo.promise} allows. ` +
-            `At this rate a 30-day error budget lasts ${lasts[severity]}.`,
-          ...links,
-        },
-      };
-    }),
-  );
-}
-
-// --- small pieces ---
-
-function checksOf(config: Config, vendor: string, roles: Role[]): Check[] {
-  return config.checks.filter((c) => c.vendor === vendor && roles.includes(c.role));
-}
-
-function deliveryChecks(config: Config, vendor: Vendor): string[] {
-  return checksOf(config, vendor.name, ['delivery']).map((c) => c.name);
-}
-
-/** `check=~"a|b\\.c"`: check names may contain dots, which a regex matcher must escape. */
-export function checkMatcher(names: string[]): string {
-  return nameMatcher('check', names);
-}
-
-function nameMatcher(label: string, names: string[]): string {
-  return `${label}=~"${names.map((n) => n.replaceAll('.', '\\\\.')).join('|')}"`;
-}
-
-/** Prometheus 3 writes integer bucket bounds as "1.0"; Prometheus 2 as "1". Match both. */
-function leMatcher(bound: number): string {
-  return Number.isInteger(bound) ? `le=~"${bound}(\\\\.0)?"` : `le="${bound}"`;
-}
-
-/** Milliseconds as a PromQL duration in the largest whole unit: 90000 → "90s", 3600000 → "1h". */
-export function promDuration(ms: number): string {
-  const units = [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ] as const;
-  for (const [unit, size] of units) if (ms % size === 0) return `${ms / size}${unit}`;
-  return `${ms}ms`;
-}
-
-/** Rounds away float noise such as 0.0010000000000000009. */
-function round(n: number): number {
-  return Number(n.toPrecision(12));
 }

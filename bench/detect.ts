@@ -47,7 +47,7 @@ interface Series {
 
 /**
  * Each trial faults a vendor of its own (identical config): the collector rightly calls a vendor
- * whose paged state changes 4 times in 10 minutes flapping and holds its pages, which would turn
+ * with 3 incidents in 30 minutes flapping and holds its pages, which would turn
  * back-to-back trials on one vendor into a test of that instead.
  */
 function planFor(quick: boolean): { series: Series[]; flap: { interval: string; seconds: number } } {

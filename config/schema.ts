@@ -77,8 +77,8 @@ export const configSchema = z
           .describe('A probe is probe_unhealthy when it fails checks of this many vendors that every peer passes.'),
         flapping: z
           .strictObject({
-            window: duration.prefault('30m').describe('Look-back for counting incidents; flapping ends once a whole window passes without a new incident.'),
-            incidents: z.number().int().min(2).default(3).describe('Separate incidents opening within the window that make a vendor flapping.'),
+            window: duration.prefault('30m').describe('Look-back for counting incidents; flapping ends once a whole window passes with no new incident and the vendor is operational.'),
+            incidents: z.number().int().min(2).default(3).describe('Incidents opened within the window that make a vendor flapping.'),
           })
           .prefault({})
           .describe("A flapping vendor raises one VendorFlapping alert instead of one alert per incident; ProbeUnhealthy also holds for one window."),

@@ -20,7 +20,6 @@ import {
   vendorStateGauge,
   type VoteCounts,
 } from '../metrics.ts';
-import { checksForRegion } from '../probe/scheduler.ts';
 import { flappingAlert, probeDownAlert, probeUnhealthyAlert, vendorAlert, vendorSummary, type Alert, type AlertLinks } from './alerts/alert.ts';
 import { AlertDispatcher } from './alerts/dispatcher.ts';
 import type { Receiver } from './alerts/receiver.ts';
@@ -37,7 +36,7 @@ import {
 import type { HourlyResults } from './hourlyResults.ts';
 import { flappingAfter, nextIncident, withAlerts, type Incident } from './incidents.ts';
 import { replay, verdictKey, type Journal, type JournalEvent } from './journal.ts';
-import { disagreements, isDown, unhealthyProbes } from './probes.ts';
+import { disagreements, isDown, probeDownAfter, unhealthyProbes } from './probes.ts';
 import {
   EVIDENCE_VOTES,
   nextStatus,
@@ -225,14 +224,8 @@ export class Collector {
   }
 
   private downAfter(region: string): number {
-    const configured = this.opts.config.collector.probe_down_after;
-    if (configured !== undefined) return configured;
     let ms = this.downAfterByRegion.get(region);
-    if (ms === undefined) {
-      const intervals = checksForRegion(this.opts.config.checks, region).map((c) => c.interval);
-      ms = Math.max(30_000, intervals.length ? 3 * Math.min(...intervals) : 0);
-      this.downAfterByRegion.set(region, ms);
-    }
+    if (ms === undefined) this.downAfterByRegion.set(region, (ms = probeDownAfter(this.opts.config, region)));
     return ms;
   }
 

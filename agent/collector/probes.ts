@@ -9,6 +9,8 @@
  *                    probe that voted passed. It becomes healthy again only when it disagrees on
  *                    no check at all. Its votes are excluded from consensus meanwhile.
  */
+import type { Config } from '../../config/schema.ts';
+import { checksForRegion } from '../probe/scheduler.ts';
 import type { Vote } from './consensus.ts';
 
 export interface CheckVotes {
@@ -42,6 +44,12 @@ export function unhealthyProbes(
   const now = new Set<string>();
   for (const [probe, { vendors }] of found) if (vendors.size >= minVendors || wasUnhealthy.has(probe)) now.add(probe);
   return now;
+}
+
+/** probe_down_after for a probe in a region: configured, else 3 × the shortest interval of the region's checks, at least 30 s. */
+export function probeDownAfter(config: Pick<Config, 'checks' | 'collector'>, region: string): number {
+  const intervals = checksForRegion(config.checks, region).map((c) => c.interval);
+  return config.collector.probe_down_after ?? Math.max(30_000, intervals.length ? 3 * Math.min(...intervals) : 0);
 }
 
 export function isDown(lastSeen: number, now: number, downAfter: number): boolean {

@@ -2,19 +2,22 @@
  * `vendorwatch rules` and the collector agree. Each scenario is a timeline of probe votes; it is fed
  * both to the collector itself (Collector.record + evaluate on a fake clock, the code that runs in
  * production) and, as the probes' metrics, to the generated rules in `promtool test rules`. At every
- * evaluation the set of vendor conditions that hold must be the same: the collector's answer becomes
+ * evaluation the set of vendor conditions that hold, and the incident alerts that fire (alertname,
+ * vendor, severity: the README's alert contract), must be the same: the collector's answer becomes
  * the promtool expectation, and a few hand-written expectations keep the scenarios honest.
  *
  * The scenarios aim at where the two used to differ: min_probes failing votes under a quorum,
  * unhealthy probes' votes, hard_down judged over all delivery checks' regions, api_down and
- * limited_visibility in one region, unknown without a delivery verdict, ties and hysteresis.
+ * limited_visibility in one region, unknown without a delivery verdict, ties and hysteresis; and at
+ * the alert lifecycle: an outage spreading and easing, degraded then hard down and the reverse,
+ * flapping, and a thin (min_probes 1) verdict from a single failed run.
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { Collector } from '../../agent/collector/collector.ts';
 import { Journal } from '../../agent/collector/journal.ts';
 import { prometheusRulesYaml } from '../../agent/prometheusRules.ts';
@@ -39,6 +42,10 @@ vendors:
   - { name: alpha, consensus: { min_probes: 1, quorum: 0.5 } }
   - { name: beta, consensus: { min_probes: 1, quorum: 0.5 } }
   - { name: slowco }
+  - { name: wave }
+  - { name: ease }
+  - { name: flap }
+  - { name: lone, consensus: { min_probes: 1 } }
 checks:
   - { name: spread-a, vendor: spread, kind: http, url: "http://a.test/", interval: 10s, timeout: 5s }
   - { name: spread-b, vendor: spread, kind: http, url: "http://b.test/", interval: 10s, timeout: 5s }
@@ -51,12 +58,19 @@ checks:
   - { name: beta-web, vendor: beta, kind: http, url: "http://be.test/", interval: 10s, timeout: 5s }
   - { name: slow-web, vendor: slowco, kind: http, url: "http://s.test/", interval: 10s, timeout: 5s }
   - { name: slow-big, vendor: slowco, role: performance, kind: http, url: "http://s.test/big", interval: 10s, timeout: 5s }
+  - { name: wave-web, vendor: wave, kind: http, url: "http://w.test/", interval: 10s, timeout: 5s }
+  - { name: ease-web, vendor: ease, kind: http, url: "http://e.test/", interval: 10s, timeout: 5s }
+  - { name: ease-big, vendor: ease, role: performance, kind: http, url: "http://e.test/big", interval: 10s, timeout: 5s }
+  - { name: flap-web, vendor: flap, kind: http, url: "http://f.test/", interval: 10s, timeout: 5s }
+  - { name: lone-web, vendor: lone, kind: http, url: "http://l.test/", interval: 10s, timeout: 5s }
 `,
   'agreement.yaml',
   {},
 );
 const rulesFile = join(dir, 'rules.yaml');
-writeFileSync(rulesFile, prometheusRulesYaml(config, 'agreement.yaml'));
+const rules = prometheusRulesYaml(config, 'agreement.yaml');
+writeFileSync(rulesFile, rules);
+const groupOrder = (parse(rules) as { groups: { name: string }[] }).groups.map((g) => g.name);
 
 /** One probe's result at a step: passed, failed, passed but degraded, or nothing reported. */
 type Vote = 'ok' | 'fail' | 'slow' | null;
@@ -72,9 +86,12 @@ interface Scenario {
   name: string;
   steps: number;
   tracks: Track[];
-  /** Hand-written checks on the collector's answer: at a step, a vendor's state. */
-  expect: { step: number; vendor: string; state: string }[];
+  /** Hand-written checks on the collector's answer: at a step, a vendor's state and (when given) its incident alerts that fire. */
+  expect: { step: number; vendor: string; state: string; alerts?: string[] }[];
 }
+
+/** The incident alerts of the contract; both paths must raise exactly the same ones. */
+const incidentAlertnames = ['VendorOutage', 'VendorImpaired', 'VendorFlapping'];
 
 /** `n` steps of the same vote. */
 const run = (vote: Vote, n: number): Vote[] => Array.from({ length: n }, () => vote);
@@ -186,10 +203,81 @@ const scenarios: Scenario[] = [
       { step: 11, vendor: 'slowco', state: 'operational' },
     ],
   },
+  {
+    name: 'an outage spreading from one region to all, then easing, is one VendorOutage',
+    steps: 18,
+    tracks: [
+      ...probes('wave-web', { eu: 3 }, [...run('ok', 3), ...run('fail', 8), ...run('ok', 7)]),
+      ...probes('wave-web', { us: 3 }, [...run('ok', 5), ...run('fail', 8), ...run('ok', 5)]),
+      ...probes('wave-web', { ap: 3 }, [...run('ok', 6), ...run('fail', 9), ...run('ok', 3)]),
+    ],
+    expect: [
+      { step: 4, vendor: 'wave', state: 'regional_outage', alerts: ['VendorOutage'] },
+      { step: 7, vendor: 'wave', state: 'hard_down', alerts: ['VendorOutage'] },
+      { step: 14, vendor: 'wave', state: 'regional_outage', alerts: ['VendorOutage'] },
+      { step: 16, vendor: 'wave', state: 'operational', alerts: [] },
+    ],
+  },
+  {
+    name: 'degraded, then hard down, then degraded: VendorImpaired and VendorOutage, both until operational',
+    steps: 16,
+    tracks: [
+      ...probes('ease-big', { eu: 3 }, [...run('ok', 2), ...run('fail', 11), ...run('ok', 3)]),
+      ...probes('ease-big', { us: 3, ap: 3 }, run('ok', 16)),
+      ...probes('ease-web', three, [...run('ok', 5), ...run('fail', 4), ...run('ok', 7)]),
+    ],
+    expect: [
+      { step: 3, vendor: 'ease', state: 'degraded', alerts: ['VendorImpaired'] },
+      { step: 6, vendor: 'ease', state: 'hard_down', alerts: ['VendorImpaired', 'VendorOutage'] },
+      { step: 11, vendor: 'ease', state: 'degraded', alerts: ['VendorImpaired', 'VendorOutage'] },
+      { step: 14, vendor: 'ease', state: 'operational', alerts: [] },
+    ],
+  },
+  {
+    name: 'hard down easing to degraded keeps VendorOutage and raises no VendorImpaired',
+    steps: 16,
+    tracks: [
+      ...probes('ease-big', { eu: 3 }, [...run('ok', 4), ...run('fail', 9), ...run('ok', 3)]),
+      ...probes('ease-big', { us: 3, ap: 3 }, run('ok', 16)),
+      ...probes('ease-web', three, [...run('ok', 2), ...run('fail', 6), ...run('ok', 8)]),
+    ],
+    expect: [
+      { step: 4, vendor: 'ease', state: 'hard_down', alerts: ['VendorOutage'] },
+      { step: 10, vendor: 'ease', state: 'degraded', alerts: ['VendorOutage'] },
+      { step: 14, vendor: 'ease', state: 'operational', alerts: [] },
+    ],
+  },
+  {
+    name: 'three incidents within the flapping window: one VendorFlapping, no third VendorOutage',
+    steps: 20,
+    tracks: probes('flap-web', three, [...run('ok', 2), ...run('fail', 2), ...run('ok', 3), ...run('fail', 2), ...run('ok', 3), ...run('fail', 2), ...run('ok', 6)]),
+    expect: [
+      { step: 2, vendor: 'flap', state: 'hard_down', alerts: ['VendorOutage'] },
+      { step: 5, vendor: 'flap', state: 'operational', alerts: [] },
+      { step: 7, vendor: 'flap', state: 'hard_down', alerts: ['VendorOutage'] },
+      { step: 12, vendor: 'flap', state: 'hard_down', alerts: ['VendorFlapping'] },
+      { step: 19, vendor: 'flap', state: 'operational', alerts: ['VendorFlapping'] },
+    ],
+  },
+  {
+    name: 'a thin verdict (min_probes 1) from a single failed run raises nothing',
+    steps: 8,
+    tracks: [{ check: 'lone-web', region: 'eu', probe: 'eu-1', votes: [...run('ok', 3), 'fail', ...run('ok', 4)] }],
+    expect: [
+      { step: 3, vendor: 'lone', state: 'operational', alerts: [] },
+      { step: 4, vendor: 'lone', state: 'operational', alerts: [] },
+    ],
+  },
 ];
 
-/** What the collector says at every step: each vendor's conditions that hold, and its state. */
-function collectorTimeline(s: Scenario): { conditions: Record<string, string[]>; state: Record<string, string> }[] {
+interface AlertIdentity {
+  alertname: string;
+  vendor: string;
+  severity: string;
+}
+
+/** What the collector says at every step: each vendor's conditions that hold, its state, and the incident alerts that fire. */
+function collectorTimeline(s: Scenario): { conditions: Record<string, string[]>; state: Record<string, string>; alerts: AlertIdentity[] }[] {
   const base = 1_700_000_000_000;
   let clock = base - WINDOW_MS;
   const journal = new Journal(join(dir, `${randomUUID()}.jsonl`), logger);
@@ -206,6 +294,10 @@ function collectorTimeline(s: Scenario): { conditions: Record<string, string[]>;
     out.push({
       conditions: Object.fromEntries(statuses.map(({ vendor, status }) => [vendor.name, (status?.conditions ?? []).map((c) => c.state).sort()])),
       state: Object.fromEntries(statuses.map(({ vendor, status }) => [vendor.name, status?.state ?? 'unknown'])),
+      alerts: collector
+        .activeAlerts()
+        .map(({ labels }) => ({ alertname: labels.alertname ?? '', vendor: labels.vendor ?? '', severity: labels.severity ?? '' }))
+        .filter((a) => incidentAlertnames.includes(a.alertname)),
     });
   }
   journal.close();
@@ -249,19 +341,34 @@ function inputSeries(s: Scenario): { series: string; values: string }[] {
 describe('vendorwatch rules agree with the collector', () => {
   it.each(scenarios)('$name', (s) => {
     const timeline = collectorTimeline(s);
-    for (const e of s.expect) expect({ step: e.step, vendor: e.vendor, state: timeline[e.step]!.state[e.vendor] }).toEqual(e);
+    for (const e of s.expect) {
+      const at = timeline[e.step]!;
+      const alerts = e.alerts && at.alerts.filter((a) => a.vendor === e.vendor).map((a) => a.alertname).sort();
+      expect({ step: e.step, vendor: e.vendor, state: at.state[e.vendor], ...(alerts && { alerts }) }).toEqual(e);
+    }
 
-    const promql_expr_test = timeline.map((t, step) => ({
-      expr: 'vendorwatch:vendor_state == 1',
-      eval_time: `${(step * STEP_MS) / 1000}s`,
-      exp_samples: Object.entries(t.conditions)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .flatMap(([vendor, states]) => states.map((state) => ({ labels: `vendorwatch:vendor_state{state="${state}",vendor="${vendor}"}`, value: 1 }))),
-    }));
+    const promql_expr_test = timeline.flatMap((t, step) => [
+      {
+        expr: 'vendorwatch:vendor_state == 1',
+        eval_time: `${(step * STEP_MS) / 1000}s`,
+        exp_samples: Object.entries(t.conditions)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .flatMap(([vendor, states]) => states.map((state) => ({ labels: `vendorwatch:vendor_state{state="${state}",vendor="${vendor}"}`, value: 1 }))),
+      },
+      {
+        expr: `ALERTS{alertstate="firing",alertname=~"${incidentAlertnames.join('|')}"}`,
+        eval_time: `${(step * STEP_MS) / 1000}s`,
+        exp_samples: t.alerts.map((a) => ({ labels: `ALERTS{alertname="${a.alertname}",alertstate="firing",severity="${a.severity}",vendor="${a.vendor}"}`, value: 1 })),
+      },
+    ]);
     const file = join(dir, `${s.name.replace(/\W+/g, '-')}.test.yaml`);
+    // The collector alerts in the evaluation that changes the state; so do the rules when the consensus group runs first.
     writeFileSync(
       file,
-      stringify({ rule_files: [rulesFile], evaluation_interval: '10s', tests: [{ name: s.name, interval: '10s', input_series: inputSeries(s), promql_expr_test }] }, { lineWidth: 0 }),
+      stringify(
+        { rule_files: [rulesFile], evaluation_interval: '10s', group_eval_order: groupOrder, tests: [{ name: s.name, interval: '10s', input_series: inputSeries(s), promql_expr_test }] },
+        { lineWidth: 0 },
+      ),
     );
     const r = promtool(['test', 'rules', file]);
     expect(r.output).toContain('SUCCESS');

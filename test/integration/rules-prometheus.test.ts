@@ -1,6 +1,6 @@
 /**
  * The generated rules loaded into a real Prometheus that scrapes two real probes: consensus and the
- * hard_down alert come out of the probes' own metrics, with the alert text expanded.
+ * hard_down VendorOutage alert come out of the probes' own metrics, with the alert text expanded.
  */
 import { createServer, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
@@ -61,7 +61,7 @@ describe('generated rules in a real Prometheus', () => {
       const all = body.data.groups.flatMap((g) => g.rules);
       return all.length && all.every((r) => r.health !== 'unknown') ? body.data.groups : undefined;
     });
-    expect(groups.map((g) => g.name)).toEqual(['vendorwatch-consensus', 'vendorwatch-vendor-acme-cdn', 'vendorwatch-vendor-good-cdn']);
+    expect(groups.map((g) => g.name)).toEqual(['vendorwatch-consensus', 'vendorwatch-probes', 'vendorwatch-vendor-acme-cdn', 'vendorwatch-vendor-good-cdn']);
     const unhealthy = groups.flatMap((g) => g.rules).filter((r) => r.health !== 'ok');
     expect(unhealthy).toEqual([]);
   });
@@ -80,18 +80,19 @@ describe('generated rules in a real Prometheus', () => {
     expect(voters.map((s) => [s.metric.region, s.value[1]])).toEqual([['lab', '2']]);
   });
 
-  it('fires VendorHardDown with readable text', async () => {
+  it('fires VendorOutage with readable text', async () => {
     const alert = await waitFor(
       async () => {
         const body = (await (await fetch(`${prometheus.url}/api/v1/alerts`)).json()) as {
           data: { alerts: { labels: Record<string, string>; annotations: Record<string, string>; state: string }[] };
         };
         // The reasons come from increase() over the failure counters: they show once two scrapes of them are in.
-        return body.data.alerts.find((a) => a.labels.alertname === 'VendorHardDown' && a.state === 'firing' && a.annotations.description?.includes('Failure reasons'));
+        return body.data.alerts.find((a) => a.labels.alertname === 'VendorOutage' && a.state === 'firing' && a.annotations.description?.includes('Failure reasons'));
       },
-      { what: 'VendorHardDown firing, with its failure reasons' },
+      { what: 'VendorOutage firing, with its failure reasons' },
     );
-    expect(alert.labels).toMatchObject({ vendor: 'acme-cdn', state: 'hard_down', severity: 'page' });
+    expect(alert.labels).toEqual({ alertname: 'VendorOutage', vendor: 'acme-cdn', severity: 'page' });
+    expect(alert.annotations).toMatchObject({ state: 'hard_down', regions: 'lab' });
     expect(alert.annotations.summary).toBe('acme-cdn is hard down: delivery fails in 1 of 1 regions');
     expect(alert.annotations.description).toBe(
       "Probes agree that acme-cdn's delivery checks are failing: acme-js in lab (2 of 2 probes). Failure reasons, most frequent first: http_status.",

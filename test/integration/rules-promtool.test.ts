@@ -1,12 +1,13 @@
 /**
  * `vendorwatch rules` through the real promtool: the generated rules pass `promtool check rules`, and
  * `promtool test rules` scenarios (probe metrics in, vendor states and alerts out) show they reach the
- * verdicts DESIGN.md's consensus defines.
+ * collector's verdicts and raise its alerts under the README's alert contract: one alert identity
+ * ({alertname, vendor, severity}) per severity an incident reaches, held until the vendor is operational.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { runCli, tempDir } from '../support/processes.ts';
 import { promtool } from '../support/prometheus.ts';
 
@@ -95,7 +96,24 @@ function silent(evalTime: string, ...names: string[]): AlertCheck[] {
   return names.map((alertname) => ({ eval_time: evalTime, alertname, exp_alerts: [] }));
 }
 
-const stateAlerts = ['VendorHardDown', 'VendorRegionalOutage', 'VendorDegraded', 'VendorApiDown', 'VendorLimitedVisibility'];
+const incidentAlerts = ['VendorOutage', 'VendorImpaired', 'VendorFlapping'];
+
+/** Exactly these vendor alerts fire at a time (labels only: their identity). */
+function alertsFiring(evalTime: string, alerts: { alertname: string; vendor: string; severity: string }[]) {
+  return {
+    expr: `ALERTS{alertstate="firing",alertname=~"${incidentAlerts.join('|')}"}`,
+    eval_time: evalTime,
+    exp_samples: alerts.map((a) => ({ labels: `ALERTS{alertname="${a.alertname}",alertstate="firing",severity="${a.severity}",vendor="${a.vendor}"}`, value: 1 })),
+  };
+}
+
+/** The same check at every evaluation from `from` to `to` seconds. */
+function throughout(from: number, to: number, check: (evalTime: string) => object): object[] {
+  return Array.from({ length: (to - from) / 10 + 1 }, (_, i) => check(`${from + i * 10}s`));
+}
+
+const outage = { alertname: 'VendorOutage', vendor: 'acme-cdn', severity: 'page' };
+const impaired = { alertname: 'VendorImpaired', vendor: 'acme-cdn', severity: 'ticket' };
 
 /** The states of a vendor that hold (value 1) at a time. */
 function statesHold(evalTime: string, vendor: string, states: string[]) {
@@ -115,7 +133,12 @@ function scenario(
   rules = rulesFile,
 ): void {
   const file = join(dir, `${name.replace(/\W+/g, '-')}.test.yaml`);
-  writeFileSync(file, stringify({ rule_files: [rules], evaluation_interval: '10s', tests: [{ name, interval: '10s', ...test }] }, { lineWidth: 0 }));
+  // Prometheus runs groups on their own timers; here they run in file order, consensus first, so alerts follow the state at once.
+  const group_eval_order = (parse(readFileSync(rules, 'utf8')) as { groups: { name: string }[] }).groups.map((g) => g.name);
+  writeFileSync(
+    file,
+    stringify({ rule_files: [rules], evaluation_interval: '10s', group_eval_order, tests: [{ name, interval: '10s', ...test }] }, { lineWidth: 0 }),
+  );
   const r = promtool(['test', 'rules', file]);
   expect(r.output).toContain('SUCCESS');
   expect(r.status).toBe(0);
@@ -150,9 +173,12 @@ describe('vendorwatch rules', () => {
           { series: `vendorwatch_check_degraded{${labels}}`, values: '0x35' },
         ],
         alert_rule_test: [
-          fires('4m', 'VendorHardDown', { severity: 'page', vendor: 'jsdelivr', state: 'hard_down' }, {
+          fires('4m', 'VendorOutage', { severity: 'page', vendor: 'jsdelivr' }, {
             summary: 'jsdelivr is hard down: delivery fails in 1 of 1 regions',
             description: "Probes agree that jsdelivr's delivery checks are failing: jsdelivr-npm-file in local (1 of 1 probes).",
+            state: 'hard_down',
+            regions: 'local',
+            vendor_status_url: 'https://status.jsdelivr.com/api/v2/status.json',
           }),
         ],
       },
@@ -179,16 +205,15 @@ describe('promtool test rules: the same verdicts as the collector', () => {
           runs('acme-js', 'failure', 'http_status', '0x5 1+3x30'),
         ],
         alert_rule_test: [
-          fires('2m', 'VendorHardDown', { severity: 'page', vendor: 'acme-cdn', state: 'hard_down' }, {
-            summary: 'acme-cdn is hard down: delivery fails in 3 of 3 regions',
+          fires('2m', 'VendorOutage', { severity: 'page', vendor: 'acme-cdn' }, {
+            ...hardDownText(),
             description:
               "Probes agree that acme-cdn's delivery checks are failing: acme-js in ap (3 of 3 probes), acme-js in eu (3 of 3 probes), " +
               'acme-js in us (3 of 3 probes). Failure reasons, most frequent first: http_status.',
-            ...acmeLinks,
           }),
-          ...silent('2m', 'VendorRegionalOutage', 'VendorDegraded', 'VendorApiDown', 'VendorLimitedVisibility'),
         ],
         promql_expr_test: [
+          alertsFiring('2m', [outage]),
           statesHold('2m', 'acme-cdn', ['api_down', 'hard_down']),
           {
             expr: 'vendorwatch:region_failing:bool{check="acme-js"}',
@@ -206,14 +231,9 @@ describe('promtool test rules: the same verdicts as the collector', () => {
       {
         input_series: [...probe('acme-js', 'eu', 'p1', '1x5 0x30'), ...probe('acme-js', 'eu', 'p2', '1x5 0x30'), ...probe('acme-js', 'eu', 'p3', '1x35'), ...everywhere('acme-js', '1x35', threeProbes, ['ap', 'us'])],
         alert_rule_test: [
-          fires('2m', 'VendorRegionalOutage', { severity: 'page', vendor: 'acme-cdn', state: 'regional_outage' }, {
-            summary: 'acme-cdn is down in eu',
-            description: "Probes agree that acme-cdn's delivery checks are failing: acme-js in eu (2 of 3 probes). 1 of 3 regions with a verdict are affected.",
-            ...acmeLinks,
-          }),
-          ...silent('2m', 'VendorHardDown', 'VendorDegraded'),
+          fires('2m', 'VendorOutage', { severity: 'page', vendor: 'acme-cdn' }, regionalText('eu', 'acme-js in eu (2 of 3 probes)', 1)),
         ],
-        promql_expr_test: [statesHold('2m', 'acme-cdn', ['regional_outage'])],
+        promql_expr_test: [alertsFiring('2m', [outage]), statesHold('2m', 'acme-cdn', ['regional_outage'])],
       },
       'regional outage',
     );
@@ -223,7 +243,7 @@ describe('promtool test rules: the same verdicts as the collector', () => {
     scenario(
       {
         input_series: [...probe('acme-js', 'eu', 'p1', '1x5 0x30'), ...probe('acme-js', 'eu', 'p2', '1x35'), ...probe('acme-js', 'eu', 'p3', '1x35'), ...everywhere('acme-js', '1x35', threeProbes, ['ap', 'us'])],
-        alert_rule_test: silent('3m', ...stateAlerts),
+        alert_rule_test: silent('3m', ...incidentAlerts),
         promql_expr_test: [
           statesHold('3m', 'acme-cdn', ['operational']),
           { expr: 'vendorwatch:region_failing_voters:count{region="eu"}', eval_time: '3m', exp_samples: [{ labels: 'vendorwatch:region_failing_voters:count{check="acme-js",region="eu",vendor="acme-cdn"}', value: 1 }] },
@@ -238,7 +258,7 @@ describe('promtool test rules: the same verdicts as the collector', () => {
     scenario(
       {
         input_series: everywhere('acme-js', '0x30', ['p1']),
-        alert_rule_test: silent('2m', ...stateAlerts),
+        alert_rule_test: silent('2m', ...incidentAlerts),
         promql_expr_test: [
           statesHold('2m', 'acme-cdn', ['unknown']),
           { expr: 'vendorwatch:region_failing:bool', eval_time: '2m', exp_samples: [] },
@@ -270,9 +290,8 @@ describe('promtool test rules: the same verdicts as the collector', () => {
       {
         input_series: everywhere('acme-js', '1x5 0x11 1x30'),
         alert_rule_test: [
-          { eval_time: '170s', alertname: 'VendorHardDown', exp_alerts: [{ exp_labels: { severity: 'page', vendor: 'acme-cdn', state: 'hard_down' }, exp_annotations: hardDownText() }] },
-          // Alerts live in their own rule group, evaluated independently of the consensus group: they may follow the state one evaluation late.
-          ...silent('190s', ...stateAlerts),
+          fires('170s', 'VendorOutage', { severity: 'page', vendor: 'acme-cdn' }, hardDownText()),
+          ...silent('180s', ...incidentAlerts),
         ],
         promql_expr_test: [statesHold('170s', 'acme-cdn', ['hard_down']), statesHold('180s', 'acme-cdn', ['operational'])],
       },
@@ -283,7 +302,6 @@ describe('promtool test rules: the same verdicts as the collector', () => {
   it.each([
     {
       check: 'acme-purge-api',
-      alertname: 'VendorApiDown',
       state: 'api_down',
       summary: "acme-cdn's control API is down; delivery is fine",
       what: 'control',
@@ -291,26 +309,26 @@ describe('promtool test rules: the same verdicts as the collector', () => {
     },
     {
       check: 'acme-logs',
-      alertname: 'VendorLimitedVisibility',
       state: 'limited_visibility',
       summary: "acme-cdn's telemetry is failing or stale; delivery is fine",
       what: 'telemetry',
       consequence: 'Its reports and logs cannot be trusted until they recover.',
     },
-  ])('$what checks failing, delivery fine → $state', ({ check, alertname, state, summary, what, consequence }) => {
+  ])('$what checks failing, delivery fine → $state, a VendorImpaired ticket', ({ check, state, summary, what, consequence }) => {
     const votes = regions.map((region) => `${check} in ${region} (3 of 3 probes)`).join(', ');
     scenario(
       {
         input_series: [...everywhere('acme-js', '1x35'), ...everywhere(check, '1x5 0x30')],
         alert_rule_test: [
-          fires('2m', alertname, { severity: 'ticket', vendor: 'acme-cdn', state }, {
+          fires('2m', 'VendorImpaired', { severity: 'ticket', vendor: 'acme-cdn' }, {
             summary,
             description: `Probes agree that acme-cdn's ${what} checks are failing: ${votes}. ${consequence}`,
+            state,
+            regions: 'ap,eu,us',
             ...acmeLinks,
           }),
-          ...silent('2m', ...stateAlerts.filter((a) => a !== alertname)),
         ],
-        promql_expr_test: [statesHold('2m', 'acme-cdn', [state])],
+        promql_expr_test: [alertsFiring('2m', [impaired]), statesHold('2m', 'acme-cdn', [state])],
       },
       state,
     );
@@ -327,14 +345,9 @@ describe('promtool test rules: the same verdicts as the collector', () => {
           ...probe('acme-big', 'eu', 'p3', '1x35'),
         ],
         alert_rule_test: [
-          fires('2m', 'VendorDegraded', { severity: 'ticket', vendor: 'acme-cdn', state: 'degraded' }, {
-            summary: 'acme-cdn is degraded in eu',
-            description: 'Probes agree that acme-cdn is slow or degraded: acme-big in eu (2 of 3 probes). Content is still delivered.',
-            ...acmeLinks,
-          }),
-          ...silent('2m', 'VendorHardDown', 'VendorRegionalOutage'),
+          fires('2m', 'VendorImpaired', { severity: 'ticket', vendor: 'acme-cdn' }, degradedText('acme-big in eu (2 of 3 probes)')),
         ],
-        promql_expr_test: [statesHold('2m', 'acme-cdn', ['degraded'])],
+        promql_expr_test: [alertsFiring('2m', [impaired]), statesHold('2m', 'acme-cdn', ['degraded'])],
       },
       'degraded',
     );
@@ -355,12 +368,13 @@ describe('promtool test rules: the same verdicts as the collector', () => {
           ...everywhere('payco-checkout', '0x35', ['p1', 'p2'], ['ap']),
         ],
         alert_rule_test: [
-          fires('2m', 'VendorRegionalOutage', { severity: 'page', vendor: 'payco', state: 'regional_outage' }, {
+          fires('2m', 'VendorOutage', { severity: 'page', vendor: 'payco' }, {
             summary: 'payco is down in eu',
             description: "Probes agree that payco's delivery checks are failing: payco-checkout in eu (3 of 9 probes). 1 of 2 regions with a verdict are affected.",
+            state: 'regional_outage',
+            regions: 'eu',
             ...payLinks,
           }),
-          ...silent('2m', 'VendorHardDown'),
         ],
         promql_expr_test: [
           statesHold('2m', 'payco', ['regional_outage']),
@@ -457,11 +471,219 @@ describe('promtool test rules: the same verdicts as the collector', () => {
   });
 });
 
+describe('promtool test rules: the alert contract (one identity per severity, held until operational)', () => {
+  it('an outage spreading from one region to all and easing back → one VendorOutage throughout, none after', () => {
+    // eu fails 60–160 s, us 90–190 s, ap 100–210 s: regional, hard down, regional again (ap), operational at 220 s.
+    scenario(
+      {
+        input_series: [
+          ...everywhere('acme-js', '1x5 0x10 1x30', threeProbes, ['eu']),
+          ...everywhere('acme-js', '1x8 0x10 1x30', threeProbes, ['us']),
+          ...everywhere('acme-js', '1x9 0x11 1x30', threeProbes, ['ap']),
+        ],
+        alert_rule_test: [
+          fires('70s', 'VendorOutage', { severity: 'page', vendor: 'acme-cdn' }, regionalText('eu', 'acme-js in eu (3 of 3 probes)', 1)),
+          fires('120s', 'VendorOutage', { severity: 'page', vendor: 'acme-cdn' }, hardDownText()),
+          fires('200s', 'VendorOutage', { severity: 'page', vendor: 'acme-cdn' }, regionalText('ap', 'acme-js in ap (3 of 3 probes)', 1)),
+        ],
+        promql_expr_test: [
+          ...throughout(0, 50, (t) => alertsFiring(t, [])),
+          ...throughout(60, 210, (t) => alertsFiring(t, [outage])),
+          ...throughout(220, 300, (t) => alertsFiring(t, [])),
+          statesHold('200s', 'acme-cdn', ['regional_outage']),
+        ],
+      },
+      'spreading outage',
+    );
+  });
+
+  it('degraded, then hard down → VendorImpaired, then VendorOutage too; both resolve when operational', () => {
+    scenario(
+      {
+        input_series: [
+          ...everywhere('acme-big', '1x5 0x14 1x30', threeProbes, ['eu']),
+          ...everywhere('acme-big', '1x50', threeProbes, ['ap', 'us']),
+          ...everywhere('acme-js', '1x11 0x8 1x30'),
+        ],
+        alert_rule_test: [
+          fires('90s', 'VendorImpaired', { severity: 'ticket', vendor: 'acme-cdn' }, degradedText('acme-big in eu (3 of 3 probes)')),
+          // The ticket stays, its text following the incident.
+          fires('150s', 'VendorImpaired', { severity: 'ticket', vendor: 'acme-cdn' }, hardDownText()),
+        ],
+        promql_expr_test: [
+          ...throughout(60, 110, (t) => alertsFiring(t, [impaired])),
+          ...throughout(120, 200, (t) => alertsFiring(t, [impaired, outage])),
+          ...throughout(210, 260, (t) => alertsFiring(t, [])),
+        ],
+      },
+      'degraded then hard down',
+    );
+  });
+
+  it('hard down easing to degraded → VendorOutage holds, no VendorImpaired', () => {
+    scenario(
+      {
+        input_series: [
+          ...everywhere('acme-js', '1x5 0x8 1x30'),
+          ...everywhere('acme-big', '1x5 0x18 1x30', threeProbes, ['eu']),
+          ...everywhere('acme-big', '1x50', threeProbes, ['ap', 'us']),
+        ],
+        alert_rule_test: [fires('200s', 'VendorOutage', { severity: 'page', vendor: 'acme-cdn' }, degradedText('acme-big in eu (3 of 3 probes)'))],
+        promql_expr_test: [
+          statesHold('200s', 'acme-cdn', ['degraded']),
+          ...throughout(60, 240, (t) => alertsFiring(t, [outage])),
+          ...throughout(250, 300, (t) => alertsFiring(t, [])),
+        ],
+      },
+      'hard down easing',
+    );
+  });
+
+  it('three incidents within the flapping window → one VendorFlapping page instead of a third VendorOutage, held for a window', () => {
+    // Hard down 60–90 s, 160–190 s and 260–290 s; the third opening makes 3 in 30 m.
+    const flapping = { alertname: 'VendorFlapping', vendor: 'acme-cdn', severity: 'page' };
+    scenario(
+      {
+        input_series: everywhere('acme-js', '1x5 0x3 1x5 0x3 1x5 0x3 1x200'),
+        alert_rule_test: [
+          fires('280s', 'VendorFlapping', { severity: 'page', vendor: 'acme-cdn' }, {
+            ...hardDownText(),
+            summary: 'acme-cdn is flapping: 3 incidents opened in the last 30m',
+            description:
+              'acme-cdn keeps failing and recovering, so this one alert stands for its incidents instead of an alert each. ' +
+              'It resolves once 30m pass with no new incident and acme-cdn is operational. Now: acme-cdn is hard down: delivery fails in 3 of 3 regions.',
+          }),
+        ],
+        promql_expr_test: [
+          ...throughout(60, 90, (t) => alertsFiring(t, [outage])),
+          ...throughout(100, 150, (t) => alertsFiring(t, [])),
+          ...throughout(160, 190, (t) => alertsFiring(t, [outage])),
+          ...throughout(200, 250, (t) => alertsFiring(t, [])),
+          ...throughout(260, 400, (t) => alertsFiring(t, [flapping])),
+          alertsFiring('2000s', [flapping]),
+          alertsFiring('2100s', []),
+        ],
+      },
+      'flapping',
+    );
+  });
+
+  it('a probe whose series stop → ProbeDown after probe_down_after (3 × 10 s, at least 30 s)', () => {
+    const down = (value: string) => ({
+      eval_time: value === '1m 20s' ? '3m' : '10m',
+      alertname: 'ProbeDown',
+      exp_alerts: [
+        {
+          exp_labels: { severity: 'ticket', probe: 'p1', region: 'eu' },
+          exp_annotations: {
+            summary: `Probe p1 in eu has sent nothing for ${value}`,
+            description:
+              'No metric of probe p1 has a sample newer than its probe_down_after; its votes stop counting once they are older than the consensus window. ' +
+              'The alert resolves when it reports again, or after 1d of silence.',
+          },
+        },
+      ],
+    });
+    scenario(
+      {
+        // p1's last samples are at 100 s.
+        input_series: [...probe('acme-js', 'eu', 'p1', '1x10', '0x10'), ...everywhere('acme-js', '1x70', ['p2', 'p3'], ['eu'])],
+        alert_rule_test: [{ eval_time: '120s', alertname: 'ProbeDown', exp_alerts: [] }, down('1m 20s'), down('8m 20s')],
+      },
+      'probe down',
+    );
+  });
+
+  it('a probe alone failing two vendors → ProbeUnhealthy, held for the flapping window after it recovers', () => {
+    const unhealthy = (evalTime: string) => ({
+      eval_time: evalTime,
+      alertname: 'ProbeUnhealthy',
+      exp_alerts: [
+        {
+          exp_labels: { severity: 'ticket', probe: 'p1', region: 'eu' },
+          exp_annotations: {
+            summary: 'Probe p1 in eu fails checks that every other probe passes',
+            // During the hold Prometheus keeps the text of the last evaluation that found the probe unhealthy.
+            description:
+              'It alone fails checks of at least 2 vendors: acme-js, payco-checkout. ' +
+              'Its votes are left out of consensus until it fails alone nowhere; this alert then holds for 30m.',
+          },
+        },
+      ],
+    });
+    scenario(
+      {
+        // p1 fails both vendors' checks from 60 to 110 s, alone.
+        input_series: ['acme-js', 'payco-checkout'].flatMap((check) => [
+          ...probe(check, 'eu', 'p1', '1x5 0x5 1x200', '0x211'),
+          ...everywhere(check, '1x211', ['p2', 'p3'], ['eu']),
+        ]),
+        alert_rule_test: [unhealthy('90s'), unhealthy('25m'), { eval_time: '35m', alertname: 'ProbeUnhealthy', exp_alerts: [] }],
+        promql_expr_test: [...throughout(60, 200, (t) => alertsFiring(t, []))],
+      },
+      'probe unhealthy',
+    );
+  });
+
+  it.each([
+    { runs: 'one failed run', values: '1x5 0x2 1x30', failing: [] as number[], alert: false },
+    { runs: 'two failed runs in a row', values: '1x5 0x5 1x30', failing: [110], alert: true },
+  ])('thin evidence (min_probes 1, one probe): $runs → alert: $alert', async ({ values, failing, alert }) => {
+    const { stdout } = await runCli(['rules']);
+    const file = join(dir, 'shipped-rules.yaml');
+    writeFileSync(file, stdout);
+    const labels = 'vendor="jsdelivr",check="jsdelivr-npm-file",kind="http",region="local",probe="laptop"';
+    const verdict = (seconds: number) => ({
+      expr: 'vendorwatch:region_failing:bool',
+      eval_time: `${seconds}s`,
+      exp_samples: [{ labels: `vendorwatch:region_failing:bool{check="jsdelivr-npm-file",region="local",vendor="jsdelivr"}`, value: failing.includes(seconds) ? 1 : 0 }],
+    });
+    scenario(
+      {
+        input_series: [
+          { series: `vendorwatch_check_success{${labels}}`, values },
+          { series: `vendorwatch_check_degraded{${labels}}`, values: '0x40' },
+        ],
+        // 30 s checks: one failed run is three failing scrapes; confirm (15 s) needs the next run failing too.
+        promql_expr_test: [
+          ...[70, 80, 100, 110].map(verdict),
+          alertsFiring('110s', alert ? [{ alertname: 'VendorOutage', vendor: 'jsdelivr', severity: 'page' }] : []),
+          ...throughout(60, 100, (t) => alertsFiring(t, [])),
+        ],
+      },
+      `thin ${values}`,
+      file,
+    );
+  });
+});
+
 function hardDownText() {
   return {
     summary: 'acme-cdn is hard down: delivery fails in 3 of 3 regions',
     description:
       "Probes agree that acme-cdn's delivery checks are failing: acme-js in ap (3 of 3 probes), acme-js in eu (3 of 3 probes), acme-js in us (3 of 3 probes).",
+    state: 'hard_down',
+    regions: 'ap,eu,us',
+    ...acmeLinks,
+  };
+}
+
+function regionalText(region: string, votes: string, regionsDown: number) {
+  return {
+    summary: `acme-cdn is down in ${region}`,
+    description: `Probes agree that acme-cdn's delivery checks are failing: ${votes}. ${regionsDown} of 3 regions with a verdict are affected.`,
+    state: 'regional_outage',
+    regions: region,
+    ...acmeLinks,
+  };
+}
+
+function degradedText(votes: string) {
+  return {
+    summary: 'acme-cdn is degraded in eu',
+    description: `Probes agree that acme-cdn is slow or degraded: ${votes}. Content is still delivered.`,
+    state: 'degraded',
+    regions: 'eu',
     ...acmeLinks,
   };
 }
