@@ -381,8 +381,13 @@ export class Collector {
       const openId = this.openIncidents.get(vendor.name);
       const open = openId === undefined ? undefined : this.incidentsById.get(openId);
       const { window } = config.collector.flapping;
-      if (status.flapping) alerts.push(flappingAlert(vendor, status, this.incidentsOf(vendor.name, status.flapping.since - window), window, this.links));
-      else if (open) for (const severity of severities) if (open.raised[severity] !== undefined) alerts.push(vendorAlert(vendor, status, open, severity, this.links));
+      const { flapping } = status;
+      for (const severity of severities) {
+        if (flapping) {
+          const incidents = this.incidentsOf(vendor.name, flapping.since - window);
+          if (flapping.raised[severity] !== undefined) alerts.push(flappingAlert(vendor, status, severity, incidents, window, this.links));
+        } else if (open?.raised[severity] !== undefined) alerts.push(vendorAlert(vendor, status, open, severity, this.links));
+      }
     }
     for (const [id, p] of this.probeRecords) {
       if (p.health === 'down') alerts.push(probeDownAlert(id, p.region, p.lastSeen, now, this.links));

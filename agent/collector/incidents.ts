@@ -15,11 +15,12 @@
  *
  * Flapping counts incidents, not the changes within one: a vendor flaps when `incidents`
  * incidents opened within `window`. While it flaps its incidents raise nothing of their own
- * (one VendorFlapping alert stands for them); it stops once a whole window has passed without
- * a new incident and none is open.
+ * (one VendorFlapping alert stands for them, of the severity of the worst of them; should a
+ * worse one come, it raises the page too, as an incident does); it stops once a whole window
+ * has passed without a new incident and none is open.
  */
 import { z } from 'zod';
-import { evidenceSchema, isProblem, severityOf, vendorStates, vendorStateSchema, worse, type VendorState, type VendorStatus } from './state.ts';
+import { evidenceSchema, isProblem, raisedSchema, severityOf, vendorStates, vendorStateSchema, worse, type VendorState, type VendorStatus } from './state.ts';
 
 export const incidentSchema = z.object({
   id: z.string(),
@@ -32,8 +33,7 @@ export const incidentSchema = z.object({
   flapped: z.boolean(),
   summary: z.string(),
   evidence: z.array(evidenceSchema),
-  /** When the incident raised its alert of each severity (the alert's startsAt); absent: not raised. */
-  raised: z.object({ page: z.number().optional(), ticket: z.number().optional() }).default({}),
+  raised: raisedSchema.default({}),
 });
 export type Incident = z.infer<typeof incidentSchema>;
 
@@ -124,9 +124,13 @@ export function flappingAfter(
   const inWindow = recent.filter((i) => i.start > now - rule.window);
   if (!prev && inWindow.length < rule.incidents) return null;
   if (prev && !inWindow.length && !openNow) return null;
+  const worst = inWindow.reduce<VendorState>((w, i) => worse(w, i.worst), prev?.worst ?? 'operational');
+  const severity = severityOf(worst);
+  const raised = prev?.raised ?? {};
   return {
     since: prev?.since ?? now,
-    worst: inWindow.reduce<VendorState>((w, i) => worse(w, i.worst), prev?.worst ?? 'operational'),
+    worst,
     regions: inWindow.reduce<string[]>((rs, i) => union(rs, i.regions), prev?.regions ?? []),
+    raised: raised[severity] === undefined && raised.page === undefined ? { ...raised, [severity]: now } : raised,
   };
 }

@@ -116,6 +116,9 @@ export function worse(a: VendorState, b: VendorState): VendorState {
 
 const timedConditionSchema = conditionSchema.extend({ since: z.number() });
 
+/** When an incident, or a flapping spell, raised its alert of each severity (the alert's startsAt); absent: not raised. */
+export const raisedSchema = z.object({ page: z.number().optional(), ticket: z.number().optional() });
+
 /** A vendor's state as the collector tracks it; journaled on every change and restored on restart. */
 export const vendorStatusSchema = z.object({
   state: vendorStateSchema,
@@ -128,8 +131,15 @@ export const vendorStatusSchema = z.object({
    * losing sight of a vendor (unknown) is not a recovery, so it neither resolves nor re-fires.
    */
   lastKnown: conditionSchema.extend({ since: z.number(), evidence: z.array(evidenceSchema) }),
-  /** Set while the vendor flaps (see flappingAfter in incidents.ts): since when, the worst state and regions of its incidents. */
-  flapping: z.object({ since: z.number(), worst: vendorStateSchema, regions: z.array(z.string()) }).nullable(),
+  /**
+   * Set while the vendor flaps (see flappingAfter in incidents.ts): since when, the worst state
+   * and regions of its incidents, and when it raised its VendorFlapping alert of each severity.
+   */
+  flapping: z
+    .object({ since: z.number(), worst: vendorStateSchema, regions: z.array(z.string()), raised: raisedSchema.optional() })
+    // Journals written before `raised` existed: the alert of its worst severity, since it began.
+    .transform(({ raised, ...f }) => ({ ...f, raised: raised ?? { [severityOf(f.worst)]: f.since } }))
+    .nullable(),
 });
 export type VendorStatus = z.infer<typeof vendorStatusSchema>;
 

@@ -268,6 +268,27 @@ checks: [{ name: acme-js, vendor: acme, kind: http, url: "http://acme.test/", in
     expect(h.resolved('VendorFlapping')[0]!.annotations.summary).toMatch(/^Resolved: payco stopped flapping after .+: 6 incidents, at worst hard down in eu, us\.$/);
   });
 
+  it('a flapping ticket that meets an outage adds the flapping page; both resolve when flapping ends', async () => {
+    const h = harness();
+    h.round(none, 20_000);
+    for (let i = 0; i < 6; i++) h.round(i % 2 === 0 ? (_p, c) => (c === 'payco-api' ? 'slow' : false) : none);
+    expect(h.collector.activeAlerts().map((a) => a.labels)).toEqual([{ alertname: 'VendorFlapping', vendor: 'payco', severity: 'ticket' }]);
+    h.round((_p, c) => c === 'payco-api');
+    expect(h.collector.activeAlerts().map((a) => a.labels.severity).sort()).toEqual(['page', 'ticket']);
+    for (let i = 0; i < 14; i++) h.round(none);
+    await flush();
+    expect(h.sent()).toEqual([
+      'VendorImpaired firing',
+      'VendorImpaired resolved',
+      'VendorImpaired firing',
+      'VendorImpaired resolved',
+      'VendorFlapping firing',
+      'VendorFlapping firing',
+      'VendorFlapping resolved',
+      'VendorFlapping resolved',
+    ]);
+  });
+
   it('one incident, however much it spreads and eases, never makes a vendor flap', async () => {
     const h = harness();
     h.round(none, 20_000);

@@ -228,8 +228,11 @@ export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Inci
   };
 }
 
-/** The one alert a flapping vendor raises instead of one per incident; `incidents`: those since the window before it began. */
-export function flappingAlert(vendor: Vendor, status: VendorStatus, incidents: readonly Incident[], windowMs: number, opts: AlertLinks): Alert {
+/**
+ * The alert a flapping vendor raises at `severity` instead of one per incident (flappingAfter in
+ * incidents.ts says when); `incidents`: those since the window before it began.
+ */
+export function flappingAlert(vendor: Vendor, status: VendorStatus, severity: Severity, incidents: readonly Incident[], windowMs: number, opts: AlertLinks): Alert {
   const flap = status.flapping!;
   const recent = [...incidents].sort((a, b) => a.start - b.start);
   const times = recent.map((i) => `${utc(i.start).slice(11, 16)} (${stateWords(i.worst)})`).join(', ');
@@ -246,7 +249,7 @@ export function flappingAlert(vendor: Vendor, status: VendorStatus, incidents: r
     ...linkLines(l),
   ].join('\n');
   return {
-    labels: { alertname: 'VendorFlapping', vendor: vendor.name, severity: severityOf(flap.worst) },
+    labels: { alertname: 'VendorFlapping', vendor: vendor.name, severity },
     annotations: {
       summary,
       description,
@@ -258,7 +261,7 @@ export function flappingAlert(vendor: Vendor, status: VendorStatus, incidents: r
       since: new Date(flap.since).toISOString(),
       ...l,
     },
-    startsAt: flap.since,
+    startsAt: flap.raised[severity] ?? flap.since,
   };
 }
 
