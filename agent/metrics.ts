@@ -278,6 +278,12 @@ export const spoolBytes = new Gauge({
   registers: [registry],
 });
 
+export const httpConnectionsDropped = new Counter({
+  name: 'vendorwatch_http_connections_dropped_total',
+  help: 'Connections the agent\'s HTTP server closed on arrival because it already held its maximum.',
+  registers: [registry],
+});
+
 export const ingestRequests = new Counter({
   name: 'vendorwatch_ingest_requests_total',
   help: 'Result pushes received, by HTTP status answered.',
