@@ -275,3 +275,29 @@ export function probeUnhealthyAlert(probe: string, region: string, vendors: read
     startsAt: since,
   };
 }
+
+/**
+ * A probe whose clock is off by more than collector.max_clock_skew. Labelled as the new alert
+ * contract has it (alertname, probe, region, severity); its votes are not corrected, so it says
+ * what becomes of them.
+ */
+export function probeClockSkewAlert(probe: string, region: string, skewMs: number, limitMs: number, since: number, opts: AlertLinks): Alert {
+  const off = `${duration(Math.abs(skewMs))} ${skewMs > 0 ? 'behind' : 'ahead of'}`;
+  const effect =
+    skewMs > 0
+      ? 'Its results look that much older than they are, so its votes fall out of the consensus window early or entirely'
+      : 'Its results look that much newer than they are, and those more than collector.max_result_ahead ahead are refused';
+  const summary =
+    `Probe ${probe} in ${region} has a clock ${off} the collector's (more than the ${duration(limitMs)} allowed). ` +
+    `${effect}, so ${region} may have too few votes for a verdict; fix the probe's time sync (NTP).`;
+  const description = [
+    summary,
+    '',
+    `Measured as the smallest gap between the collector's receive time and the probe's result times over the last minute of pushes, since ${utc(since)}.`,
+  ].join('\n');
+  return {
+    labels: { alertname: 'ProbeClockSkew', probe, region, severity: 'ticket' },
+    annotations: { summary, description, since: new Date(since).toISOString(), ...(opts.dashboard ? { dashboard_url: opts.dashboard } : {}) },
+    startsAt: since,
+  };
+}
