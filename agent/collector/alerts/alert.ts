@@ -293,7 +293,7 @@ export function probeClockSkewAlert(probe: string, region: string, skewMs: numbe
   const description = [
     summary,
     '',
-    `Measured as the smallest gap between the collector's receive time and the probe's result times over the last minute of pushes, since ${utc(since)}.`,
+    `Off by more than ${duration(limitMs)} since ${utc(since)}: the smallest gap, over the last minute of pushes, between the collector's receive time and the probe's own time (its push's sentAt, else the end of its newest result).`,
   ].join('\n');
   return {
     labels: { alertname: 'ProbeClockSkew', probe, region, severity: 'ticket' },
