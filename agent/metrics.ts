@@ -278,6 +278,19 @@ export const spoolBytes = new Gauge({
   registers: [registry],
 });
 
+export const httpConnectionsDropped = new Counter({
+  name: 'vendorwatch_http_connections_dropped_total',
+  help: 'Connections the agent\'s HTTP server closed on arrival because it already held its maximum.',
+  registers: [registry],
+});
+
+export const probeClockSkew = new Gauge({
+  name: 'vendorwatch_probe_clock_skew_seconds',
+  help: "How far a probe's clock is behind the collector's (negative: ahead), once measured over a minute of pushes.",
+  labelNames: ['probe', 'region'] as const,
+  registers: [registry],
+});
+
 export const ingestRequests = new Counter({
   name: 'vendorwatch_ingest_requests_total',
   help: 'Result pushes received, by HTTP status answered.',

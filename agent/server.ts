@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from './log.ts';
-import { registry } from './metrics.ts';
+import { httpConnectionsDropped, registry } from './metrics.ts';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 /** Keyed by "METHOD /path", e.g. "POST /v1/results". */
@@ -44,6 +44,22 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   return Buffer.concat(chunks);
 }
 
+/**
+ * What one client may hold of the server. A connection that has not sent its request headers
+ * within HEADERS_TIMEOUT_MS, or its whole request within REQUEST_TIMEOUT_MS, is closed (Node
+ * checks every CONNECTIONS_CHECK_MS); so is one idle for IDLE_TIMEOUT_MS, or, between requests,
+ * KEEP_ALIVE_TIMEOUT_MS. Beyond MAX_CONNECTIONS open at once, new ones are closed on arrival
+ * and counted (vendorwatch_http_connections_dropped_total).
+ */
+export const serverLimits = {
+  HEADERS_TIMEOUT_MS: 10_000,
+  REQUEST_TIMEOUT_MS: 30_000,
+  IDLE_TIMEOUT_MS: 30_000,
+  KEEP_ALIVE_TIMEOUT_MS: 5_000,
+  CONNECTIONS_CHECK_MS: 1_000,
+  MAX_CONNECTIONS: 512,
+} as const;
+
 export interface RunningServer {
   server: Server;
   /** "http://127.0.0.1:9797" */
@@ -63,7 +79,7 @@ export async function startServer(opts: { listen: string; routes?: Routes; logge
     ...opts.routes,
   };
 
-  const server = createServer(async (req, res) => {
+  const server = createServer({ connectionsCheckingInterval: serverLimits.CONNECTIONS_CHECK_MS }, async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const handler = routes[`${req.method} ${url.pathname}`];
     try {
@@ -75,14 +91,18 @@ export async function startServer(opts: { listen: string; routes?: Routes; logge
     } catch (err) {
       const status = err instanceof HttpError ? err.status : 500;
       if (status === 500) opts.logger.error({ err, path: url.pathname }, 'request failed');
-      if (!res.headersSent) sendJson(res, status, { error: (err as Error).message });
-      else res.destroy();
-      // Let the client see the answer before the rest of an oversized body is refused.
-      if (status === 413) req.destroy();
+      if (res.headersSent) return void res.destroy();
+      // A body left unread (refused before or while reading it) is not read to the end: say so, and hang up after the answer.
+      if (!req.complete) res.setHeader('connection', 'close');
+      sendJson(res, status, { error: (err as Error).message });
     }
   });
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
+  server.headersTimeout = serverLimits.HEADERS_TIMEOUT_MS;
+  server.requestTimeout = serverLimits.REQUEST_TIMEOUT_MS;
+  server.keepAliveTimeout = serverLimits.KEEP_ALIVE_TIMEOUT_MS;
+  server.setTimeout(serverLimits.IDLE_TIMEOUT_MS);
+  server.maxConnections = serverLimits.MAX_CONNECTIONS;
+  server.on('drop', () => httpConnectionsDropped.inc());
 
   const { host, port } = parseListen(opts.listen);
   await new Promise<void>((resolve, reject) => {

@@ -163,7 +163,7 @@ export function beaconRoutes(config: Config, logger: Logger, opts: { script?: st
         // A client still sending would see a reset rather than the answer: take in the rest of
         // the body first, unless there is too much of it, then hang up once the answer is out.
         const cut = !req.complete && (await readBody(req, rum.max_body_bytes).then(() => false, () => true));
-        if (cut) res.once('finish', () => req.destroy());
+        if (cut) res.setHeader('connection', 'close');
         sendJson(res, err.status, { error: err.message, reason: err.reason });
         return;
       }

@@ -111,7 +111,7 @@ async function timeEvaluation(size: FleetSize, evaluations: number): Promise<Eva
   const config = parseConfig(fleet.configYaml({ token: TOKEN, journal: join(dir, 'journal.jsonl') }), join(dir, 'vendorwatch.yaml'), {});
   let clock = Date.now();
   const collector = new Collector({ config, logger, journal: new Journal(config.collector.journal, logger), receivers: [] });
-  const ingest = new Ingest(collector, { token: TOKEN, maxBodyBytes: config.collector.max_body_bytes });
+  const ingest = new Ingest(collector, { token: TOKEN, config: config.collector, logger });
   clock = collector.readyAt;
   try {
     let acceptSeconds = 0;

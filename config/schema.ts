@@ -63,6 +63,23 @@ export const configSchema = z
         token: z.string().optional().describe('Bearer token probes present when pushing results.'),
         journal: z.string().default('data/journal.jsonl').describe('Append-only journal of state changes and incidents.'),
         max_body_bytes: z.number().int().positive().default(1_048_576).describe('Largest result push accepted, in bytes (larger: 413).'),
+        // --- who may push what (see "Pushing results" in the README) ---
+        tokens: z
+          .array(
+            z
+              .strictObject({
+                token: z.string().min(1),
+                regions: z.array(nameSchema).optional().describe('Regions whose probes this token may speak for.'),
+                probes: z.array(nameSchema).optional().describe('Probe ids this token may speak for.'),
+              })
+              .refine((t) => t.regions?.length || t.probes?.length, { message: 'give the token regions or probes to speak for' }),
+          )
+          .default([])
+          .describe('Bearer tokens that may speak only for some regions or probes (collector.token speaks for all).'),
+        max_probes: z.number().int().positive().default(500).describe('Probes known at once, at most; results of new probe ids beyond it are refused.'),
+        max_result_age: duration.prefault('7d').describe("Results that started longer ago than this (by the collector's clock) are refused."),
+        max_result_ahead: duration.prefault('1m').describe("Results that start further ahead of the collector's clock than this are refused."),
+        max_clock_skew: duration.prefault('30s').describe('A probe whose clock is off by more than this raises ProbeClockSkew.'),
         // --- consensus, vendor state, probe health ---
         evaluate_every: duration.prefault('1s').describe('How often consensus and vendor states are evaluated (also after every push).'),
         probe_down_after: duration

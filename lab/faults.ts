@@ -6,6 +6,8 @@
  *   /reset                 reads the request, then resets the connection (TCP RST)
  *   /hang                  reads the request, never answers
  *   /trickle               200, then one body byte every 200 ms, forever
+ *   /garbage               reads the request, answers bytes that are not HTTP, and hangs up
+ *   /bad-chunk             200 with a chunked body whose chunk size is not hex
  *   /delay/N               200 "ok" after holding the response headers N ms (N ≤ 60000): a slow origin
  *   /status/NNN            answers with status NNN
  *   /redirect/N            N redirects, then /ok
@@ -41,6 +43,8 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   if (path === '/ok' || path === '/asset/ok.js' || path === '/asset/ok.css') return send(200, 'ok\n');
   if (path === '/reset' || path === '/asset/fail-reset.js') return void req.socket.resetAndDestroy();
   if (path === '/hang' || path === '/asset/fail-hang.js') return;
+  if (path === '/garbage') return void req.socket.end('garbage\r\n\r\n');
+  if (path === '/bad-chunk') return void req.socket.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
   if (path === '/asset/fail-500.js') return send(500, 'internal error\n');
   if (path === '/trickle') {
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000000' });

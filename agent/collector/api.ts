@@ -2,7 +2,7 @@
  * The collector's read API (JSON; times are ms since the epoch):
  *   GET /v1/vendors    every vendor: state, since, conditions, regions, flapping, evidence, links
  *   GET /v1/incidents  incidents, newest first; ?vendor=NAME, ?open=true, ?limit=N (default 100)
- *   GET /v1/probes     every probe: region, health (up | down | unhealthy), last seen
+ *   GET /v1/probes     every probe: region, health (up | down | unhealthy), last seen, clock skew
  *   GET /v1/alerts     alerts active right now, as sent to receivers
  */
 import { HttpError, sendJson, type Routes } from '../server.ts';
@@ -39,7 +39,17 @@ export function apiRoutes(collector: Collector): Routes {
       sendJson(res, 200, { incidents });
     },
     'GET /v1/probes': (_req, res) => {
-      const probes = collector.probes().map(([id, p]) => ({ id, region: p.region, health: p.health, since: p.since, lastSeen: p.lastSeen, disagrees: p.disagrees }));
+      const probes = collector.probes().map(([id, p]) => ({
+        id,
+        region: p.region,
+        health: p.health,
+        since: p.since,
+        lastSeen: p.lastSeen,
+        disagrees: p.disagrees,
+        // Seconds behind the collector (negative: ahead); null until measured (clockSkew.ts).
+        clockSkew: p.clock?.skewMs === undefined ? null : p.clock.skewMs / 1000,
+        clockSkewed: p.clock?.overSince !== undefined,
+      }));
       sendJson(res, 200, { probes });
     },
     'GET /v1/alerts': (_req, res) => sendJson(res, 200, { alerts: collector.activeAlerts() }),

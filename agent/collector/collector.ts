@@ -11,6 +11,7 @@ import type { Check, Config, Vendor } from '../../config/schema.ts';
 import type { Logger } from '../log.ts';
 import {
   evaluationDuration,
+  probeClockSkew,
   probeUnhealthy,
   probeUp,
   setConsensusVotes,
@@ -20,9 +21,10 @@ import {
   vendorStateGauge,
   type VoteCounts,
 } from '../metrics.ts';
-import { flappingAlert, probeDownAlert, probeUnhealthyAlert, vendorAlert, vendorSummary, type Alert, type AlertLinks } from './alerts/alert.ts';
+import { flappingAlert, probeClockSkewAlert, probeDownAlert, probeUnhealthyAlert, vendorAlert, vendorSummary, type Alert, type AlertLinks } from './alerts/alert.ts';
 import { AlertDispatcher } from './alerts/dispatcher.ts';
 import type { Receiver } from './alerts/receiver.ts';
+import { ClockSamples } from './clockSkew.ts';
 import {
   checkVerdicts,
   consensusSettings,
@@ -83,6 +85,11 @@ export interface ProbeRecord {
    * follows every evaluation. `disagrees` is what it last disagreed on while unhealthy.
    */
   unhealthyAlert?: { since: number; disagrees: { vendors: string[]; checks: string[] } };
+  /**
+   * Its clock (clockSkew.ts): recent samples, the skew estimated at the last evaluation (none
+   * until a whole window of samples), and since when it has been over collector.max_clock_skew.
+   */
+  clock?: { samples: ClockSamples; skewMs?: number; overSince?: number };
 }
 
 /** Closed incidents kept in memory for the API (all of them stay in the journal). */
@@ -154,7 +161,23 @@ export class Collector {
     if (!seen || vote.at >= seen.at) byProbe.set(result.probe, vote);
     const watched = this.watched.get(result.check);
     if (watched?.check.role === 'delivery') this.opts.hourly?.add(result, watched.vendor);
+    this.seen(result, receivedAt);
+  }
 
+  // --- probe identity and clocks (input side; ingest.ts decides what is accepted) ---
+
+  /** The region a known probe last reported from; undefined for a probe this collector does not know. */
+  probeRegion(probe: string): string | undefined {
+    return this.probeRecords.get(probe)?.region;
+  }
+
+  /** Whether results of this probe id may be taken: it is known, or there is room for one more (collector.max_probes). */
+  admitsProbe(probe: string): boolean {
+    return this.probeRecords.has(probe) || this.probeRecords.size < this.opts.config.collector.max_probes;
+  }
+
+  /** The probe behind a result that passed the identity checks is alive, even when the result's time is refused. */
+  seen(result: Pick<CheckResult, 'probe' | 'region'>, receivedAt = this.now()): void {
     const probe = this.probeRecords.get(result.probe);
     if (probe) {
       probe.lastSeen = Math.max(probe.lastSeen, receivedAt);
@@ -164,6 +187,14 @@ export class Collector {
       this.journal({ type: 'probe', at: receivedAt, probe: result.probe, region: result.region, health: 'up' });
       this.opts.logger.info({ probe: result.probe, region: result.region }, 'new probe reporting');
     }
+  }
+
+  /** One push's clock sample for a probe already `seen` (clockSkew.ts). */
+  clockSample(probe: string, ms: number, receivedAt = this.now()): void {
+    const p = this.probeRecords.get(probe);
+    if (!p) return;
+    p.clock ??= { samples: new ClockSamples() };
+    p.clock.samples.add(ms, receivedAt);
   }
 
   /** Evaluates soon after results arrive, coalescing bursts of pushes. */
@@ -211,6 +242,7 @@ export class Collector {
     const stopTimer = evaluationDuration.startTimer();
     const windowed = new Map([...this.watched].map(([name, w]) => [name, votesInWindow(this.latest.get(name)?.values() ?? [], now, w.settings.window)]));
     this.judgeProbes(windowed, now);
+    this.judgeClocks(now);
     const byVendor = this.judgeChecks(windowed, now);
     this.judgeVendors(byVendor, now);
     const { fired, resolved } = this.dispatcher.reconcile(this.desiredAlerts(now), now);
@@ -258,6 +290,29 @@ export class Collector {
       probeUp.set({ probe: id, region: p.region }, health === 'down' ? 0 : 1);
       probeUnhealthy.set({ probe: id, region: p.region }, health === 'unhealthy' ? 1 : 0);
     }
+  }
+
+  private judgeClocks(now: number): void {
+    const limit = this.opts.config.collector.max_clock_skew;
+    probeClockSkew.reset();
+    for (const [id, p] of this.probeRecords) {
+      if (!p.clock) continue;
+      const skewMs = p.clock.samples.estimate(now);
+      p.clock.skewMs = skewMs;
+      if (skewMs === undefined) continue;
+      probeClockSkew.set({ probe: id, region: p.region }, skewMs / 1000);
+      const over = Math.abs(skewMs) > limit;
+      if (over && p.clock.overSince === undefined) this.opts.logger.warn({ probe: id, region: p.region, skewSeconds: skewMs / 1000 }, 'probe clock is off');
+      p.clock.overSince = over ? (p.clock.overSince ?? now) : undefined;
+    }
+  }
+
+  /** ProbeClockSkew for every probe whose clock is over collector.max_clock_skew (separate from the vendor alerts). */
+  private clockAlerts(): Alert[] {
+    const limit = this.opts.config.collector.max_clock_skew;
+    return [...this.probeRecords]
+      .filter(([, p]) => p.clock?.overSince !== undefined && p.clock.skewMs !== undefined)
+      .map(([id, p]) => probeClockSkewAlert(id, p.region, p.clock!.skewMs!, limit, p.clock!.overSince!, this.links));
   }
 
   /** Regions a check is judged in: those of known probes that run it, and any that voted. */
@@ -396,6 +451,7 @@ export class Collector {
         alerts.push(probeUnhealthyAlert(id, p.region, disagrees.vendors, disagrees.checks, since, this.links));
       }
     }
+    alerts.push(...this.clockAlerts());
     return alerts;
   }
 

@@ -4,29 +4,55 @@
  *   401  missing or wrong bearer token (compared in constant time), or no token configured
  *   413  body over collector.max_body_bytes
  *   400  not JSON, or not {"results": [CheckResult, ...]} (the answer names the first problems)
- *   200  {"accepted": n, "duplicate": n, "unknown_check": n}
+ *   200  one count per outcome ({"accepted": n, "duplicate": n, "unknown_check": n, …}) and
+ *        `refused`: [{id, reason}] for every result refused (the outcomes after unknown_check)
  *
  * Idempotent by result id: a probe that re-sends a batch (its answer was lost) changes nothing;
  * the last RECENT_IDS ids are remembered. Results for checks this collector's config does not
  * have (or has for another vendor) are counted as unknown_check and dropped, not refused:
  * probes and collectors pick up a new config at different times, and refusing the batch would
  * make the probe spool and retry results that can never be accepted.
+ *
+ * Each result is judged alone, in this order, and the first that applies is its outcome:
+ *   forbidden        its token (collector.tokens) may not speak for its probe or region
+ *   duplicate        its id was seen before
+ *   unknown_check    see above
+ *   too_many_probes  a new probe id while collector.max_probes are known
+ *   too_old, too_new it started more than collector.max_result_age before, or more than
+ *                    collector.max_result_ahead after, the collector's clock
+ *   accepted         it votes, and counts for SLA reports
+ * A result refused for its time still tells that its probe is alive, and how far its clock is off.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { checkResultSchema, type CheckResult } from '../../config/result.ts';
+import type { Config } from '../../config/schema.ts';
+import type { Logger } from '../log.ts';
 import { ingestRequests, ingestResults } from '../metrics.ts';
 import { HttpError, readBody, sendJson, type Routes } from '../server.ts';
+import { pushSamples } from './clockSkew.ts';
 import type { Collector } from './collector.ts';
 
 /** Results per push, at most (probes send at most PUSH_BATCH_MAX). */
 export const INGEST_BATCH_MAX = 5000;
 const RECENT_IDS = 200_000;
 
-export const pushBodySchema = z.object({ results: z.array(checkResultSchema).max(INGEST_BATCH_MAX) });
+export const pushBodySchema = z.object({
+  results: z.array(checkResultSchema).max(INGEST_BATCH_MAX),
+  /** When the probe sent the push, by its clock (ms since the epoch): the cleanest clock-skew sample. Optional. */
+  sentAt: z.number().int().nonnegative().optional(),
+});
 export type PushBody = z.infer<typeof pushBodySchema>;
 
-export type IngestCounts = Record<'accepted' | 'duplicate' | 'unknown_check', number>;
+export const ingestOutcomes = ['accepted', 'duplicate', 'unknown_check', 'forbidden', 'too_many_probes', 'too_old', 'too_new'] as const;
+type Outcome = (typeof ingestOutcomes)[number];
+type Refusal = Exclude<Outcome, 'accepted' | 'duplicate' | 'unknown_check'>;
+const isRefusal = (o: Outcome): o is Refusal => o !== 'accepted' && o !== 'duplicate' && o !== 'unknown_check';
+
+export type IngestAnswer = Record<Outcome, number> & { refused: { id: string; reason: Refusal }[] };
+
+/** Whom a token may speak for: everyone (collector.token), or some regions and probes (collector.tokens). */
+export type TokenScope = 'all' | { regions: ReadonlySet<string>; probes: ReadonlySet<string> };
 
 /** The last `capacity` ids seen, oldest forgotten first. */
 export class RecentIds {
@@ -46,40 +72,72 @@ export class RecentIds {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
+export interface IngestOptions {
+  /** collector.token (or VENDORWATCH_TOKEN): speaks for every probe. */
+  token: string | undefined;
+  /** Its tokens, max_body_bytes, max_result_age and max_result_ahead. */
+  config: Pick<Config['collector'], 'tokens' | 'max_body_bytes' | 'max_result_age' | 'max_result_ahead'>;
+  logger: Logger;
+}
+
 export class Ingest {
   private readonly recent = new RecentIds(RECENT_IDS);
-  private readonly tokenDigest: Buffer | undefined;
+  private readonly tokens: { digest: Buffer; scope: TokenScope }[];
 
   constructor(
     private readonly collector: Collector,
-    private readonly opts: { token: string | undefined; maxBodyBytes: number },
+    private readonly opts: IngestOptions,
   ) {
-    this.tokenDigest = opts.token ? digest(opts.token) : undefined;
+    this.tokens = [
+      ...(opts.token ? [{ digest: digest(opts.token), scope: 'all' as const }] : []),
+      ...opts.config.tokens.map((t) => ({ digest: digest(t.token), scope: { regions: new Set(t.regions), probes: new Set(t.probes) } })),
+    ];
   }
 
   /** Takes results into consensus; also the in-process path of `vendorwatch run`. */
-  accept(results: readonly CheckResult[], receivedAt = Date.now()): IngestCounts {
-    const counts: IngestCounts = { accepted: 0, duplicate: 0, unknown_check: 0 };
+  accept(results: readonly CheckResult[], receivedAt = Date.now(), scope: TokenScope = 'all', sentAt?: number): IngestAnswer {
+    const answer: IngestAnswer = { ...(Object.fromEntries(ingestOutcomes.map((o) => [o, 0])) as Record<Outcome, number>), refused: [] };
+    const heard: CheckResult[] = [];
     for (const r of results) {
-      const outcome = !this.recent.add(r.id) ? 'duplicate' : this.collector.watches(r) ? 'accepted' : 'unknown_check';
+      const outcome = this.judge(r, receivedAt, scope);
+      answer[outcome]++;
       if (outcome === 'accepted') this.collector.record(r, receivedAt);
-      counts[outcome]++;
-      ingestResults.inc({ probe: r.probe, result: outcome });
+      else if (isRefusal(outcome)) answer.refused.push({ id: r.id, reason: outcome });
+      if (outcome === 'too_old' || outcome === 'too_new') this.collector.seen(r, receivedAt);
+      if (outcome === 'accepted' || outcome === 'too_old' || outcome === 'too_new') heard.push(r);
+      // Only a probe the collector knows (at most collector.max_probes) gets a label value of its own.
+      ingestResults.inc({ probe: this.collector.probeRegion(r.probe) === undefined ? '' : r.probe, result: outcome });
     }
-    if (counts.accepted) this.collector.requestEvaluation();
-    return counts;
+    for (const [probe, ms] of pushSamples(heard, receivedAt, sentAt)) this.collector.clockSample(probe, ms, receivedAt);
+    if (answer.refused.length) {
+      const first = answer.refused[0]!;
+      const example = results.find((r) => r.id === first.id)!;
+      this.opts.logger.warn({ refused: answer.refused.length, reason: first.reason, probe: example.probe, region: example.region, startedAt: example.startedAt }, 'results refused');
+    }
+    if (answer.accepted) this.collector.requestEvaluation();
+    return answer;
+  }
+
+  private judge(r: CheckResult, receivedAt: number, scope: TokenScope): Outcome {
+    if (scope !== 'all' && !speaksFor(scope, r, this.collector.probeRegion(r.probe))) return 'forbidden';
+    if (!this.recent.add(r.id)) return 'duplicate';
+    if (!this.collector.watches(r)) return 'unknown_check';
+    if (!this.collector.admitsProbe(r.probe)) return 'too_many_probes';
+    if (r.startedAt < receivedAt - this.opts.config.max_result_age) return 'too_old';
+    if (r.startedAt > receivedAt + this.opts.config.max_result_ahead) return 'too_new';
+    return 'accepted';
   }
 
   routes(): Routes {
     return {
       'POST /v1/results': async (req, res) => {
         try {
-          this.authorize(req.headers.authorization);
-          const body = await readBody(req, this.opts.maxBodyBytes);
+          const scope = this.authorize(req.headers.authorization);
+          const body = await readBody(req, this.opts.config.max_body_bytes);
           const batch = parseBatch(body);
-          const counts = this.accept(batch.results);
+          const answer = this.accept(batch.results, Date.now(), scope, batch.sentAt);
           ingestRequests.inc({ code: '200' });
-          sendJson(res, 200, counts);
+          sendJson(res, 200, answer);
         } catch (err) {
           ingestRequests.inc({ code: String(err instanceof HttpError ? err.status : 500) });
           throw err;
@@ -88,12 +146,22 @@ export class Ingest {
     };
   }
 
-  private authorize(header: string | undefined): void {
-    if (!this.tokenDigest) throw new HttpError(401, 'this collector has no collector.token configured, so it accepts no pushes');
+  private authorize(header: string | undefined): TokenScope {
+    if (!this.tokens.length) throw new HttpError(401, 'this collector has no collector.token (or collector.tokens) configured, so it accepts no pushes');
     const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+    if (!m) throw new HttpError(401, 'missing or wrong bearer token');
     // Hashing both sides gives equal lengths, so the comparison time says nothing about the token.
-    if (!m || !timingSafeEqual(digest(m[1]!.trim()), this.tokenDigest)) throw new HttpError(401, 'missing or wrong bearer token');
+    const presented = digest(m[1]!.trim());
+    const match = this.tokens.find((t) => timingSafeEqual(presented, t.digest));
+    if (!match) throw new HttpError(401, 'missing or wrong bearer token');
+    return match.scope;
   }
+}
+
+/** A scoped token speaks for the probes it lists, and for any probe in its regions that is not known elsewhere. */
+function speaksFor(scope: Exclude<TokenScope, 'all'>, r: CheckResult, knownRegion: string | undefined): boolean {
+  if (scope.probes.has(r.probe)) return true;
+  return scope.regions.has(r.region) && (knownRegion === undefined || scope.regions.has(knownRegion));
 }
 
 function parseBatch(body: Buffer): PushBody {

@@ -37,7 +37,7 @@ export function startCollector(config: Config, logger: Logger): RunningCollector
   const hourly = new HourlyResults(hourlyPath(config.collector.journal), logger);
   const collector = new Collector({ config, logger, journal, hourly, receivers: receiversFor(config.alerts) });
   const token = config.collector.token || process.env.VENDORWATCH_TOKEN || undefined;
-  const ingest = new Ingest(collector, { token, maxBodyBytes: config.collector.max_body_bytes });
+  const ingest = new Ingest(collector, { token, config: config.collector, logger });
   const { status_page } = config.collector;
   const vendorStatus = new VendorStatusPoller(config.vendors, { everyMs: status_page.vendor_status_every, timeoutMs: status_page.vendor_status_timeout, logger });
   const rum = new RecentRum();

@@ -311,11 +311,11 @@ function probesSection(view: StatusPageView): Html {
   if (!view.probes.length) return html`<section id="probes"><h2>Probes</h2><p>No probe has reported yet.</p></section>`;
   return html`<section id="probes"><h2>Probes</h2>
 <div class="scroll"><table>
-<thead><tr><th scope="col">probe</th><th scope="col">region</th><th scope="col">health</th><th scope="col">last result</th><th scope="col">note</th></tr></thead>
+<thead><tr><th scope="col">probe</th><th scope="col">region</th><th scope="col">health</th><th scope="col">last result</th><th scope="col">clock</th><th scope="col">note</th></tr></thead>
 <tbody>${view.probes.map(
     ([id, p]) => html`<tr class="p-${p.health}"><th scope="row">${id}</th><td>${p.region}</td><td><span class="badge h-${p.health}">${
       p.health === 'up' ? 'up' : p.health === 'down' ? 'probe_down' : 'probe_unhealthy'
-    }</span> since ${when(p.since, view.now)}</td><td>${ago(p.lastSeen, view.now)}</td><td>${
+    }</span> since ${when(p.since, view.now)}</td><td>${ago(p.lastSeen, view.now)}</td>${clockCell(p)}<td>${
       p.health === 'unhealthy'
         ? `alone fails checks of ${p.disagrees.vendors.join(', ')} (${p.disagrees.checks.join(', ')}); its votes are ignored`
         : p.health === 'down'
@@ -326,6 +326,14 @@ function probesSection(view: StatusPageView): Html {
     }</td></tr>`,
   )}</tbody>
 </table></div></section>`;
+}
+
+/** How far the probe's clock is off (clockSkew.ts); flagged past collector.max_clock_skew. */
+function clockCell(p: ProbeRecord): Html {
+  const ms = p.clock?.skewMs;
+  if (ms === undefined) return html`<td class="none">measuring</td>`;
+  const off = Math.abs(ms) < 500 ? 'in sync' : `${(Math.abs(ms) / 1000).toFixed(1)} s ${ms > 0 ? 'behind' : 'ahead'}`;
+  return p.clock?.overSince === undefined ? html`<td>${off}</td>` : html`<td><span class="badge h-unhealthy">clock off</span> ${off}</td>`;
 }
 
 // --- the route ---

@@ -72,8 +72,8 @@ describe('POST /v1/results on a collector process', () => {
     const batch = JSON.stringify({ results: [result(), result({ check: 'not-configured' })] });
     const first = await post(batch);
     expect(first.status).toBe(200);
-    expect(await first.json()).toEqual({ accepted: 1, duplicate: 0, unknown_check: 1 });
-    expect(await (await post(batch)).json()).toEqual({ accepted: 0, duplicate: 2, unknown_check: 0 });
+    expect(await first.json()).toMatchObject({ accepted: 1, duplicate: 0, unknown_check: 1, refused: [] });
+    expect(await (await post(batch)).json()).toMatchObject({ accepted: 0, duplicate: 2, unknown_check: 0, refused: [] });
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('vendorwatch_ingest_results_total{probe="p1",result="accepted"} 1');
     expect(metrics).toContain('vendorwatch_ingest_results_total{probe="p1",result="duplicate"} 2');

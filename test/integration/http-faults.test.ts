@@ -30,6 +30,13 @@ describe('http checks against fault servers', () => {
     expect(r.phases.connect).toBeDefined();
   });
 
+  it('a response that is not HTTP, or a body that breaks chunked encoding, is reason malformed (as the README says), not internal', async () => {
+    const garbage = await runHttp({ url: at('/garbage') });
+    expect(garbage).toMatchObject({ ok: false, reason: 'malformed', message: expect.stringMatching(/^malformed response waiting for response headers: /) });
+    const badChunk = await runHttp({ url: at('/bad-chunk') });
+    expect(badChunk).toMatchObject({ ok: false, reason: 'malformed', message: expect.stringMatching(/^malformed response reading the body/) });
+  });
+
   it('a server that accepts and never answers ends at the timeout, from the check itself', async () => {
     const r = await runHttp({ url: at('/hang'), timeout: '1s' });
     // The check's own message (not the scheduler's fallback for checks that ignore their signal).

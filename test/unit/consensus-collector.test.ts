@@ -43,7 +43,7 @@ function harness(journalPath = join(tempDir(), 'journal.jsonl'), start = 1_000_0
   let now = start;
   const receiver = recorder();
   const collector = new Collector({ config, logger, journal: new Journal(journalPath, logger), receivers: [receiver], now: () => now });
-  const ingest = new Ingest(collector, { token: 't', maxBodyBytes: 1e6 });
+  const ingest = new Ingest(collector, { token: 't', config: config.collector, logger });
   /** `fails` says, per probe and check, whether the run fails (true), is slow ('slow') or passes. */
   const round = (fails: (probe: string, check: string) => boolean | 'slow', step = 5000, silent: readonly string[] = []) => {
     now += step;
@@ -370,11 +370,11 @@ checks: [{ name: acme-js, vendor: acme, kind: http, url: "http://acme.test/", in
   it('counts and drops results for checks it does not know, and duplicates', () => {
     const h = harness();
     const r: CheckResult = {
-      id: randomUUID(), check: 'nope', vendor: 'acme', kind: 'http', role: 'delivery', probe: 'eu-1', region: 'eu', startedAt: 1, ok: true,
+      id: randomUUID(), check: 'nope', vendor: 'acme', kind: 'http', role: 'delivery', probe: 'eu-1', region: 'eu', startedAt: Date.now(), ok: true,
       degraded: false, reason: 'ok', message: 'ok', phases: {}, assertions: [], details: {},
     };
     const known = { ...r, id: randomUUID(), check: 'acme-js' };
     const wrongVendor = { ...r, id: randomUUID(), check: 'acme-js', vendor: 'payco' };
-    expect(h.ingest.accept([r, known, known, wrongVendor])).toEqual({ accepted: 1, duplicate: 1, unknown_check: 2 });
+    expect(h.ingest.accept([r, known, known, wrongVendor])).toMatchObject({ accepted: 1, duplicate: 1, unknown_check: 2, refused: [] });
   });
 });

@@ -11,6 +11,7 @@
  *   VendorFlapping  {vendor, severity}           several incidents within the flapping window
  *   ProbeDown       {probe, region, severity="ticket"}
  *   ProbeUnhealthy  {probe, region, severity="ticket"}
+ *   ProbeClockSkew  {probe, region, severity="ticket"}
  * State, regions, votes and evidence are annotations: an outage that spreads or eases updates
  * its alert, never resolves it and fires another. A resolved alert says what happened.
  */
@@ -313,4 +314,30 @@ export function resolvedAlert(alert: Alert, now: number): Alert {
       what = `${who} was ${worst ?? 'in trouble'}${where} for ${lasted}${a.incident ? ` (incident ${a.incident})` : ''}.`;
   }
   return { ...alert, annotations: { ...a, summary: `Resolved: ${what}`, description: `Resolved: ${what}\n\nAs last reported while open:\n${a.description ?? ''}` }, endsAt: now };
+}
+
+/**
+ * A probe whose clock is off by more than collector.max_clock_skew. Labelled as the new alert
+ * contract has it (alertname, probe, region, severity); its votes are not corrected, so it says
+ * what becomes of them.
+ */
+export function probeClockSkewAlert(probe: string, region: string, skewMs: number, limitMs: number, since: number, opts: AlertLinks): Alert {
+  const off = `${duration(Math.abs(skewMs))} ${skewMs > 0 ? 'behind' : 'ahead of'}`;
+  const effect =
+    skewMs > 0
+      ? 'Its results look that much older than they are, so its votes fall out of the consensus window early or entirely'
+      : 'Its results look that much newer than they are, and those more than collector.max_result_ahead ahead are refused';
+  const summary =
+    `Probe ${probe} in ${region} has a clock ${off} the collector's (more than the ${duration(limitMs)} allowed). ` +
+    `${effect}, so ${region} may have too few votes for a verdict; fix the probe's time sync (NTP).`;
+  const description = [
+    summary,
+    '',
+    `Off by more than ${duration(limitMs)} since ${utc(since)}: the smallest gap, over the last minute of pushes, between the collector's receive time and the probe's own time (its push's sentAt, else the end of its newest result).`,
+  ].join('\n');
+  return {
+    labels: { alertname: 'ProbeClockSkew', probe, region, severity: 'ticket' },
+    annotations: { summary, description, since: new Date(since).toISOString(), ...(opts.dashboard ? { dashboard_url: opts.dashboard } : {}) },
+    startsAt: since,
+  };
 }

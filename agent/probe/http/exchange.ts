@@ -73,7 +73,7 @@ export function describeFailure(
   err: unknown,
   at: { phase: ExchangePhase; where: string; bytes?: number; signal: AbortSignal; timeoutMs: number },
 ): Failure {
-  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e?.code ?? e?.cause?.code ?? '';
   const detail = (e?.message ?? String(err)).split('\n')[0]!;
   const bytes = at.bytes ?? 0;
@@ -88,7 +88,8 @@ export function describeFailure(
   }
   if (at.phase === 'connect') return { reason: 'connect', message: `TCP connect to ${at.where} failed: ${code || detail}` };
   if (at.phase === 'tls') return { reason: 'tls', message: `TLS handshake with ${at.where} failed: ${detail}` };
-  if (code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'ERR_HTTP2_PROTOCOL_ERROR') {
+  // undici's parser errors do not always carry their HPE_ code (it is undefined for most of them), so the name counts too.
+  if (e?.name === 'HTTPParserError' || code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'ERR_HTTP2_PROTOCOL_ERROR') {
     return { reason: 'malformed', message: `malformed response ${during}: ${detail}` };
   }
   return { reason: 'internal', message: `${detail} (${during})` };
