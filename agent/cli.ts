@@ -9,7 +9,7 @@ import type { CheckResult } from '../config/result.ts';
 import { consensusSettings } from './collector/consensus.ts';
 import { startCollector } from './collector/start.ts';
 import { createLogger, type Logger } from './log.ts';
-import { recordCheckResult } from './metrics.ts';
+import { exposeProbeClock, recordCheckResult } from './metrics.ts';
 import { grafanaDashboard } from './grafanaDashboard.ts';
 import { prometheusRulesYaml } from './prometheusRules.ts';
 import { hourlyPath, readHourLines } from './collector/hourlyResults.ts';
@@ -72,6 +72,7 @@ interface ProbeOutput {
 
 async function startProbe(config: Config, opts: { id?: string; region?: string; listen: string }, logger: Logger, output: ProbeOutput = {}) {
   const probe = probeIdentity(config, opts);
+  exposeProbeClock(probe.id, probe.region);
   const checks = checksForRegion(config.checks, probe.region);
   configureRunners({ logger, browserConcurrency: config.probe.browser_concurrency });
   const scheduler = new Scheduler({

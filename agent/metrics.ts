@@ -284,6 +284,26 @@ export const httpConnectionsDropped = new Counter({
   registers: [registry],
 });
 
+/**
+ * The probe's own clock, read at each scrape (as node_exporter's node_time_seconds): Prometheus
+ * compares it with the scrape's time to flag a skewed probe (ProbeClockSkew in `vendorwatch rules`).
+ */
+let probeClockLabels: { probe: string; region: string } | undefined;
+export const probeTime = new Gauge({
+  name: 'vendorwatch_probe_time_seconds',
+  help: "The probe's clock when scraped, in seconds since the epoch.",
+  labelNames: ['probe', 'region'] as const,
+  registers: [registry],
+  collect() {
+    if (probeClockLabels) this.set(probeClockLabels, Date.now() / 1000);
+  },
+});
+
+/** Makes /metrics carry the probe's clock under its own id and region. */
+export function exposeProbeClock(probe: string, region: string): void {
+  probeClockLabels = { probe, region };
+}
+
 export const probeClockSkew = new Gauge({
   name: 'vendorwatch_probe_clock_skew_seconds',
   help: "How far a probe's clock is behind the collector's (negative: ahead), once measured over a minute of pushes.",

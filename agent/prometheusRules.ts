@@ -44,6 +44,7 @@ export interface Rule {
   record?: string;
   alert?: string;
   expr: string;
+  for?: string;
   keep_firing_for?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
@@ -511,7 +512,7 @@ const lastSample = 'vendorwatch:probe_last_sample:timestamp_seconds';
  * probe_forget_after, as long as the collector remembers it.
  */
 function probeRules(config: Config): Rule[] {
-  const { probe_forget_after: forget, flapping } = config.collector;
+  const { probe_forget_after: forget, flapping, max_clock_skew: maxSkew } = config.collector;
   const named = [...new Set(config.checks.flatMap((c) => c.regions ?? []))];
   // Regions named by checks may run other checks than the rest; each has its probe_down_after.
   const thresholds = [
@@ -530,6 +531,19 @@ function probeRules(config: Config): Rule[] {
         description:
           'No metric of probe {{ $labels.probe }} has a sample newer than its probe_down_after; its votes stop counting once they are older than ' +
           `the consensus window. The alert resolves when it reports again, or after ${promDuration(forget)} of silence.`,
+      },
+    },
+    {
+      alert: 'ProbeClockSkew',
+      // The probe's clock as scraped against the scrape's own time, which is Prometheus's clock.
+      expr: `abs(max by (probe, region) (vendorwatch_probe_time_seconds - timestamp(vendorwatch_probe_time_seconds))) > ${maxSkew / 1000}`,
+      for: '1m',
+      labels: { severity: 'ticket' },
+      annotations: {
+        summary: "Probe {{ $labels.probe }} in {{ $labels.region }} has a clock {{ $value | humanizeDuration }} off Prometheus's",
+        description:
+          `More than the ${promDuration(maxSkew)} allowed (collector.max_clock_skew) for a minute. Its results are placed in time by its own clock, ` +
+          'so its votes fall out of the consensus window early or are refused; fix its time sync (NTP).',
       },
     },
     {

@@ -594,6 +594,35 @@ describe('promtool test rules: the alert contract (one identity per severity, he
     );
   });
 
+  it("a probe whose clock is 5 minutes behind Prometheus's → ProbeClockSkew after a minute; one a second off → nothing", () => {
+    // The gauge is the probe's clock at each scrape: the scrape time (0, 10, 20 … s) minus the skew.
+    const clock = (probe: string, skew: number) => ({ series: `vendorwatch_probe_time_seconds{probe="${probe}",region="eu"}`, values: `${-skew}+10x20` });
+    scenario(
+      {
+        input_series: [clock('p1', 300), clock('p2', 1)],
+        alert_rule_test: [
+          { eval_time: '30s', alertname: 'ProbeClockSkew', exp_alerts: [] },
+          {
+            eval_time: '90s',
+            alertname: 'ProbeClockSkew',
+            exp_alerts: [
+              {
+                exp_labels: { severity: 'ticket', probe: 'p1', region: 'eu' },
+                exp_annotations: {
+                  summary: "Probe p1 in eu has a clock 5m 0s off Prometheus's",
+                  description:
+                    'More than the 30s allowed (collector.max_clock_skew) for a minute. Its results are placed in time by its own clock, ' +
+                    'so its votes fall out of the consensus window early or are refused; fix its time sync (NTP).',
+                },
+              },
+            ],
+          },
+        ],
+      },
+      'probe clock skew',
+    );
+  });
+
   it('a probe alone failing two vendors → ProbeUnhealthy, held for the flapping window after it recovers', () => {
     const unhealthy = (evalTime: string) => ({
       eval_time: evalTime,
