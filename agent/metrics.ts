@@ -377,7 +377,13 @@ export const alertDeliveries = new Counter({
 
 export const journalWriteErrors = new Counter({
   name: 'vendorwatch_journal_write_errors_total',
-  help: 'Journal lines that could not be written (the collector keeps running).',
+  help: 'Journal lines lost because they could not be written (e.g. a full disk), and failed writes of the hourly results file (retried); the collector keeps running.',
+  registers: [registry],
+});
+
+export const journalSkippedLines = new Counter({
+  name: 'vendorwatch_journal_skipped_lines_total',
+  help: 'Journal lines skipped when read because they do not parse (torn by a crash or a full disk, or edited by hand).',
   registers: [registry],
 });
 
