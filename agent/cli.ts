@@ -117,8 +117,18 @@ function pushOutput(config: Config, collectors: string | undefined, probeId: str
   }
   const token = config.collector.token || process.env.VENDORWATCH_TOKEN || undefined;
   if (!token) logger.warn('no collector token (collector.token or VENDORWATCH_TOKEN): collectors will refuse the pushes');
-  const { spool_dir, push_interval, spool_max_bytes, spool_max_results } = config.probe;
-  const push = new Push({ collectors: urls, token, probeId, spoolDir: spool_dir, intervalMs: push_interval, maxBytes: spool_max_bytes, maxResults: spool_max_results, logger });
+  const { spool_dir, push_interval, push_max_batch_bytes, spool_max_bytes, spool_max_results } = config.probe;
+  const push = new Push({
+    collectors: urls,
+    token,
+    probeId,
+    spoolDir: spool_dir,
+    intervalMs: push_interval,
+    maxBatchBytes: push_max_batch_bytes,
+    maxBytes: spool_max_bytes,
+    maxResults: spool_max_results,
+    logger,
+  });
   push.start();
   return { deliver: (r) => push.add(r), stop: () => push.stop(PUSH_FLUSH_MS) };
 }

@@ -252,7 +252,7 @@ export function recordHttpDetails(r: CheckResult): void {
 
 export const pushResults = new Counter({
   name: 'vendorwatch_push_results_total',
-  help: 'Results a probe handed to a collector: delivered, rejected by the collector (bad batch), or dropped from a full spool (oldest first).',
+  help: 'Results a probe handed to a collector: delivered, rejected by the collector (bad batch, or a result too large even shrunk), or dropped (oldest first from a full spool; unspoolable ones left at shutdown).',
   labelNames: ['collector', 'result'] as const,
   registers: [registry],
 });
@@ -264,16 +264,37 @@ export const pushRequests = new Counter({
   registers: [registry],
 });
 
+export const pushShrunkResults = new Counter({
+  name: 'vendorwatch_push_shrunk_results_total',
+  help: 'Results too large for a push batch whose message and details were cut to fit (marked details.truncated).',
+  labelNames: ['collector'] as const,
+  registers: [registry],
+});
+
+export const pushBatchSplits = new Counter({
+  name: 'vendorwatch_push_batch_splits_total',
+  help: 'Batches a collector refused as too large (413) and that were sent again in halves.',
+  labelNames: ['collector'] as const,
+  registers: [registry],
+});
+
+export const spoolWriteErrors = new Counter({
+  name: 'vendorwatch_push_spool_write_errors_total',
+  help: 'Batches that could not be written to the spool (e.g. a full disk); they wait in memory instead.',
+  labelNames: ['collector'] as const,
+  registers: [registry],
+});
+
 export const spoolResults = new Gauge({
   name: 'vendorwatch_push_spool_results',
-  help: 'Results spooled on disk waiting for a collector.',
+  help: 'Results waiting for a collector: spooled on disk, or in memory while the spool cannot be written.',
   labelNames: ['collector'] as const,
   registers: [registry],
 });
 
 export const spoolBytes = new Gauge({
   name: 'vendorwatch_push_spool_bytes',
-  help: 'Bytes spooled on disk waiting for a collector.',
+  help: 'Bytes of results waiting for a collector, on disk or in memory.',
   labelNames: ['collector'] as const,
   registers: [registry],
 });
@@ -410,7 +431,13 @@ export const alertDeliveries = new Counter({
 
 export const journalWriteErrors = new Counter({
   name: 'vendorwatch_journal_write_errors_total',
-  help: 'Journal lines that could not be written (the collector keeps running).',
+  help: 'Journal lines lost because they could not be written (e.g. a full disk), and failed writes of the hourly results file (retried); the collector keeps running.',
+  registers: [registry],
+});
+
+export const journalSkippedLines = new Counter({
+  name: 'vendorwatch_journal_skipped_lines_total',
+  help: 'Journal lines skipped when read because they do not parse (torn by a crash or a full disk, or edited by hand).',
   registers: [registry],
 });
 

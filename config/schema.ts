@@ -54,6 +54,14 @@ export const configSchema = z
         spool_dir: z.string().default('data/spool').describe('Where results wait while no collector answers.'),
         // --- push (probe → collector) ---
         push_interval: duration.prefault('1s').describe('How often results are batched and pushed to every collector.'),
+        push_max_batch_bytes: z
+          .number()
+          .int()
+          .min(16 * 1024)
+          .default(512 * 1024)
+          .describe(
+            "Largest push body, in bytes (JSON, sent uncompressed); keep it under every collector's collector.max_body_bytes. A result too large on its own is cut to fit.",
+          ),
         spool_max_bytes: z.number().int().positive().default(64 * 1024 * 1024).describe('Spool size per collector, in bytes; the oldest results are dropped (and counted) beyond it.'),
         spool_max_results: z.number().int().positive().default(200_000).describe('Spooled results per collector; the oldest are dropped (and counted) beyond it.'),
       })

@@ -4,14 +4,16 @@
  * claims, and the collector's memory: on start the collector replays it, so a restart neither
  * re-fires nor forgets an alert, and incidents and flapping history carry on.
  *
- * One line per event; `at` is ms since the epoch. A torn last line (power cut mid-write) is
- * skipped with a warning. The file only grows with changes, never with results.
+ * One line per event; `at` is ms since the epoch. The file only grows with changes, never with
+ * results. A write either lands whole lines or is cut back to the last whole line (a full disk
+ * must not glue the next event onto half of this one); lines torn anyway (a power cut
+ * mid-write) are skipped on replay, counted and logged, and an event glued to one is recovered.
  */
-import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
-import { journalWriteErrors } from '../metrics.ts';
+import { journalSkippedLines, journalWriteErrors } from '../metrics.ts';
 import { alertSchema, alertKey, type Alert } from './alerts/alert.ts';
 import { verdictSchema, type CheckVerdicts } from './consensus.ts';
 import { incidentSchema, type Incident } from './incidents.ts';
@@ -60,6 +62,8 @@ export function replay(events: Iterable<JournalEvent>): Restored {
 
 export class Journal {
   private fd: number | undefined;
+  /** Bytes up to the end of the last whole line written: where a failed write is cut back to. */
+  private size = 0;
   /** Lines appended inside `batch`, written when it ends. */
   private pending: string[] | undefined;
 
@@ -68,16 +72,25 @@ export class Journal {
     private readonly logger: Logger,
   ) {}
 
-  /** Reads every valid event; lines that do not parse are skipped and reported. */
+  /** Reads every valid event; lines that do not parse are skipped, counted and reported in one log line. */
   read(): JournalEvent[] {
-    return readJsonLines(this.path, journalEventSchema, (line) => this.logger.warn({ journal: this.path, line }, 'skipping an unreadable journal line'));
+    const skipped: number[] = [];
+    const events = readJsonLines(this.path, journalEventSchema, (line) => skipped.push(line));
+    if (skipped.length) {
+      journalSkippedLines.inc(skipped.length);
+      this.logger.warn(
+        { journal: this.path, skipped: skipped.length, lines: skipped.slice(0, 20) },
+        'skipped unreadable journal lines (torn by a crash or a full disk, or edited by hand): the events on them are lost',
+      );
+    }
+    return events;
   }
 
   /** Appends one event and syncs it to disk (inside `batch`: when the batch ends). */
   append(event: JournalEvent): void {
     const line = `${JSON.stringify(event)}\n`;
     if (this.pending) this.pending.push(line);
-    else this.write(line);
+    else this.write([line]);
   }
 
   /**
@@ -94,23 +107,47 @@ export class Journal {
     } finally {
       const lines = this.pending;
       this.pending = undefined;
-      if (lines.length) this.write(lines.join(''));
+      if (lines.length) this.write(lines);
     }
   }
 
-  /** A failing disk is logged and counted, never thrown. */
-  private write(text: string): void {
+  /** Writes whole lines, or none: a failing disk is cut back, logged and counted, never thrown. */
+  private write(lines: string[]): void {
+    const text = Buffer.from(lines.join(''));
     try {
-      if (this.fd === undefined) {
-        mkdirSync(dirname(this.path), { recursive: true });
-        this.fd = openSync(this.path, 'a+');
-        this.repairTornLine(this.fd);
-      }
-      writeSync(this.fd, text);
-      fdatasyncSync(this.fd);
+      const fd = this.open();
+      writeWhole(fd, text);
+      fdatasyncSync(fd);
+      this.size += text.length;
     } catch (err) {
-      journalWriteErrors.inc();
-      this.logger.error({ err, journal: this.path }, 'journal write failed');
+      journalWriteErrors.inc(lines.length);
+      this.logger.error({ err, journal: this.path, events: lines.length }, 'journal write failed: these events are lost');
+      this.cutBack();
+    }
+  }
+
+  private open(): number {
+    if (this.fd !== undefined) return this.fd;
+    mkdirSync(dirname(this.path), { recursive: true });
+    const fd = openSync(this.path, 'a+');
+    try {
+      this.size = repairTornLine(fd);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    return (this.fd = fd);
+  }
+
+  /** Removes what a failed write left of its lines, so the next one starts on a line of its own. */
+  private cutBack(): void {
+    if (this.fd === undefined) return;
+    try {
+      ftruncateSync(this.fd, this.size);
+    } catch (err) {
+      // Reopening repairs the torn line instead (it ends it; replay then skips it).
+      this.logger.error({ err, journal: this.path }, 'cannot cut the journal back to its last whole line');
+      this.close();
     }
   }
 
@@ -118,18 +155,26 @@ export class Journal {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
+}
 
-  /** After a crash mid-write the file may not end in a newline; start the next line cleanly. */
-  private repairTornLine(fd: number): void {
-    const { size } = fstatSync(fd);
-    const last = Buffer.alloc(1);
-    if (size && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a) writeSync(fd, '\n');
-  }
+/** write(2) may write part of a buffer (a disk filling up): write the rest, or throw. */
+function writeWhole(fd: number, data: Buffer): void {
+  for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+}
+
+/** After a crash mid-write the file may not end in a newline: end the torn line. Answers the file's size. */
+function repairTornLine(fd: number): number {
+  const { size } = fstatSync(fd);
+  const last = Buffer.alloc(1);
+  if (!size || readSync(fd, last, 0, 1, size - 1) !== 1 || last[0] === 0x0a) return size;
+  writeWhole(fd, Buffer.from('\n'));
+  return size + 1;
 }
 
 /**
  * Every line of a JSON-lines file that parses and matches the schema, in order; a missing file
- * has none. Other lines (a torn last line, a hand edit) are skipped and reported by number.
+ * has none. Other lines (torn by a crash or a full disk, a hand edit) are skipped and reported by
+ * number; a whole record glued to the end of a torn one is still read.
  */
 export function readJsonLines<T>(path: string, schema: z.ZodType<T>, onBadLine: (line: number) => void): T[] {
   let text: string;
@@ -140,13 +185,27 @@ export function readJsonLines<T>(path: string, schema: z.ZodType<T>, onBadLine: 
     throw err;
   }
   const out: T[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
+  for (const [i, line] of text.split('\n').entries()) {
+    if (!line.trim()) continue;
     const parsed = parseLine(line, schema);
     if (parsed === undefined) onBadLine(i + 1);
-    else out.push(parsed);
-  });
+    const record = parsed ?? gluedRecord(line, schema);
+    if (record !== undefined) out.push(record);
+  }
   return out;
+}
+
+/**
+ * A record that starts inside a bad line and runs to its end: what a write that resumed after a
+ * torn one left. Only a top-level object can close exactly at the line's end, so the first
+ * suffix that parses is it.
+ */
+function gluedRecord<T>(line: string, schema: z.ZodType<T>): T | undefined {
+  for (let at = line.indexOf('{"', 1); at > 0; at = line.indexOf('{"', at + 1)) {
+    const parsed = parseLine(line.slice(at), schema);
+    if (parsed !== undefined) return parsed;
+  }
+  return undefined;
 }
 
 function parseLine<T>(line: string, schema: z.ZodType<T>): T | undefined {

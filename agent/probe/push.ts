@@ -8,21 +8,29 @@
  * the results of one push interval, never a spooled batch. Batches go out oldest first; when a
  * push fails the outbox retries with exponential backoff and jitter. The spool is bounded in
  * bytes and results: beyond it the oldest batches are dropped and counted
- * (vendorwatch_push_results_total{result="dropped"}). A batch the collector refuses as bad
- * (400, 413) is dropped and counted as rejected: re-sending cannot fix it. On shutdown the
- * outbox tries to send what is left for a bounded time; the rest waits in the spool for the
- * next start.
+ * (vendorwatch_push_results_total{result="dropped"}). A spool that cannot be written (a full
+ * disk) does not stop delivery: the batch waits in memory instead, within the same bounds, and
+ * is lost only if the probe stops before a collector took it.
+ *
+ * A batch body never exceeds `push_max_batch_bytes` (set it under every collector's
+ * max_body_bytes); a result too large for a batch of its own is shrunk (oversizedResult.ts). A
+ * collector that still answers 413 gets the batch again in halves, down to a single result,
+ * which is then shrunk further. A batch refused as bad (400) is dropped and counted as
+ * rejected: re-sending cannot fix it. On shutdown the outbox tries to send what is left for a
+ * bounded time; the rest waits in the spool for the next start.
  */
 import { mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckResult } from '../../config/result.ts';
 import { backoffDelay, postJson, sleep } from '../client.ts';
 import type { Logger } from '../log.ts';
-import { pushRequests, pushResults, spoolBytes, spoolResults } from '../metrics.ts';
+import { pushBatchSplits, pushRequests, pushResults, pushShrunkResults, spoolBytes, spoolResults, spoolWriteErrors } from '../metrics.ts';
+import { shrinkResult } from './oversizedResult.ts';
 
-/** Results per batch (one spool file, one request), and its size bound (under the collector's body limit). */
+/** Results per batch (one spool file, one request); the collector takes at most 5000. */
 const BATCH_MAX_RESULTS = 500;
-const BATCH_MAX_BYTES = 512 * 1024;
+/** Bytes of a batch body around its results: {"results":[...]} */
+const ENVELOPE_BYTES = Buffer.byteLength('{"results":[]}');
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 15_000;
 const PUSH_TIMEOUT_MS = 10_000;
@@ -34,6 +42,9 @@ export interface PushOptions {
   probeId: string;
   spoolDir: string;
   intervalMs: number;
+  /** Largest batch body, in bytes. */
+  maxBatchBytes: number;
+  /** Spool bounds, per collector. */
   maxBytes: number;
   maxResults: number;
   logger: Logger;
@@ -72,24 +83,34 @@ export class Push {
   }
 }
 
-interface SpoolFile {
-  name: string;
+/**
+ * One batch: a spool file named <stem>-<results>.json, where the stem (time and sequence, and
+ * ".0"/".1" per split) sorts batches oldest first. `body` is set while the spool cannot be
+ * written and the batch waits in memory instead.
+ */
+interface Batch {
+  stem: string;
   bytes: number;
   results: number;
+  body?: string;
 }
 
-/** One collector's queue: pending results in memory, batches in the spool directory. */
+const fileName = (b: Batch) => `${b.stem}-${b.results}.json`;
+const spoolFilePattern = /^(\d+-\d+(?:\.[01])*)-(\d+)\.json$/;
+
+/** One collector's queue: pending results in memory, batches in the spool directory (in memory while it cannot be written). */
 export class Outbox {
   readonly label: string;
   readonly intervalMs: number;
   private readonly dir: string;
   private readonly endpoint: string;
   private pending: string[] = [];
+  /** The pending results' bytes, each with the comma after it. */
   private pendingBytes = 0;
-  private files: SpoolFile[] = [];
-  private sending: SpoolFile | undefined;
+  private batches: Batch[] = [];
+  private sending: Batch | undefined;
   private sequence = 0;
-  /** Aborted when a new batch is spooled: wakes an idle sender. */
+  /** Aborted when a new batch is queued: wakes an idle sender. */
   private newBatch = new AbortController();
   /** Aborted on shutdown: no more backoff, try what is left right away. */
   private readonly hurry = new AbortController();
@@ -110,54 +131,78 @@ export class Outbox {
 
   /** Picks up batches a previous run left in the spool, and starts sending. */
   start(): void {
-    mkdirSync(this.dir, { recursive: true });
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      this.pickUpSpool();
+    } catch (err) {
+      // A spool that cannot even be read must not keep the probe from delivering.
+      spoolWriteErrors.inc({ collector: this.label });
+      this.opts.logger.error({ err, collector: this.label }, 'cannot open the spool; batches will wait in memory');
+    }
+    this.updateGauges();
+    this.loop = this.run();
+  }
+
+  private pickUpSpool(): void {
     for (const name of readdirSync(this.dir).sort()) {
-      const m = /^\d+-\d+-(\d+)\.json$/.exec(name);
+      const m = spoolFilePattern.exec(name);
       if (!m) {
         // A batch half-written when the probe died: it was never acknowledged, but it cannot be read either.
         if (name.endsWith('.tmp')) unlinkSync(join(this.dir, name));
         continue;
       }
-      this.files.push({ name, bytes: statSync(join(this.dir, name)).size, results: Number(m[1]) });
+      this.batches.push({ stem: m[1]!, bytes: statSync(join(this.dir, name)).size, results: Number(m[2]) });
     }
-    if (this.files.length) this.opts.logger.info({ collector: this.label, batches: this.files.length }, 'found spooled results from a previous run');
-    this.updateGauges();
-    this.loop = this.run();
+    if (this.batches.length) this.opts.logger.info({ collector: this.label, batches: this.batches.length }, 'found spooled results from a previous run');
   }
 
   add(result: CheckResult): void {
-    const line = JSON.stringify(result);
-    this.pending.push(line);
-    this.pendingBytes += line.length;
     this.stats.queued++;
-    if (this.pending.length >= BATCH_MAX_RESULTS || this.pendingBytes >= BATCH_MAX_BYTES) this.flush();
+    let line = JSON.stringify(result);
+    if (ENVELOPE_BYTES + Buffer.byteLength(line) > this.opts.maxBatchBytes) line = this.shrink(result, this.opts.maxBatchBytes - ENVELOPE_BYTES);
+    const bytes = Buffer.byteLength(line);
+    if (ENVELOPE_BYTES + this.pendingBytes + bytes > this.opts.maxBatchBytes) this.flush();
+    this.pending.push(line);
+    this.pendingBytes += bytes + 1;
+    if (this.pending.length >= BATCH_MAX_RESULTS) this.flush();
   }
 
-  /** Writes pending results to the spool as one batch and wakes the sender. */
+  /** Queues pending results as one batch and wakes the sender. */
   flush(): void {
     if (!this.pending.length) return;
-    const body = `{"results":[${this.pending.join(',')}]}`;
-    const file: SpoolFile = {
-      name: `${String(Date.now()).padStart(15, '0')}-${String(this.sequence++).padStart(9, '0')}-${this.pending.length}.json`,
-      bytes: Buffer.byteLength(body),
-      results: this.pending.length,
-    };
+    const batch = this.spooled(`${String(Date.now()).padStart(15, '0')}-${String(this.sequence++).padStart(9, '0')}`, this.pending);
     this.pending = [];
     this.pendingBytes = 0;
-    try {
-      const path = join(this.dir, file.name);
-      writeFileSync(`${path}.tmp`, body);
-      renameSync(`${path}.tmp`, path);
-    } catch (err) {
-      // A full or broken disk must not stop the probe; these results are lost, and counted.
-      this.opts.logger.error({ err, collector: this.label }, 'cannot write to the spool; dropping a batch');
-      this.count('dropped', file.results);
-      return;
-    }
-    this.files.push(file);
+    this.batches.push(batch);
     this.enforceBounds();
     this.updateGauges();
     this.newBatch.abort();
+  }
+
+  /** A batch of these result lines, written to the spool, or kept in memory when that fails. */
+  private spooled(stem: string, lines: string[]): Batch {
+    const body = `{"results":[${lines.join(',')}]}`;
+    const batch: Batch = { stem, bytes: Buffer.byteLength(body), results: lines.length, body };
+    this.spool(batch);
+    return batch;
+  }
+
+  /** Writes a batch held in memory to the spool; when the spool cannot be written (a full disk), it stays in memory. */
+  private spool(batch: Batch): void {
+    const path = join(this.dir, fileName(batch));
+    try {
+      writeFileSync(`${path}.tmp`, batch.body!);
+      renameSync(`${path}.tmp`, path);
+      batch.body = undefined;
+    } catch (err) {
+      spoolWriteErrors.inc({ collector: this.label });
+      this.opts.logger.error({ err, collector: this.label, results: batch.results }, 'cannot write to the spool; the batch waits in memory');
+      try {
+        unlinkSync(`${path}.tmp`);
+      } catch {
+        // Never created.
+      }
+    }
   }
 
   async stop(deadlineMs: number): Promise<void> {
@@ -167,23 +212,35 @@ export class Outbox {
     this.stopping.abort();
     this.newBatch.abort();
     await this.loop;
-    this.opts.logger.info({ collector: this.label, ...this.stats, spooled: this.spooledResults() }, 'push stopped');
+    this.spoolWhatWaitsInMemory();
+    this.opts.logger.info({ collector: this.label, ...this.stats, spooled: this.queuedResults() }, 'push stopped');
+  }
+
+  /** On shutdown, batches that wait in memory get one more try at the spool; those that fail are lost. */
+  private spoolWhatWaitsInMemory(): void {
+    for (const batch of this.batches.filter((b) => b.body !== undefined)) {
+      this.spool(batch);
+      if (batch.body === undefined) continue;
+      this.remove(batch);
+      this.count('dropped', batch.results);
+      this.opts.logger.error({ collector: this.label, results: batch.results }, 'stopping with results neither delivered nor spooled (the spool cannot be written); they are lost');
+    }
   }
 
   private async drained(): Promise<void> {
-    while (this.files.length && !this.stopping.signal.aborted) await sleep(50);
+    while (this.batches.length && !this.stopping.signal.aborted) await sleep(50);
   }
 
-  private spooledResults(): number {
-    return this.files.reduce((n, f) => n + f.results, 0);
+  private queuedResults(): number {
+    return this.batches.reduce((n, b) => n + b.results, 0);
   }
 
   /** Drops the oldest batches (never the one being sent) until the spool fits its bounds. */
   private enforceBounds(): void {
     const { maxBytes, maxResults } = this.opts;
-    const over = () => this.files.reduce((n, f) => n + f.bytes, 0) > maxBytes || this.spooledResults() > maxResults;
+    const over = () => this.batches.reduce((n, b) => n + b.bytes, 0) > maxBytes || this.queuedResults() > maxResults;
     while (over()) {
-      const victim = this.files.find((f) => f !== this.sending);
+      const victim = this.batches.find((b) => b !== this.sending);
       if (!victim) break;
       this.remove(victim);
       this.count('dropped', victim.results);
@@ -194,43 +251,46 @@ export class Outbox {
   private async run(): Promise<void> {
     let attempt = 0;
     while (!this.stopping.signal.aborted) {
-      const file = this.files[0];
-      if (!file) {
+      const batch = this.batches[0];
+      if (!batch) {
         if (this.newBatch.signal.aborted) this.newBatch = new AbortController();
         await sleep(this.intervalMs * 5, this.newBatch.signal);
         continue;
       }
-      if ((await this.send(file)) === 'done') attempt = 0;
+      if ((await this.send(batch)) === 'done') attempt = 0;
       else if (this.hurry.signal.aborted) await sleep(100, this.stopping.signal);
       else await sleep(backoffDelay(attempt++, BACKOFF_BASE_MS, BACKOFF_MAX_MS, this.opts.random), this.hurry.signal);
     }
   }
 
-  private async send(file: SpoolFile): Promise<'done' | 'retry'> {
-    const path = join(this.dir, file.name);
+  private async send(batch: Batch): Promise<'done' | 'retry'> {
     let body: string;
     try {
-      body = readFileSync(path, 'utf8');
+      body = batch.body ?? readFileSync(join(this.dir, fileName(batch)), 'utf8');
     } catch (err) {
       this.opts.logger.error({ err, collector: this.label }, 'spooled batch unreadable; dropping it');
-      this.remove(file);
-      this.count('dropped', file.results);
+      this.remove(batch);
+      this.count('dropped', batch.results);
       return 'done';
     }
-    this.sending = file;
+    this.sending = batch;
     try {
       const headers: Record<string, string> = this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {};
       const res = await postJson(this.endpoint, body, { headers, timeoutMs: PUSH_TIMEOUT_MS, signal: this.stopping.signal });
       pushRequests.inc({ collector: this.label, code: String(res.status) });
       if (res.status >= 200 && res.status < 300) {
-        this.remove(file);
-        this.count('delivered', file.results);
+        this.remove(batch);
+        this.count('delivered', batch.results);
         return 'done';
       }
-      if (res.status === 400 || res.status === 413) {
-        this.opts.logger.error({ collector: this.label, status: res.status, answer: res.text, results: file.results }, 'collector refused a batch; dropping it');
-        this.remove(file);
-        this.count('rejected', file.results);
+      if (res.status === 413) {
+        this.tooLarge(batch, body, res.text);
+        return 'done';
+      }
+      if (res.status === 400) {
+        this.opts.logger.error({ collector: this.label, status: res.status, answer: res.text, results: batch.results }, 'collector refused a batch; dropping it');
+        this.remove(batch);
+        this.count('rejected', batch.results);
         return 'done';
       }
       this.opts.logger.warn({ collector: this.label, status: res.status, answer: res.text }, 'push failed; will retry');
@@ -244,12 +304,53 @@ export class Outbox {
     }
   }
 
-  private remove(file: SpoolFile): void {
-    this.files = this.files.filter((f) => f !== file);
-    try {
-      unlinkSync(join(this.dir, file.name));
-    } catch {
-      // Already gone: nothing to keep.
+  /**
+   * The collector's body limit is below this batch (its max_body_bytes is lower than our
+   * push_max_batch_bytes): send it again in halves; a single result is shrunk to half its size.
+   * Only a result that cannot shrink any further is dropped, as rejected.
+   */
+  private tooLarge(batch: Batch, body: string, answer: string): void {
+    const results = (JSON.parse(body) as { results: CheckResult[] }).results;
+    let parts: Batch[];
+    if (results.length > 1) {
+      const half = Math.ceil(results.length / 2);
+      parts = [results.slice(0, half), results.slice(half)].map((rs, i) => this.spooled(`${batch.stem}.${i}`, rs.map((r) => JSON.stringify(r))));
+      pushBatchSplits.inc({ collector: this.label });
+      this.opts.logger.warn({ collector: this.label, answer, results: results.length, bytes: batch.bytes }, 'collector refused a batch as too large (413); sending it in halves');
+    } else {
+      const line = this.shrink(results[0]!, Math.floor(batch.bytes / 2) - ENVELOPE_BYTES);
+      if (ENVELOPE_BYTES + Buffer.byteLength(line) >= batch.bytes) {
+        this.opts.logger.error({ collector: this.label, answer, bytes: batch.bytes }, 'collector refused a result as too large (413) and it cannot be shrunk further; dropping it');
+        this.remove(batch);
+        this.count('rejected', 1);
+        return;
+      }
+      parts = [this.spooled(`${batch.stem}.0`, [line])];
+    }
+    this.remove(batch);
+    this.batches.unshift(...parts);
+    this.updateGauges();
+  }
+
+  /** Cuts a result down to maxBytes of JSON (see oversizedResult.ts), counted and logged. */
+  private shrink(result: CheckResult, maxBytes: number): string {
+    const line = shrinkResult(result, maxBytes);
+    pushShrunkResults.inc({ collector: this.label });
+    this.opts.logger.warn(
+      { collector: this.label, check: result.check, bytes: Buffer.byteLength(JSON.stringify(result)), shrunkTo: Buffer.byteLength(line) },
+      'result too large for a push batch; its message and details were cut',
+    );
+    return line;
+  }
+
+  private remove(batch: Batch): void {
+    this.batches = this.batches.filter((b) => b !== batch);
+    if (batch.body === undefined) {
+      try {
+        unlinkSync(join(this.dir, fileName(batch)));
+      } catch {
+        // Already gone: nothing to keep.
+      }
     }
     this.updateGauges();
   }
@@ -260,7 +361,7 @@ export class Outbox {
   }
 
   private updateGauges(): void {
-    spoolResults.set({ collector: this.label }, this.spooledResults());
-    spoolBytes.set({ collector: this.label }, this.files.reduce((n, f) => n + f.bytes, 0));
+    spoolResults.set({ collector: this.label }, this.queuedResults());
+    spoolBytes.set({ collector: this.label }, this.batches.reduce((n, b) => n + b.bytes, 0));
   }
 }

@@ -103,6 +103,7 @@ describe('the probe spool', () => {
       probeId: 'p1',
       spoolDir,
       intervalMs: 60_000,
+      maxBatchBytes: 512 * 1024,
       maxBytes: 10_000_000,
       maxResults: 30,
       logger,
