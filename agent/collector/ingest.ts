@@ -37,19 +37,20 @@ import type { Collector } from './collector.ts';
 export const INGEST_BATCH_MAX = 5000;
 const RECENT_IDS = 200_000;
 
+/** Results are checked one by one (checkResultSchema), so one malformed result costs only itself. */
 export const pushBodySchema = z.object({
-  results: z.array(checkResultSchema).max(INGEST_BATCH_MAX),
+  results: z.array(z.unknown()).max(INGEST_BATCH_MAX),
   /** When the probe sent the push, by its clock (ms since the epoch): the cleanest clock-skew sample. Optional. */
   sentAt: z.number().int().nonnegative().optional(),
 });
 export type PushBody = z.infer<typeof pushBodySchema>;
 
-export const ingestOutcomes = ['accepted', 'duplicate', 'unknown_check', 'forbidden', 'too_many_probes', 'too_old', 'too_new'] as const;
+export const ingestOutcomes = ['accepted', 'duplicate', 'unknown_check', 'invalid', 'forbidden', 'too_many_probes', 'too_old', 'too_new'] as const;
 type Outcome = (typeof ingestOutcomes)[number];
 type Refusal = Exclude<Outcome, 'accepted' | 'duplicate' | 'unknown_check'>;
 const isRefusal = (o: Outcome): o is Refusal => o !== 'accepted' && o !== 'duplicate' && o !== 'unknown_check';
 
-export type IngestAnswer = Record<Outcome, number> & { refused: { id: string; reason: Refusal }[] };
+export type IngestAnswer = Record<Outcome, number> & { refused: { id: string; reason: Refusal; error?: string }[] };
 
 /** Whom a token may speak for: everyone (collector.token), or some regions and probes (collector.tokens). */
 export type TokenScope = 'all' | { regions: ReadonlySet<string>; probes: ReadonlySet<string> };
@@ -135,7 +136,14 @@ export class Ingest {
           const scope = this.authorize(req.headers.authorization);
           const body = await readBody(req, this.opts.config.max_body_bytes);
           const batch = parseBatch(body);
-          const answer = this.accept(batch.results, Date.now(), scope, batch.sentAt);
+          const { valid, invalid } = checkEach(batch.results);
+          const answer = this.accept(valid, Date.now(), scope, batch.sentAt);
+          answer.invalid = invalid.length;
+          answer.refused.push(...invalid);
+          if (invalid.length) {
+            ingestResults.inc({ probe: '', result: 'invalid' }, invalid.length);
+            this.opts.logger.warn({ invalid: invalid.length, error: invalid[0]!.error }, 'malformed results refused');
+          }
           ingestRequests.inc({ code: '200' });
           sendJson(res, 200, answer);
         } catch (err) {
@@ -174,4 +182,20 @@ function parseBatch(body: Buffer): PushBody {
   const parsed = pushBodySchema.safeParse(json);
   if (!parsed.success) throw new HttpError(400, `not a batch of CheckResults: ${z.prettifyError(parsed.error).slice(0, 1000)}`);
   return parsed.data;
+}
+
+/** Each result checked on its own; a batch with none valid is refused whole (the sender is broken). */
+function checkEach(results: readonly unknown[]): { valid: CheckResult[]; invalid: { id: string; reason: 'invalid'; error: string }[] } {
+  const valid: CheckResult[] = [];
+  const invalid: { id: string; reason: 'invalid'; error: string }[] = [];
+  results.forEach((raw, i) => {
+    const parsed = checkResultSchema.safeParse(raw);
+    if (parsed.success) return void valid.push(parsed.data);
+    const where = (path: PropertyKey[]) => [`results[${i}]`, ...path.map(String)].join('.');
+    const error = parsed.error.issues.map((issue) => `${where(issue.path)}: ${issue.message}`).join('; ').slice(0, 1000);
+    const id = (raw as { id?: unknown } | null)?.id;
+    invalid.push({ id: typeof id === 'string' ? id.slice(0, 64) : '', reason: 'invalid', error });
+  });
+  if (results.length && !valid.length) throw new HttpError(400, `not a batch of CheckResults: ${invalid.map((r) => r.error).join('; ').slice(0, 1000)}`);
+  return { valid, invalid };
 }

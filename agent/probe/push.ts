@@ -29,8 +29,8 @@ import { shrinkResult } from './oversizedResult.ts';
 
 /** Results per batch (one spool file, one request); the collector takes at most 5000. */
 const BATCH_MAX_RESULTS = 500;
-/** Bytes of a batch body around its results: {"results":[...]} */
-const ENVELOPE_BYTES = Buffer.byteLength('{"results":[]}');
+/** Bytes of a batch body around its results as sent: {"sentAt":…,"results":[...]} */
+const ENVELOPE_BYTES = Buffer.byteLength(`{"sentAt":${Number.MAX_SAFE_INTEGER},"results":[]}`);
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 15_000;
 const PUSH_TIMEOUT_MS = 10_000;
@@ -276,11 +276,14 @@ export class Outbox {
     this.sending = batch;
     try {
       const headers: Record<string, string> = this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {};
-      const res = await postJson(this.endpoint, body, { headers, timeoutMs: PUSH_TIMEOUT_MS, signal: this.stopping.signal });
+      // The send time, by this probe's clock, lets the collector measure clock skew (spooled results are old on purpose).
+      const sent = `{"sentAt":${Date.now()},${body.slice(1)}`;
+      const res = await postJson(this.endpoint, sent, { headers, timeoutMs: PUSH_TIMEOUT_MS, signal: this.stopping.signal });
       pushRequests.inc({ collector: this.label, code: String(res.status) });
       if (res.status >= 200 && res.status < 300) {
         this.remove(batch);
         this.count('delivered', batch.results);
+        this.reportRefusals(res.text);
         return 'done';
       }
       if (res.status === 413) {
@@ -302,6 +305,19 @@ export class Outbox {
     } finally {
       this.sending = undefined;
     }
+  }
+
+  /** Results the collector took delivery of but refused one by one (too old, invalid, …): said here, counted there. */
+  private reportRefusals(answer: string): void {
+    let refused: { reason?: string; error?: string }[] = [];
+    try {
+      refused = (JSON.parse(answer) as { refused?: typeof refused }).refused ?? [];
+    } catch {
+      return; // An answer we cannot read changes nothing about delivery.
+    }
+    if (!refused.length) return;
+    const reasons = [...new Set(refused.map((r) => r.reason))].join(', ');
+    this.opts.logger.warn({ collector: this.label, refused: refused.length, reasons, example: refused[0] }, 'collector refused some results of a batch');
   }
 
   /**

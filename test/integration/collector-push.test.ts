@@ -63,6 +63,19 @@ describe('POST /v1/results on a collector process', () => {
     expect(error).toContain('results[0].reason');
   });
 
+  it('refuses a malformed result on its own, with the reason, and takes the rest of its batch', async () => {
+    // Another probe than the other tests', whose counts they check.
+    const res = await post(JSON.stringify({ results: [{ ...result({ probe: 'p-mixed' }), reason: 'bored' }, result({ probe: 'p-mixed' })] }));
+    expect(res.status).toBe(200);
+    const answer = await res.json();
+    expect(answer).toMatchObject({ accepted: 1, invalid: 1 });
+    expect(answer.refused).toHaveLength(1);
+    expect(answer.refused[0]).toMatchObject({ reason: 'invalid' });
+    expect(answer.refused[0].error).toContain('results[0].reason');
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/vendorwatch_ingest_results_total\{probe="",result="invalid"\} [1-9]/);
+  });
+
   it('refuses an oversized body with 413', async () => {
     const big = JSON.stringify({ results: Array.from({ length: 100 }, () => result({ message: 'x'.repeat(500) })) });
     expect((await post(big)).status).toBe(413);
