@@ -50,8 +50,7 @@ How to read the tables:
 - **default**: what applies when the key is left out. **required** keys must be given; — means
   the key is unset when left out, and the meaning says what that does.
 - **paths**: \`vendors[]\` is an item of the \`vendors\` list; \`checks[kind=http]\` is an item of
-  \`checks\` whose \`kind\` is \`http\`; \`.*\` is the value of any entry of a map.
-`;
+  \`checks\` whose \`kind\` is \`http\`; \`.*\` is the value of any entry of a map.`;
 
 /** One table: the keys of an object found at `path`. */
 interface Section {

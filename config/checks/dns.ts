@@ -131,10 +131,12 @@ export const dnsCheckSchema = z
   .strictObject({
     ...commonCheckFields,
     kind: z.literal('dns').describe("Queries a zone's authoritative nameservers directly, never a resolver."),
-    query: z.strictObject({
-      name: domainName.describe('The name to ask for.'),
-      type: z.enum(recordTypes).default('A').describe('The record type to ask for.'),
-    }).describe('The question asked of every nameserver.'),
+    query: z
+      .strictObject({
+        name: domainName.describe('The name to ask for.'),
+        type: z.enum(recordTypes).default('A').describe('The record type to ask for.'),
+      })
+      .describe('The question asked of every nameserver.'),
     nameservers: z
       .union([
         z.array(nameserverSchema).min(1).max(MAX_NAMESERVERS),

@@ -64,17 +64,17 @@ const jsonExpectation = z
 
 const latency = z
   .strictObject({
-    dns: duration.optional().describe('DNS lookup of the host.'),
-    connect: duration.optional().describe('TCP connect.'),
-    tls: duration.optional().describe('TLS handshake.'),
-    ttfb: duration.optional().describe('From the request sent to the response headers.'),
-    transfer: duration.optional().describe('Reading the body.'),
-    total: duration.optional().describe('The whole request, redirects included.'),
+    dns: duration.optional().describe('A DNS lookup slower than this marks the run degraded.'),
+    connect: duration.optional().describe('A TCP connect slower than this marks the run degraded.'),
+    tls: duration.optional().describe('A TLS handshake slower than this marks the run degraded.'),
+    ttfb: duration.optional().describe('Request sent to response headers slower than this marks the run degraded.'),
+    transfer: duration.optional().describe('A body transfer slower than this marks the run degraded.'),
+    total: duration.optional().describe('A whole request (redirects included) slower than this marks the run degraded.'),
   })
   .describe('Per-phase thresholds; crossing one marks the run degraded, not failed.');
 
 export const httpExpectSchema = z.strictObject({
-  status: oneOrMany(status).default(['200-399']).describe('Accepted statuses or ranges (after redirects).'),
+  status: oneOrMany(status).default(['200-399']).describe('Accepted final statuses (after redirects): a status like 200 or a range like "200-299".'),
   headers: z.array(headerExpectation).default([]).describe('Response headers that must be present, absent or match.'),
   body: z
     .strictObject({
