@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { beaconRoutes } from '../beacon/collect.ts';
 import { configJsonSchema } from '../config/jsonSchema.ts';
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../config/load.ts';
+import { configReference } from '../config/reference.ts';
 import type { Config } from '../config/schema.ts';
 import type { CheckResult } from '../config/result.ts';
 import { consensusSettings } from './collector/consensus.ts';
@@ -249,8 +250,9 @@ program
 program
   .command('schema')
   .description('print the config JSON Schema (for editor completion and checking)')
-  .action(() => {
-    process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+  .option('--markdown', 'print the configuration reference (docs/configuration.md) instead')
+  .action((opts: { markdown?: boolean }) => {
+    process.stdout.write(opts.markdown ? configReference(configJsonSchema()) : `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
   });
 
 // --- operator surfaces: Prometheus rules and Grafana dashboard ---

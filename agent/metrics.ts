@@ -1,5 +1,5 @@
 /**
- * Every vendorwatch metric, defined once (names and labels as in DESIGN.md).
+ * Every vendorwatch metric, defined once (the README's "Metrics" section lists them).
  * Labels only ever take bounded values: config names, enums, regions, probe ids.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';

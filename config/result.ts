@@ -39,7 +39,7 @@ export const assertionResultSchema = z.object({
 });
 export type AssertionResult = z.infer<typeof assertionResultSchema>;
 
-/** The one record every check kind returns, probes push and consensus reads (DESIGN.md). */
+/** The one record every check kind returns, probes push and consensus reads (docs/architecture.md, "The one record"). */
 export const checkResultSchema = z.object({
   id: z.uuid(),
   check: name,

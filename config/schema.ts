@@ -14,27 +14,39 @@ export const vendorKinds = ['cdn', 'dns', 'api', 'payment', 'ads', 'analytics', 
 
 export const vendorSchema = z.strictObject({
   name: nameSchema.describe('Unique vendor name; a metric label.'),
-  kind: z.enum(vendorKinds).default('other'),
+  kind: z.enum(vendorKinds).default('other').describe('What the vendor provides; shown on the status page and in GET /v1/vendors (nothing else depends on it).'),
   hosts: z.array(hostPatternSchema).default([]).describe('Host patterns used to attribute requests (RUM, browser checks) to this vendor.'),
   identify: z
-    .strictObject({ header: z.string().min(1), match: z.string().min(1) })
+    .strictObject({
+      header: z.string().min(1).describe('Response header to read, e.g. `server-timing` (case-insensitive).'),
+      match: z.string().min(1).describe('Text the header value must contain (case-insensitive), e.g. `cdn;desc=acme`.'),
+    })
     .optional()
     .describe('A response header that names this vendor behind a vendor-agnostic hostname.'),
   sla: z
     .strictObject({
       availability: z.number().gt(0).max(100).describe('Promised availability in percent.'),
-      latency_p95_ms: z.number().positive().optional(),
+      latency_p95_ms: z
+        .number()
+        .positive()
+        .optional()
+        .describe(
+          `Promised 95th-percentile latency in milliseconds, held against the total time of successful runs: at most ${LATENCY_SLA_BUDGET * 100}% of them may be slower.`,
+        ),
     })
-    .optional(),
-  runbook: z.url().optional(),
-  dashboard: z.url().optional(),
+    .optional()
+    .describe("The vendor's promise, held against our own measurements by `vendorwatch report`, the burn-rate rules of `vendorwatch rules` and the status page."),
+  runbook: z.url().optional().describe("Runbook URL, linked from this vendor's alerts (runbook_url), the status page and GET /v1/vendors."),
+  dashboard: z.url().optional().describe("Dashboard URL for this vendor, linked from its alerts and the status page; replaces alerts.dashboard_url for it."),
   status_page: z
     .url({ protocol: /^https?$/ })
     .optional()
     .describe(
       "The vendor's own status page (Statuspage format), shown beside what we measure: its /api/v2/status.json URL, or the page's base URL (/api/v2/status.json is then added).",
     ),
-  consensus: consensusSchema.optional(),
+  consensus: consensusSchema
+    .optional()
+    .describe("Consensus knobs for this vendor's checks; each knob set here replaces the top-level one, and a check's own replaces it."),
 });
 export type Vendor = z.infer<typeof vendorSchema>;
 
@@ -65,11 +77,20 @@ export const configSchema = z
         spool_max_bytes: z.number().int().positive().default(64 * 1024 * 1024).describe('Spool size per collector, in bytes; the oldest results are dropped (and counted) beyond it.'),
         spool_max_results: z.number().int().positive().default(200_000).describe('Spooled results per collector; the oldest are dropped (and counted) beyond it.'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('Settings of a probe process: `vendorwatch probe`, and the probe inside `vendorwatch run`.'),
     collector: z
       .strictObject({
-        token: z.string().optional().describe('Bearer token probes present when pushing results.'),
-        journal: z.string().default('data/journal.jsonl').describe('Append-only journal of state changes and incidents.'),
+        token: z
+          .string()
+          .optional()
+          .describe(
+            'Bearer token probes present when pushing results (VENDORWATCH_TOKEN when unset). Without one a collector refuses every push; the probe inside `vendorwatch run` needs none.',
+          ),
+        journal: z
+          .string()
+          .default('data/journal.jsonl')
+          .describe('File of the append-only journal (JSON lines) of state changes, incidents and alerts; replayed on start, so state survives restarts.'),
         max_body_bytes: z.number().int().positive().default(1_048_576).describe('Largest result push accepted, in bytes (larger: 413).'),
         // --- who may push what (see "Pushing results" in the README) ---
         tokens: z
@@ -117,25 +138,38 @@ export const configSchema = z
           .prefault({})
           .describe('The status page the collector serves at GET /.'),
       })
-      .prefault({}),
-    consensus: consensusSchema.prefault({}),
+      .prefault({})
+      .describe('Settings of the collector process: `vendorwatch collector`, and the collector inside `vendorwatch run`.'),
+    consensus: consensusSchema
+      .prefault({})
+      .describe("How probes' votes become a region's verdict, for every check; a vendor's or a check's own `consensus` replaces it knob by knob."),
     alerts: z
       .strictObject({
         alertmanager: z
-          .strictObject({ url: url.describe('Alertmanager base URL; alerts go to <url>/api/v2/alerts.') })
+          .strictObject({ url: url.describe('Alertmanager base URL; alerts go to `<url>/api/v2/alerts`.') })
           .optional()
           .describe('Alertmanager v2 API: active alerts re-sent before they expire, endsAt on resolve.'),
-        webhook: z.strictObject({ url }).optional().describe('Generic JSON webhook: one POST per alert firing or resolved.'),
-        slack: z.strictObject({ url }).optional().describe('Slack-compatible incoming webhook ({"text": ...}).'),
+        webhook: z
+          .strictObject({ url: url.describe('URL each alert is POSTed to as JSON.') })
+          .optional()
+          .describe('Generic JSON webhook: one POST per alert firing or resolved.'),
+        slack: z
+          .strictObject({ url: url.describe('Incoming-webhook URL (Slack, or anything that takes `{"text": ...}`).') })
+          .optional()
+          .describe('Slack-compatible incoming webhook: one message per alert firing or resolved.'),
         dashboard_url: url.optional().describe('Linked from every alert (a vendor\'s own `dashboard` wins).'),
         resend_interval: duration
           .prefault('1m')
           .describe('Alertmanager: active alerts are re-sent this often, each valid for 4 × this interval.'),
       })
-      .prefault({}),
-    rum: rumSchema.prefault({}),
-    vendors: z.array(vendorSchema).min(1),
-    checks: z.array(checkSchema).default([]),
+      .prefault({})
+      .describe('Where alerts go; any combination of receivers. With none, state changes are still journaled and exported as metrics.'),
+    rum: rumSchema.prefault({}).describe('Real-user monitoring: what the beacon in your pages does and what the collector accepts from it.'),
+    vendors: z
+      .array(vendorSchema)
+      .min(1)
+      .describe('The vendor registry: each vendor defined once, used by checks, consensus, alerts, RUM attribution and SLA reports.'),
+    checks: z.array(checkSchema).prefault([]).describe('What the probes run; each check watches one vendor, and its `kind` decides its other keys.'),
   })
   .superRefine((config, ctx) => {
     const vendors = new Set<string>();

@@ -7,8 +7,8 @@
  * else, is shown as unreachable with the reason, beside the last answer it did give. The status
  * page only ever reads this cache, so a slow vendor never slows the page.
  *
- * Display only: what a vendor says never feeds consensus or alerts (DESIGN.md: never poll a
- * vendor's aggregated reporting for alerting).
+ * Display only: what a vendor says never feeds consensus or alerts (docs/architecture.md,
+ * "Principles": nothing alerts on a vendor's own aggregated reporting).
  */
 import { request } from 'undici';
 import { z } from 'zod';

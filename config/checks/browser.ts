@@ -6,7 +6,7 @@ import { commonCheckFields, hostPatternSchema } from './common.ts';
 
 export const browserCheckSchema = z.strictObject({
   ...commonCheckFields,
-  kind: z.literal('browser'),
+  kind: z.literal('browser').describe('A scripted transaction in Chromium (Playwright), timed per step and per vendor.'),
   interval: duration.prefault('1m').describe('How often the transaction runs.'),
   timeout: duration
     .prefault('30s')
@@ -29,8 +29,8 @@ export const browserCheckSchema = z.strictObject({
     .describe('When set, only requests to these hosts go out; every other request is aborted. `block` wins over `allow`.'),
   viewport: z
     .strictObject({
-      width: z.number().int().min(100).max(8000).default(1280),
-      height: z.number().int().min(100).max(8000).default(720),
+      width: z.number().int().min(100).max(8000).default(1280).describe('Page width.'),
+      height: z.number().int().min(100).max(8000).default(720).describe('Page height.'),
     })
     .prefault({})
     .describe('Page size in CSS pixels.'),
@@ -39,11 +39,11 @@ export const browserCheckSchema = z.strictObject({
       total: duration.optional().describe('A transaction slower than this (all steps together) is degraded.'),
       steps: z
         .record(z.string().min(1).max(100), duration)
-        .default({})
+        .prefault({})
         .describe('Step name → duration: a step slower than this makes the run degraded.'),
       vendors: z
         .record(nameSchema, duration)
-        .default({})
+        .prefault({})
         .describe('Vendor name (or "other") → duration: one request to that vendor slower than this makes the run degraded.'),
     })
     .prefault({})
@@ -54,13 +54,14 @@ export const browserCheckSchema = z.strictObject({
         .string()
         .min(1)
         .default('data/artifacts')
-        .describe('Where failed runs leave a screenshot and a Playwright trace: <dir>/<check>/<time>-<id>/. Relative to the working directory.'),
+        .describe('Where failed runs leave a screenshot and a Playwright trace: `<dir>/<check>/<time>-<id>/`. Relative to the working directory.'),
       keep: z.number().int().min(0).max(10_000).default(20).describe('Failed runs kept per check, newest first; 0 saves none.'),
       max_age: duration.prefault('7d').describe('Failed runs older than this are deleted.'),
       screenshot: z.boolean().default(true).describe('Save a screenshot of the page the run failed on.'),
       trace: z.boolean().default(true).describe('Record a Playwright trace of every run and keep it when the run fails (`npx playwright show-trace`).'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('What a failed run leaves behind for debugging.'),
 });
 export type BrowserCheck = z.infer<typeof browserCheckSchema>;
 

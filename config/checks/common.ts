@@ -22,10 +22,25 @@ export const regexSchema = z.string().refine(
 
 /** Consensus knobs; set globally, per vendor or per check (the narrowest wins). */
 export const consensusSchema = z.strictObject({
-  window: duration.optional().describe('Rolling window of votes; default 3 × the check interval.'),
-  min_probes: z.number().int().min(1).optional().describe('Fewest probes that must vote in a region for a verdict.'),
-  quorum: z.number().gt(0).max(1).optional().describe('Share of voting probes that must fail for a region to fail.'),
-  global_quorum: z.number().gt(0).max(1).optional().describe('Share of regions with a verdict that must fail for hard_down.'),
+  window: duration.optional().describe("How far back a probe's latest result still counts as its vote. Default: 3 × the check interval."),
+  min_probes: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('Fewest voting probes for a verdict in a region; also the fewest failing (or passing) votes that can decide it. Default: 2.'),
+  quorum: z
+    .number()
+    .gt(0)
+    .max(1)
+    .optional()
+    .describe('Share of the voting probes that must fail for a region to fail, and pass for it to recover. Default: a strict majority.'),
+  global_quorum: z
+    .number()
+    .gt(0)
+    .max(1)
+    .optional()
+    .describe("Share of the regions with a verdict whose delivery checks must fail for hard_down (fewer: regional_outage). Default: a strict majority."),
   confirm: duration
     .optional()
     .describe(
@@ -46,5 +61,7 @@ export const commonCheckFields = {
   interval: duration.prefault('30s').describe('How often the check runs.'),
   timeout: duration.prefault('10s').describe('Hard limit for one run; must not exceed the interval.'),
   regions: z.array(nameSchema).min(1).optional().describe('Run only on probes in these regions (default: all).'),
-  consensus: checkConsensusSchema.optional(),
+  consensus: checkConsensusSchema
+    .optional()
+    .describe("Consensus knobs for this check; each knob set here replaces the vendor's and the top-level one. global_quorum is vendor-wide, so not here."),
 };

@@ -113,7 +113,8 @@ const expectations = z.strictObject({
       min: duration.optional().describe('Every answer record\'s TTL at least this.'),
       max: duration.optional().describe('Every answer record\'s TTL at most this.'),
     })
-    .optional(),
+    .optional()
+    .describe('Bounds on the TTL of the answer records.'),
   authority: sectionSchema.optional(),
   additional: sectionSchema.optional(),
 });
@@ -129,11 +130,13 @@ export type DnsExpectations = z.infer<typeof expectations>;
 export const dnsCheckSchema = z
   .strictObject({
     ...commonCheckFields,
-    kind: z.literal('dns'),
-    query: z.strictObject({
-      name: domainName.describe('The name to ask for.'),
-      type: z.enum(recordTypes).default('A').describe('The record type to ask for.'),
-    }),
+    kind: z.literal('dns').describe("Queries a zone's authoritative nameservers directly, never a resolver."),
+    query: z
+      .strictObject({
+        name: domainName.describe('The name to ask for.'),
+        type: z.enum(recordTypes).default('A').describe('The record type to ask for.'),
+      })
+      .describe('The question asked of every nameserver.'),
     nameservers: z
       .union([
         z.array(nameserverSchema).min(1).max(MAX_NAMESERVERS),
@@ -178,7 +181,7 @@ export const dnsCheckSchema = z
       })
       .prefault({})
       .describe('Cross-nameserver comparisons (with more than one nameserver). A mismatch fails with reason `inconsistent`.'),
-    expect: dnsExpectSchema.prefault({}),
+    expect: dnsExpectSchema.prefault({}).describe("What every nameserver's reply must look like."),
   })
   .superRefine((check, ctx) => {
     if (check.dnssec && check.edns === false) {

@@ -64,27 +64,31 @@ const jsonExpectation = z
 
 const latency = z
   .strictObject({
-    dns: duration.optional(),
-    connect: duration.optional(),
-    tls: duration.optional(),
-    ttfb: duration.optional(),
-    transfer: duration.optional(),
-    total: duration.optional(),
+    dns: duration.optional().describe('A DNS lookup slower than this marks the run degraded.'),
+    connect: duration.optional().describe('A TCP connect slower than this marks the run degraded.'),
+    tls: duration.optional().describe('A TLS handshake slower than this marks the run degraded.'),
+    ttfb: duration.optional().describe('Request sent to response headers slower than this marks the run degraded.'),
+    transfer: duration.optional().describe('A body transfer slower than this marks the run degraded.'),
+    total: duration.optional().describe('A whole request (redirects included) slower than this marks the run degraded.'),
   })
   .describe('Per-phase thresholds; crossing one marks the run degraded, not failed.');
 
 export const httpExpectSchema = z.strictObject({
-  status: oneOrMany(status).default(['200-399']).describe('Accepted statuses or ranges (after redirects).'),
+  status: oneOrMany(status).default(['200-399']).describe('Accepted final statuses (after redirects): a status like 200 or a range like "200-299".'),
   headers: z.array(headerExpectation).default([]).describe('Response headers that must be present, absent or match.'),
   body: z
     .strictObject({
       matches: regexSchema.optional().describe('The (decoded) body must match this regular expression.'),
       not_matches: regexSchema.optional().describe('The (decoded) body must not match this regular expression.'),
     })
-    .optional(),
-  json: z.array(jsonExpectation).default([]).describe('Assertions on values in a JSON body.'),
+    .optional()
+    .describe('Regular expressions on the body, after Content-Encoding is decoded (up to `max_body_bytes`).'),
+  json: z.array(jsonExpectation).prefault([]).describe('Assertions on values in a JSON body.'),
   size: z
-    .strictObject({ min: z.number().int().nonnegative().optional(), max: z.number().int().nonnegative().optional() })
+    .strictObject({
+      min: z.number().int().nonnegative().optional().describe('Fewest bytes.'),
+      max: z.number().int().nonnegative().optional().describe('Most bytes.'),
+    })
     .optional()
     .describe('Bounds on the body size in bytes as transferred (before decoding Content-Encoding).'),
   protocol: z.enum(httpProtocols).optional().describe('The HTTP version negotiated by ALPN.'),
@@ -94,7 +98,10 @@ export const httpExpectSchema = z.strictObject({
   cache: oneOrMany(z.enum(cacheStatuses)).optional().describe('Accepted normalised edge cache status.'),
   cacheable: z.boolean().optional().describe('Whether a shared cache may serve the response without asking the origin.'),
   ttl: z
-    .strictObject({ min: duration.optional(), max: duration.optional() })
+    .strictObject({
+      min: duration.optional().describe('Shortest freshness lifetime accepted.'),
+      max: duration.optional().describe('Longest freshness lifetime accepted.'),
+    })
     .optional()
     .describe('Bounds on the freshness lifetime a shared cache gives the response (s-maxage, max-age or Expires).'),
   latency: latency.optional(),
@@ -111,7 +118,7 @@ const profileSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}).describe("Extra request headers, on top of the check's."),
   accept_encoding: acceptEncoding,
   bust: z.boolean().default(false).describe('Add a unique query parameter so the request reaches the origin.'),
-  expect: httpExpectSchema.prefault({}),
+  expect: httpExpectSchema.prefault({}).describe("What this profile's response must look like: the same expectations as the check's `expect`."),
 });
 
 const assetsSchema = z
@@ -136,9 +143,9 @@ const popHeader = z.strictObject({
 export const httpCheckSchema = z
   .strictObject({
     ...commonCheckFields,
-    kind: z.literal('http'),
-    url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
-    method: method.default('GET'),
+    kind: z.literal('http').describe('An HTTP(S) request: CDN delivery, vendor APIs, reporting APIs.'),
+    url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).describe('The http:// or https:// URL to request.'),
+    method: method.default('GET').describe('Request method.'),
     headers: z.record(z.string(), z.string()).default({}).describe('Request headers (a user-agent naming the probe is sent unless set here).'),
     body: z.string().optional().describe('Request body.'),
     accept_encoding: acceptEncoding,
@@ -160,7 +167,8 @@ export const httpCheckSchema = z
         insecure: z.boolean().default(false).describe('Do not verify the certificate (it is still reported).'),
         server_name: z.string().optional().describe("SNI and certificate name to use instead of the URL's host."),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('How https:// URLs are verified.'),
     connect_to: hostPort
       .optional()
       .describe("Connect to this edge host or IP (optionally :port) instead of the URL's host, still sending the URL's Host and SNI."),
@@ -180,8 +188,12 @@ export const httpCheckSchema = z
       .describe('Extra response headers that carry a cache status (HIT, MISS ...), read before the well-known ones.'),
     pop_headers: z.array(popHeader).default([]).describe('Extra response headers that name the edge location (POP), read before the well-known ones.'),
     assets: assetsSchema,
-    profiles: z.array(profileSchema).max(20).default([]).describe('Further URLs with their own expectations, checked in the same run.'),
-    expect: httpExpectSchema.prefault({}),
+    profiles: z.array(profileSchema).max(20).prefault([]).describe('Further URLs with their own expectations, checked in the same run.'),
+    expect: httpExpectSchema
+      .prefault({})
+      .describe(
+        'What the response must look like; each expectation becomes an assertion in the result. A wrong status fails the run (reason http_status), any other miss too (assertion); a latency threshold only marks it degraded.',
+      ),
   })
   .superRefine((check, ctx) => {
     if (check.bust && check.pair) ctx.addIssue({ code: 'custom', path: ['pair'], message: '`pair` already sends a busted request; drop `bust`' });

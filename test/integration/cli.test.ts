@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configJsonSchema } from '../../config/jsonSchema.ts';
+import { configReference } from '../../config/reference.ts';
 import { checkResultSchema } from '../../config/result.ts';
 import { runCli, tempDir } from '../support/processes.ts';
 
@@ -95,5 +97,11 @@ describe('vendorwatch schema', () => {
     const schema = JSON.parse(stdout);
     expect(schema.properties.checks).toBeDefined();
     expect(schema.required).toContain('vendors');
+  });
+
+  it('prints the configuration reference with --markdown, as docs/configuration.md holds it', async () => {
+    const { code, stdout } = await runCli(['schema', '--markdown']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(configReference(configJsonSchema()));
   });
 });

@@ -27,7 +27,7 @@ describe('config', () => {
     expect(config.probe.region).toBe('local');
   });
 
-  it('accepts the minimal checks of every kind from DESIGN.md', () => {
+  it('accepts the minimal check of every kind (the contract in docs/architecture.md)', () => {
     const config = parseConfig(
       `vendors: [{ name: acme-cdn }, { name: acme-dns }, { name: payco }]
 checks:

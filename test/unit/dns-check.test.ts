@@ -23,7 +23,7 @@ const check = (extra: Record<string, unknown> = {}) =>
   dnsCheckSchema.parse({ name: 'ns', vendor: 'acme-dns', kind: 'dns', query: question, nameservers: ['192.0.2.53'], ...extra });
 
 describe('dns check config', () => {
-  it('accepts the minimal form from DESIGN.md and fills defaults', () => {
+  it('accepts the minimal form (the contract in docs/architecture.md) and fills defaults', () => {
     const c = check();
     expect(c).toMatchObject({ transport: 'udp', attempts: 2, attempt_timeout: 2000, edns: { udp_size: 1232, nsid: true }, consistency: { serial: true, answers: true } });
   });
