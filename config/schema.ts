@@ -97,7 +97,7 @@ export const configSchema = z
           .array(
             z
               .strictObject({
-                token: z.string().min(1),
+                token: z.string().min(1).describe('The bearer token (use ${VAR} to read it from the environment).'),
                 regions: z.array(nameSchema).optional().describe('Regions whose probes this token may speak for.'),
                 probes: z.array(nameSchema).optional().describe('Probe ids this token may speak for.'),
               })
