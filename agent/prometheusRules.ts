@@ -38,21 +38,7 @@ import { consensusSettings, globalQuorum, type ConsensusSettings } from './colle
 import { probeDownAfter } from './collector/probes.ts';
 import { severityOf, vendorStates } from './collector/state.ts';
 import { burnAlerts, deliveryChecks, sliRules } from './prometheusSlo.ts';
-import { checkMatcher, nameMatcher, promDuration } from './promql.ts';
-
-export interface Rule {
-  record?: string;
-  alert?: string;
-  expr: string;
-  for?: string;
-  keep_firing_for?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-export interface RuleGroup {
-  name: string;
-  rules: Rule[];
-}
+import { checkMatcher, nameMatcher, promDuration, type Rule, type RuleGroup } from './promql.ts';
 
 type Role = Check['role'];
 

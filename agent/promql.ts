@@ -1,4 +1,18 @@
-/** PromQL text pieces shared by the generated rules and dashboard. */
+/** What Prometheus reads from us: rule files' shape, and PromQL text pieces shared by the generated rules and dashboard. */
+
+export interface Rule {
+  record?: string;
+  alert?: string;
+  expr: string;
+  for?: string;
+  keep_firing_for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+export interface RuleGroup {
+  name: string;
+  rules: Rule[];
+}
 
 /** `check=~"a|b\\.c"`: check names may contain dots, which a regex matcher must escape. */
 export function checkMatcher(names: string[]): string {

@@ -103,7 +103,7 @@ export async function startPinnedCollector(configFile: string, port: number): Pr
     await waitFor(async () => (await fetch(`${origin}/healthz`)).ok, { timeoutMs: 60_000, what: `the collector on ${origin}` });
   } catch (err) {
     await running.stop();
-    throw new Error(`${(err as Error).message}\n${running.output()}`);
+    throw new Error(`${(err as Error).message}\n${running.output()}`, { cause: err });
   }
   return { name: 'vendorwatch collector', origin, pid: running.child.pid!, running };
 }

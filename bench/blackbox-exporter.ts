@@ -45,7 +45,7 @@ export async function startBlackboxExporter(modules: Record<string, unknown>): P
   } catch (err) {
     const output = proc.output();
     await close();
-    throw new Error(`${(err as Error).message}\n${output}`);
+    throw new Error(`${(err as Error).message}\n${output}`, { cause: err });
   }
   return {
     version: await toolVersion(BINARY, /blackbox_exporter, version \S+/).then((v) => v.replace(', version', '')),

@@ -24,7 +24,7 @@ import { CLI, freePort, start, tempDir, waitFor, type Running } from '../test/su
 import { parseExposition } from './blackbox-exporter.ts';
 import { startCeiling, type Ceiling } from './ceiling.ts';
 import { Fleet, INTERVAL_SECONDS, WINDOW_SECONDS, type FleetSize } from './fleet.ts';
-import { pairedRatios, processUsage, quantile, rotated, spread, withStops, type Spread } from './measure.ts';
+import { pairedRatios, processUsage, quantile, rotated, spread, withStops } from './measure.ts';
 import { startPushLoad, type LoadReport, type PushLoad } from './push-load.ts';
 import { failures, range, type Benchmark, type Table } from './report.ts';
 

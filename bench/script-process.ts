@@ -57,7 +57,7 @@ export async function readyLine<T>(script: ScriptProcess, what: string): Promise
     return JSON.parse(await script.next()) as T;
   } catch (err) {
     await script.close();
-    throw new Error(`${what} did not start: ${(err as Error).message}`);
+    throw new Error(`${what} did not start: ${(err as Error).message}`, { cause: err });
   }
 }
 

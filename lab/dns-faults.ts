@@ -10,8 +10,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
 
-const dnsFaults = ['ok', 'silent', 'flaky', 'wrong-id', 'truncated', 'garbage', 'other-name', 'tc', 'reset'] as const;
-export type DnsFault = (typeof dnsFaults)[number];
+export type DnsFault = 'ok' | 'silent' | 'flaky' | 'wrong-id' | 'truncated' | 'garbage' | 'other-name' | 'tc' | 'reset';
 
 export interface DnsFaultServerOptions {
   /** Default 127.0.0.1. */

@@ -56,7 +56,7 @@ export async function fetchVendorStatus(statusPage: string, timeoutMs: number): 
   try {
     return await readStatus(statusJsonUrl(statusPage), controller.signal);
   } catch (err) {
-    throw new Error(controller.signal.aborted ? `no answer within ${timeoutMs} ms` : (err as Error).message);
+    throw new Error(controller.signal.aborted ? `no answer within ${timeoutMs} ms` : (err as Error).message, { cause: err });
   } finally {
     clearTimeout(timer);
   }

@@ -82,7 +82,6 @@ function harness(journalPath = join(tempDir(), 'journal.jsonl'), start = 1_000_0
 }
 
 const none = () => false;
-const all = () => true;
 
 const flush = () => new Promise((r) => setImmediate(r));
 

@@ -24,7 +24,7 @@ describe('shrinking a result too large for any push batch', () => {
 
     expect(Buffer.byteLength(line)).toBeLessThanOrEqual(48 * 1024);
     const shrunk = checkResultSchema.parse(JSON.parse(line));
-    const { message, assertions, details, ...rest } = result;
+    const { message: _message, assertions: _assertions, details: _details, ...rest } = result;
     expect(shrunk).toMatchObject(rest);
     expect(shrunk.details.truncated).toEqual({ bytes });
     expect(shrunk.message).toMatch(/… \[cut \d+ bytes\]$/);

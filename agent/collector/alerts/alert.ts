@@ -20,7 +20,7 @@ import type { Vendor } from '../../../config/schema.ts';
 import type { Vote } from '../consensus.ts';
 import type { Incident } from '../incidents.ts';
 import { duration, humanDuration, utc } from '../../timeText.ts';
-import { severityOf, type Evidence, type Severity, type VendorState, type VendorStatus } from '../state.ts';
+import { type Evidence, type Severity, type VendorState, type VendorStatus } from '../state.ts';
 
 export const alertSchema = z.object({
   labels: z.record(z.string(), z.string()),
