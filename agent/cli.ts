@@ -317,7 +317,7 @@ program
   .description('a lab of simulated vendors on loopback, four probes in three regions and a collector; a script of faults plays out and recovers')
   .option('-c, --config <file>', 'demo config; its ${VW_DEMO_*} addresses are filled in at runtime (default: config/demo.yaml)')
   .option('--speed <factor>', 'play the script this many times faster (pauses and holds; detection is never sped up)', '1')
-  .option('--scenario <steps>', 'comma-separated script steps to play, in this order (default: all; see the README)')
+  .option('--scenario <steps>', 'comma-separated script steps to play, in this order (default: all; see the Demo section of README.md)')
   .option('--alertmanager <url>', 'also send alerts to this Alertmanager')
   .option('--dir <path>', 'where the config as run, the journal, spools and logs go (default: a new temp dir)')
   .action(async (opts) => {

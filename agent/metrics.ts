@@ -1,5 +1,5 @@
 /**
- * Every vendorwatch metric, defined once (the README's "Metrics" section lists them).
+ * Every vendorwatch metric, defined once (docs/operations.md lists them).
  * Labels only ever take bounded values: config names, enums, regions, probe ids.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';

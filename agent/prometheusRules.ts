@@ -2,7 +2,7 @@
  * `vendorwatch rules`: Prometheus recording and alerting rules that compute the collector's consensus
  * and vendor states (agent/collector/consensus.ts, state.ts, probes.ts) from the probes' own
  * metrics, for fleets that run consensus in Prometheus, Mimir or Thanos, and raise the collector's
- * alerts under the same alertnames and labels (README, "Alerts"), so Alertmanager routes, silences
+ * alerts under the same alertnames and labels (docs/alerts.md, "The alert contract"), so Alertmanager routes, silences
  * and inhibitions work for either path; plus multi-window burn-rate alerts for each vendor's SLA.
  *
  * The consensus group is layered; rules in one group run in order at the same timestamp, so each
@@ -29,7 +29,7 @@
  * Knobs differ per check (window, min_probes, quorum, confirm), so layers 1 and 4 hold one
  * expression per set of checks sharing the knobs they need, selected by a `check=~"…"` matcher and
  * joined with `or`. Roles are not labels on the probes' metrics; rules select a role's checks by name.
- * What PromQL cannot do like the collector is listed in the README ("Where the rules differ").
+ * What PromQL cannot do like the collector is listed in docs/rules.md ("Where the rules still differ").
  */
 import { stringify } from 'yaml';
 import type { Check, Config, Vendor } from '../config/schema.ts';

@@ -92,7 +92,7 @@ export const configSchema = z
           .default('data/journal.jsonl')
           .describe('File of the append-only journal (JSON lines) of state changes, incidents and alerts; replayed on start, so state survives restarts.'),
         max_body_bytes: z.number().int().positive().default(1_048_576).describe('Largest result push accepted, in bytes (larger: 413).'),
-        // --- who may push what (see "Pushing results" in the README) ---
+        // --- who may push what (see "Who may push what" in docs/operations.md) ---
         tokens: z
           .array(
             z

@@ -1,7 +1,7 @@
 /**
  * Consensus: how the votes of many probes become one verdict per (check, region).
  * Pure functions only: no clock, no I/O. These are THE rules; `vendorwatch rules` (Prometheus
- * recording rules) and the README must say exactly the same.
+ * recording rules) and docs/alerts.md must say exactly the same.
  *
  * Settings, each read from check.consensus, else vendor.consensus, else the top-level
  * `consensus`, else the default (the narrowest that sets a knob wins, knob by knob):

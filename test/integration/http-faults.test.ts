@@ -30,7 +30,7 @@ describe('http checks against fault servers', () => {
     expect(r.phases.connect).toBeDefined();
   });
 
-  it('a response that is not HTTP, or a body that breaks chunked encoding, is reason malformed (as the README says), not internal', async () => {
+  it('a response that is not HTTP, or a body that breaks chunked encoding, is reason malformed (as docs/checks.md says), not internal', async () => {
     const garbage = await runHttp({ url: at('/garbage') });
     expect(garbage).toMatchObject({ ok: false, reason: 'malformed', message: expect.stringMatching(/^malformed response waiting for response headers: /) });
     const badChunk = await runHttp({ url: at('/bad-chunk') });

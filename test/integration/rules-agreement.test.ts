@@ -3,7 +3,7 @@
  * both to the collector itself (Collector.record + evaluate on a fake clock, the code that runs in
  * production) and, as the probes' metrics, to the generated rules in `promtool test rules`. At every
  * evaluation the set of vendor conditions that hold, and the incident alerts that fire (alertname,
- * vendor, severity: the README's alert contract), must be the same: the collector's answer becomes
+ * vendor, severity: the alert contract of docs/alerts.md), must be the same: the collector's answer becomes
  * the promtool expectation, and a few hand-written expectations keep the scenarios honest.
  *
  * The scenarios aim at where the two used to differ: min_probes failing votes under a quorum,

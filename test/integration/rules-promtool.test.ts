@@ -1,7 +1,7 @@
 /**
  * `vendorwatch rules` through the real promtool: the generated rules pass `promtool check rules`, and
  * `promtool test rules` scenarios (probe metrics in, vendor states and alerts out) show they reach the
- * collector's verdicts and raise its alerts under the README's alert contract: one alert identity
+ * collector's verdicts and raise its alerts under the alert contract of docs/alerts.md: one alert identity
  * ({alertname, vendor, severity}) per severity an incident reaches, held until the vendor is operational.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -2,7 +2,7 @@
  * Alerts: what the collector tells people, built from incidents and probe state. Written for
  * someone woken at 2 a.m.: a two-sentence summary first, then who voted how, where it fails,
  * since when, and where to go next. Every receiver (Alertmanager, webhook, Slack) sends these,
- * and `vendorwatch rules` raises the same alertnames with the same labels (docs: README, "Alerts").
+ * and `vendorwatch rules` raises the same alertnames with the same labels (docs/alerts.md, "The alert contract").
  *
  * Labels are the alert's identity and carry only what routing needs, so an alert lives as long
  * as what it is about (Alertmanager de-duplicates on them, so collectors in HA agree):
