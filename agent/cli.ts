@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
-import { beaconRoutes } from '../beacon/collect.ts';
 import { configJsonSchema } from '../config/jsonSchema.ts';
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../config/load.ts';
 import { configReference } from '../config/reference.ts';
 import type { Config } from '../config/schema.ts';
 import type { CheckResult } from '../config/result.ts';
 import { consensusSettings } from './collector/consensus.ts';
+import { beaconRoutes } from './collector/rum/routes.ts';
 import { startCollector } from './collector/start.ts';
 import { createLogger, type Logger } from './log.ts';
 import { exposeProbeClock, recordCheckResult } from './metrics.ts';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { loadConfig } from '../config/load.ts';
-import { beaconConfig } from './schema.ts';
+import { beaconConfig } from '../config/beacon.ts';
 
 export const DIST = join(import.meta.dirname, 'dist');
 /** How both builds are bundled (the size benchmark bundles web-vitals alone the same way). */

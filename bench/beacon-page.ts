@@ -18,7 +18,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
-import type { Beacon } from '../beacon/schema.ts';
+import type { Beacon } from '../config/beacon.ts';
 import { waitFor } from '../test/support/processes.ts';
 
 export const VENDORS = [

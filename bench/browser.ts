@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser } from 'playwright-core';
 import { createLogger } from '../agent/log.ts';
-import type { Transaction } from '../agent/probe/checks/browser.ts';
+import type { Transaction } from '../config/checks/browserTransaction.ts';
 import { closeRunners, configureRunners } from '../agent/probe/checks/index.ts';
 import { mainProcess, probeChromium } from '../agent/probe/chromium.ts';
 import { errorText } from '../agent/probe/transactionRecorder.ts';

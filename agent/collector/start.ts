@@ -10,7 +10,7 @@ import { Collector } from './collector.ts';
 import { Ingest } from './ingest.ts';
 import { HourlyResults, hourlyPath } from './hourlyResults.ts';
 import { Journal } from './journal.ts';
-import { RecentRum } from './rumSummary.ts';
+import { RecentRum } from './rum/summary.ts';
 import { statusPageRoutes } from './statusPage.ts';
 import { VendorStatusPoller } from './vendorStatus.ts';
 

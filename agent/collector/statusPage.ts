@@ -19,7 +19,7 @@ import { vendorLinks, vendorSummary, votesText, whereItFailed } from './alerts/a
 import type { Collector, ProbeRecord } from './collector.ts';
 import type { Vote } from './consensus.ts';
 import type { Incident } from './incidents.ts';
-import type { RecentRum, RumSummary, RumVendorSummary } from './rumSummary.ts';
+import type { RecentRum, RumSummary, RumVendorSummary } from './rum/summary.ts';
 import { isProblem, stateOf, vendorStates, type Evidence, type VendorState, type VendorStatus } from './state.ts';
 import type { VendorSays, VendorStatusPoller } from './vendorStatus.ts';
 

@@ -4,7 +4,7 @@
  * attribution and sending wait for the config, which names the vendors, the page groups and the
  * privacy switches.
  */
-import type { BeaconConfig } from '../schema.ts';
+import type { BeaconConfig } from '../../config/beacon.ts';
 import { observeLoadErrors } from './errors.ts';
 import { addVital, toBeacon, watchPageViews, type PageView } from './pageview.ts';
 import { mayMeasure } from './privacy.ts';

@@ -2,7 +2,7 @@
  * Navigation Timing: how the document itself loaded, as phases in ms. Pure, so unit tests can
  * feed it any timing.
  */
-import type { Beacon, PageViewType } from '../schema.ts';
+import type { Beacon, PageViewType } from '../../config/beacon.ts';
 
 /** The fields of a PerformanceNavigationTiming this reads. */
 export interface NavigationEntryLike {

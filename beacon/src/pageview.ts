@@ -4,10 +4,10 @@
  * changes, or when the page goes into the bfcache or away.
  */
 import type { Metric } from 'web-vitals';
+import type { Beacon, BeaconConfig, PageViewType } from '../../config/beacon.ts';
 import { vendorForUrl } from '../../config/hosts.ts';
-import type { Beacon, BeaconConfig, PageViewType } from '../schema.ts';
+import { OTHER_VENDOR, summarizeResources, vendorForEntry, type ResourceEntryLike } from '../../config/resourceTiming.ts';
 import { loadType, navigationPhases, type NavigationEntryLike } from './navigation.ts';
-import { OTHER_VENDOR, summarizeResources, vendorForEntry, type ResourceEntryLike } from './resources.ts';
 import type { VitalSource } from './vitals.ts';
 
 export interface PageView {

@@ -1,5 +1,5 @@
 /** Whether this page load may be measured at all. Consent is asked separately (see index.ts). */
-import type { BeaconConfig } from '../schema.ts';
+import type { BeaconConfig } from '../../config/beacon.ts';
 
 export function mayMeasure(config: BeaconConfig): boolean {
   const nav = navigator as Navigator & { globalPrivacyControl?: boolean };

@@ -4,7 +4,7 @@
  * The body is text/plain, which keeps the request "simple": no CORS preflight. Gzip is told by its
  * magic bytes, not a Content-Encoding header, which would need a preflight.
  */
-import type { Beacon } from '../schema.ts';
+import type { Beacon } from '../../config/beacon.ts';
 
 /** Browsers cap the bodies of a page's in-flight keepalive requests at 64 KiB together. */
 export const MAX_BODY_CHARS = 60_000;

@@ -9,7 +9,7 @@ import { onLCP } from 'web-vitals/attribution/onLCP.js';
 import { onCLS } from 'web-vitals/onCLS.js';
 import { onFCP } from 'web-vitals/onFCP.js';
 import { onTTFB } from 'web-vitals/onTTFB.js';
-import type { ResourceEntryLike } from './resources.ts';
+import type { ResourceEntryLike } from '../../config/resourceTiming.ts';
 
 /** What a vital can be blamed on: the LCP resource's entry, or a script's URL. */
 export type VitalSource = ResourceEntryLike | string | undefined;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { VendorResources } from '../../beacon/src/resources.ts';
 import { duration } from '../duration.ts';
 import { nameSchema } from '../result.ts';
+import { vendorResourcesSchema } from '../vendorResources.ts';
 import { commonCheckFields, hostPatternSchema } from './common.ts';
 
 export const browserCheckSchema = z.strictObject({
@@ -98,7 +98,7 @@ export const browserDetailsSchema = z.object({
   ),
   failedStep: z.string().optional(),
   error: z.string().optional().describe('The error the script failed with (first lines).'),
-  vendors: z.record(z.string(), z.custom<VendorResources>()).describe('Resource Timing of every page, per vendor (beacon/src/resources.ts).'),
+  vendors: z.record(z.string(), vendorResourcesSchema).describe('Resource Timing of every page, per vendor (config/resourceTiming.ts).'),
   slowest: z.record(z.string(), requestSchema).describe("Each vendor's slowest request."),
   failedRequests: z.array(requestSchema).describe('Network errors and HTTP statuses ≥ 400 (at most 50).'),
   pendingRequests: z.array(requestSchema).describe('Requests still unanswered when the run ended (at most 50).'),

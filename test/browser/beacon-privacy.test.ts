@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../agent/log.ts';
 import { startServer, type RunningServer } from '../../agent/server.ts';
 import { buildBeacon } from '../../beacon/build.ts';
-import { beaconRoutes } from '../../beacon/collect.ts';
+import { beaconRoutes } from '../../agent/collector/rum/routes.ts';
 import { configSchema } from '../../config/schema.ts';
 import { startLabSite, type LabSite } from '../../lab/site.ts';
 import { launchChromium } from '../support/chromium.ts';

@@ -1,6 +1,6 @@
 /** The beacon's pure parts: navigation phases, page groups, vitals per view, size limit (the resource summary: resources.test.ts). */
 import { describe, expect, it } from 'vitest';
-import { beaconSchema, type Beacon } from '../../beacon/schema.ts';
+import { beaconSchema, type Beacon } from '../../config/beacon.ts';
 import { loadType, navigationPhases, type NavigationEntryLike } from '../../beacon/src/navigation.ts';
 import type { Metric } from 'web-vitals';
 import { addVital, pageGroup, type PageView } from '../../beacon/src/pageview.ts';

@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../agent/log.ts';
 import { readBody, serverLimits, startServer, type RunningServer } from '../../agent/server.ts';
-import { beaconRoutes } from '../../beacon/collect.ts';
+import { beaconRoutes } from '../../agent/collector/rum/routes.ts';
 import { configSchema } from '../../config/schema.ts';
 import { scrape, sum } from '../support/exposition.ts';
 import { waitFor } from '../support/processes.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cacheOutcome, resourceType, summarizeResources, type ResourceEntryLike } from '../../beacon/src/resources.ts';
+import { cacheOutcome, resourceType, summarizeResources, type ResourceEntryLike } from '../../config/resourceTiming.ts';
+import { vendorResourcesSchema } from '../../config/vendorResources.ts';
 
 const vendors = [
   { name: 'acme-cdn', hosts: ['static.example.com'], identify: { header: 'server-timing', match: 'cdn;desc=acme' } },
@@ -36,6 +37,11 @@ describe('summarizeResources', () => {
     expect(s['acme-cdn']).toMatchObject({ count: 3, bytes: 2000, cacheHits: 1, failed: 0, durationsMs: [12, 12, 12], types: { script: 2, img: 1 } });
     expect(s.payco).toMatchObject({ count: 1, failed: 1 });
     expect(s.other).toMatchObject({ count: 1, noTimingAllowOrigin: 1, cacheHits: 0, protocols: { unknown: 1 } });
+  });
+
+  it("produces what the browser check's details declare (vendorResourcesSchema)", () => {
+    const s = summarizeResources([entry({}), entry({ initiatorType: 'weird', transferSize: 0, duration: -1 })], vendors, ['https://x.test/y.png']);
+    for (const summary of Object.values(s)) expect(vendorResourcesSchema.parse(summary)).toEqual(summary);
   });
 });
 

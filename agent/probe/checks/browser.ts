@@ -5,29 +5,15 @@
  */
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import type { BrowserContext, BrowserContextOptions } from 'playwright-core';
 import type { BrowserCheck, BrowserDetails } from '../../../config/checks/browser.ts';
+import type { Transaction } from '../../../config/checks/browserTransaction.ts';
 import { hostMatches } from '../../../config/hosts.ts';
 import type { CheckResult, Reason } from '../../../config/result.ts';
-import type { Vendor } from '../../../config/schema.ts';
 import { CHROMIUM_EXITED, ChromiumUnavailable, NoFreeContext, probeChromium, type ContextLease } from '../chromium.ts';
 import { pruneRuns, runFolder } from '../failureArtifacts.ts';
 import { errorText, TransactionRecorder, within } from '../transactionRecorder.ts';
 import { fail, newResult, type CheckContext } from './check.ts';
-
-/** What a transaction script's default export receives. */
-export interface TransactionArgs {
-  /** A fresh page in a fresh context (no cookies, no cache). */
-  page: Page;
-  context: BrowserContext;
-  /** Times and names a part of the transaction; its result is fn's. */
-  step: <T>(name: string, fn: () => T | Promise<T>) => Promise<T>;
-  /** The check's vendor, from the registry. */
-  vendor: Vendor;
-  /** Aborted when the run's time is up; long loops in a script should stop then. */
-  signal: AbortSignal;
-}
-export type Transaction = (args: TransactionArgs) => Promise<void>;
 
 /** How the script ended. */
 type Outcome = { kind: 'passed' } | { kind: 'threw'; error: unknown } | { kind: 'out_of_time' } | { kind: 'aborted' };

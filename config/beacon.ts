@@ -1,12 +1,13 @@
 /**
- * The two shapes the beacon and its collector share: the config the collector hands to pages
- * (GET /v1/beacon/config) and the beacon a page sends (POST /v1/beacon). The browser code imports
- * only the types, so zod never ships to users' pages.
+ * The two shapes the beacon and its collector share: the settings the collector hands to pages
+ * and the beacon a page sends (their routes: agent/collector/rum/routes.ts). A contract between
+ * the browser bundle and the collector, so it lives here where both may import it. The bundle
+ * imports only the types, so zod never ships to users' pages.
  */
 import { z } from 'zod';
-import { webVitalNames } from '../config/checks/browser.ts';
-import type { Config } from '../config/schema.ts';
-import { cacheOutcomes, resourceTypes } from './src/resources.ts';
+import { webVitalNames } from './checks/browser.ts';
+import type { Config } from './schema.ts';
+import { cacheOutcomes, resourceTypes } from './vendorResources.ts';
 
 export const beaconConfigSchema = z.object({
   vendors: z.array(
@@ -47,7 +48,7 @@ const count = z.number().int().nonnegative().max(100_000);
 const label = z.string().max(63);
 const fewKeys = (max: number) => (o: object) => Object.keys(o).length <= max;
 
-const vendorResourcesSchema = z
+const beaconResourcesSchema = z
   .strictObject({
     count,
     bytes: z.number().int().nonnegative().max(1e11),
@@ -62,7 +63,7 @@ const vendorResourcesSchema = z
       Math.max(r.samples.length, r.cacheHits, r.noTimingAllowOrigin, Object.values(r.protocols).reduce((a, b) => a + b, 0)) <= r.count,
     { message: 'samples, cache hits, entries without Timing-Allow-Origin and protocols cannot exceed the count' },
   );
-export type BeaconResources = z.infer<typeof vendorResourcesSchema>;
+export type BeaconResources = z.infer<typeof beaconResourcesSchema>;
 
 /** One page view's measurements. Durations in ms; no URL, path or user identifier anywhere. */
 export const beaconSchema = z.strictObject({
@@ -80,7 +81,7 @@ export const beaconSchema = z.strictObject({
     )
     .optional()
     .describe('web-vitals values: ms, CLS unitless; vendor behind the LCP resource or the slow INP script.'),
-  resources: z.record(label, vendorResourcesSchema).refine(fewKeys(500), 'too many vendors'),
+  resources: z.record(label, beaconResourcesSchema).refine(fewKeys(500), 'too many vendors'),
   lost: count.describe('Resource entries the browser dropped before the beacon observed them.'),
   truncated: z.boolean().optional().describe('Per-entry samples were dropped to fit the size limit.'),
 });

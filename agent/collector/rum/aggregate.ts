@@ -4,6 +4,8 @@
  * become "other", protocols fall into a fixed set; types, cache outcomes, phases and vitals were
  * already held to their enums by the schema.
  */
+import type { Beacon } from '../../../config/beacon.ts';
+import type { Config } from '../../../config/schema.ts';
 import {
   rumDocuments,
   rumNavigation,
@@ -16,9 +18,7 @@ import {
   rumResources,
   rumResourcesWithoutTimingAllowOrigin,
   rumWebVital,
-} from '../agent/metrics.ts';
-import type { Config } from '../config/schema.ts';
-import type { Beacon } from './schema.ts';
+} from '../../metrics.ts';
 
 const OTHER = 'other';
 /** The vendor label of a vital nothing in particular is to blame for (CLS, FCP, TTFB, a text LCP). */

@@ -1,11 +1,11 @@
 /**
  * What real users got from each vendor lately, for the status page. The beacon's aggregation
- * (beacon/aggregate.ts) only counts into the RUM metrics; this reads those counters back and
+ * (aggregate.ts) only counts into the RUM metrics; this reads those counters back and
  * subtracts what they were about WINDOW_MS ago. A snapshot is taken every minute; until a whole
  * window has passed, the summary covers the time since the collector started.
  */
-import { bucketQuantile, perBucket } from '../histogram.ts';
-import { rumResourceCacheHits, rumResourceDuration, rumResourceFailures, rumResources } from '../metrics.ts';
+import { bucketQuantile, perBucket } from '../../histogram.ts';
+import { rumResourceCacheHits, rumResourceDuration, rumResourceFailures, rumResources } from '../../metrics.ts';
 
 export const WINDOW_MS = 15 * 60_000;
 const SNAPSHOT_EVERY_MS = 60_000;

@@ -1,8 +1,11 @@
 /**
  * Resource Timing summarised per vendor. Pure (no DOM globals), so the same code runs in the
- * beacon inside real users' pages and in browser checks on entries read out of a page.
+ * beacon inside real users' pages and in browser checks on entries read out of a page. It lives in
+ * config/ beside hosts.ts for that reason and, like it, stays free of Node and zod at runtime: it
+ * takes only types from vendorResources.ts.
  */
-import { vendorForHeader, vendorForUrl, type VendorHosts } from '../../config/hosts.ts';
+import { vendorForHeader, vendorForUrl, type VendorHosts } from './hosts.ts';
+import type { CacheOutcome, ResourceType, VendorResources } from './vendorResources.ts';
 
 /** The fields of a PerformanceResourceTiming this summary reads. */
 export interface ResourceEntryLike {
@@ -17,37 +20,6 @@ export interface ResourceEntryLike {
   /** Chromium ≥ 109; 0 when unknown or when cross-origin without CORS. */
   responseStatus?: number;
   serverTiming?: readonly { name: string; description: string }[];
-}
-
-/** Resource types, a bounded set (the browser's initiatorType has many more values). */
-export const resourceTypes = ['script', 'css', 'img', 'fetch', 'frame', 'media', 'other'] as const;
-export type ResourceType = (typeof resourceTypes)[number];
-
-/** Whether an entry came from the browser cache; "unknown" without Timing-Allow-Origin (sizes read 0). */
-export const cacheOutcomes = ['hit', 'miss', 'unknown'] as const;
-export type CacheOutcome = (typeof cacheOutcomes)[number];
-
-/** One entry, reduced to what a duration histogram needs: [type, cache, duration in ms]. */
-export type ResourceSample = [ResourceType, CacheOutcome, number];
-
-export interface VendorResources {
-  count: number;
-  /** Bytes over the wire (0 for cache hits and for entries without Timing-Allow-Origin). */
-  bytes: number;
-  /** Served from the browser cache: nothing transferred, yet a body decoded. */
-  cacheHits: number;
-  /** Status ≥ 400 where the browser exposes it, plus loads that fired an error event (counted once). */
-  failed: number;
-  /** Cross-origin entries without Timing-Allow-Origin: sizes and phase timings read as zero. */
-  noTimingAllowOrigin: number;
-  /** Each entry's duration in milliseconds, rounded. */
-  durationsMs: number[];
-  /** Entries per protocol (h2, h3, http/1.1; "unknown" without Timing-Allow-Origin). */
-  protocols: Record<string, number>;
-  /** Entries per initiator type (script, img, css, fetch, ...). */
-  types: Record<string, number>;
-  /** Each entry's bounded type, cache outcome and rounded duration, for histograms. */
-  samples: ResourceSample[];
 }
 
 export const OTHER_VENDOR = 'other';

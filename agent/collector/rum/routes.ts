@@ -1,5 +1,5 @@
 /**
- * The beacon's collector side, mounted on the collector's HTTP server:
+ * The collector side of real-user monitoring, mounted on the collector's HTTP server:
  *   POST /v1/beacon         one page view's beacon: text/plain or JSON, gzipped or not
  *   GET  /v1/beacon/config  vendor host patterns, page groups and privacy switches for pages
  *   GET  /beacon.js         the script-tag build (beacon/dist, made by `npm run build:beacon`)
@@ -16,12 +16,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import type { Logger } from '../agent/log.ts';
-import { rumBeacons } from '../agent/metrics.ts';
-import { HttpError, readBody, sendJson, type Routes } from '../agent/server.ts';
-import type { Config } from '../config/schema.ts';
+import { beaconConfig, beaconSchema, type Beacon } from '../../../config/beacon.ts';
+import type { Config } from '../../../config/schema.ts';
+import type { Logger } from '../../log.ts';
+import { rumBeacons } from '../../metrics.ts';
+import { HttpError, readBody, sendJson, type Routes } from '../../server.ts';
 import { beaconRecorder } from './aggregate.ts';
-import { beaconConfig, beaconSchema, type Beacon } from './schema.ts';
 
 export const rejectionReasons = ['origin', 'rate_limited', 'content_type', 'too_large', 'malformed', 'invalid', 'duplicate'] as const;
 type RejectionReason = (typeof rejectionReasons)[number];
@@ -96,7 +96,8 @@ export function beaconRoutes(config: Config, logger: Logger, opts: { script?: st
   const limit = new ClientRateLimit(rum.rate_limit);
   const seen = new RecentPageViews();
   const configBody = JSON.stringify(beaconConfig(config));
-  const scriptFile = opts.script ?? join(import.meta.dirname, 'dist/beacon.js');
+  // The bundle's build output, read as a file: the collector imports nothing from beacon/.
+  const scriptFile = opts.script ?? join(import.meta.dirname, '../../../beacon/dist/beacon.js');
   let script: { mtimeMs: number; raw: Buffer; gzipped: Buffer } | undefined;
 
   // Every series exists from the start, so a dashboard shows 0 rather than nothing.
