@@ -441,7 +441,7 @@ export const journalSkippedLines = new Counter({
   registers: [registry],
 });
 
-// --- rum (beacon/aggregate.ts records these; every label is a config name or a fixed set) ---
+// --- rum (agent/collector/rum/aggregate.ts records these; every label is a config name or a fixed set) ---
 
 /** Navigation phases and resource durations: 5 ms to 30 s. */
 const rumBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1, 1.5, 2, 3, 5, 8, 13, 30];
