@@ -3,11 +3,11 @@ import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import { beaconRoutes } from '../beacon/collect.ts';
 import { configJsonSchema } from '../config/jsonSchema.ts';
+import { checksForRegion } from '../config/checks/regions.ts';
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../config/load.ts';
 import { configReference } from '../config/reference.ts';
 import type { Config } from '../config/schema.ts';
 import type { CheckResult } from '../config/result.ts';
-import { consensusSettings } from './collector/consensus.ts';
 import { startCollector } from './collector/start.ts';
 import { createLogger, type Logger } from './log.ts';
 import { exposeProbeClock, recordCheckResult } from './metrics.ts';
@@ -19,7 +19,7 @@ import { renderReport, reportFormats, type ReportFormat } from './report/render.
 import { reportPeriod, slaReport } from './report/sla.ts';
 import { closeRunners, configureRunners } from './probe/checks/index.ts';
 import { Push } from './probe/push.ts';
-import { checksForRegion, Scheduler } from './probe/scheduler.ts';
+import { Scheduler } from './probe/scheduler.ts';
 import { startServer, type RunningServer, type Routes } from './server.ts';
 
 /** Exit codes scripts can rely on. */
@@ -167,7 +167,7 @@ program
   .action(async (opts) => {
     const logger = createLogger();
     const config = load(opts.config);
-    const lonely = config.checks.filter((c) => consensusSettings(config, config.vendors.find((v) => v.name === c.vendor), c).min_probes > 1);
+    const lonely = config.checks.filter((c) => config.effective.checks[c.name].min_probes > 1);
     if (lonely.length) {
       logger.warn({ checks: lonely.map((c) => c.name) }, '`run` is a single probe, but these checks need min_probes > 1: their verdicts stay unknown (set consensus.min_probes: 1)');
     }
