@@ -200,11 +200,11 @@ const writtenConfigSchema = z
     });
   });
 
-export const configSchema = writtenConfigSchema.transform((config) => ({ ...config, effective: effectiveSettings(config) }));
+export const configSchema = writtenConfigSchema.transform((config) => ({ ...config, effective: resolveEffective(config) }));
 export type Config = z.infer<typeof configSchema>;
 
 /** Every default that depends on other keys, resolved once (the rules are in effective.ts). */
-function effectiveSettings(config: z.infer<typeof writtenConfigSchema>): Effective {
+function resolveEffective(config: z.infer<typeof writtenConfigSchema>): Effective {
   const vendors = new Map(config.vendors.map((v) => [v.name, v]));
   const checks = Object.fromEntries(
     config.checks.map((c) => [c.name, checkSettings({ check: c.consensus, vendor: vendors.get(c.vendor)?.consensus, top_level: config.consensus }, c.interval)]),
