@@ -37,17 +37,8 @@ import type { Check, Config, Vendor } from '../config/schema.ts';
 import { vendorLinks } from './collector/alerts/alert.ts';
 import { severityOf, vendorStates } from './collector/state.ts';
 import { burnAlerts, deliveryChecks, sliRules } from './prometheusSlo.ts';
-import { checkMatcher, nameMatcher, promDuration } from './promql.ts';
+import { checkMatcher, nameMatcher, promDuration, type Rule } from './promql.ts';
 
-export interface Rule {
-  record?: string;
-  alert?: string;
-  expr: string;
-  for?: string;
-  keep_firing_for?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
 export interface RuleGroup {
   name: string;
   rules: Rule[];

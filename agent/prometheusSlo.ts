@@ -6,8 +6,7 @@ import { parseDuration } from '../config/duration.ts';
 import { LATENCY_SLA_BUDGET, type Config, type Vendor } from '../config/schema.ts';
 import { vendorLinks } from './collector/alerts/alert.ts';
 import { phaseBuckets } from './metrics.ts';
-import type { Rule } from './prometheusRules.ts';
-import { checkMatcher } from './promql.ts';
+import { checkMatcher, type Rule } from './promql.ts';
 
 /** Multi-window burn-rate alerts (Google SRE workbook, ch. 5): long and short window at a burn factor. */
 const burnWindows = {
