@@ -2,13 +2,14 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import { configJsonSchema } from '../config/jsonSchema.ts';
+import { checksForRegion } from '../config/checks/regions.ts';
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../config/load.ts';
 import { configReference } from '../config/reference.ts';
 import type { Config } from '../config/schema.ts';
 import type { CheckResult } from '../config/result.ts';
-import { consensusSettings } from './collector/consensus.ts';
 import { beaconRoutes } from './collector/rum/routes.ts';
 import { startCollector } from './collector/start.ts';
+import { effectiveSettingsJson, effectiveSettingsTable } from './effectiveSettings.ts';
 import { createLogger, type Logger } from './log.ts';
 import { exposeProbeClock, recordCheckResult } from './metrics.ts';
 import { grafanaDashboard } from './grafanaDashboard.ts';
@@ -19,8 +20,9 @@ import { renderReport, reportFormats, type ReportFormat } from './report/render.
 import { reportPeriod, slaReport } from './report/sla.ts';
 import { closeRunners, configureRunners } from './probe/checks/index.ts';
 import { Push } from './probe/push.ts';
-import { checksForRegion, Scheduler } from './probe/scheduler.ts';
+import { Scheduler } from './probe/scheduler.ts';
 import { startServer, type RunningServer, type Routes } from './server.ts';
+import { textTable } from './textTable.ts';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, checkFailed: 1, badConfig: 2, error: 3 } as const;
@@ -146,8 +148,7 @@ function printTable(results: CheckResult[]): void {
     const total = r.phases.total === undefined ? '-' : `${(r.phases.total * 1000).toFixed(0)}ms`;
     rows.push([r.check, r.vendor, r.kind, r.ok ? (r.degraded ? 'DEGRADED' : 'OK') : 'FAIL', r.reason, total, r.message]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  for (const row of rows) process.stdout.write(`${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}\n`);
+  process.stdout.write(textTable(rows));
 }
 
 const program = new Command('vendorwatch')
@@ -167,7 +168,7 @@ program
   .action(async (opts) => {
     const logger = createLogger();
     const config = load(opts.config);
-    const lonely = config.checks.filter((c) => consensusSettings(config, config.vendors.find((v) => v.name === c.vendor), c).min_probes > 1);
+    const lonely = config.checks.filter((c) => config.effective.checks[c.name].min_probes > 1);
     if (lonely.length) {
       logger.warn({ checks: lonely.map((c) => c.name) }, '`run` is a single probe, but these checks need min_probes > 1: their verdicts stay unknown (set consensus.min_probes: 1)');
     }
@@ -242,9 +243,17 @@ program
   .command('validate')
   .description('check a config file; errors name file:line:column and the config path')
   .addOption(configOption())
-  .action((opts) => {
+  .option('--effective', 'also print the settings each check runs with once defaults are resolved, and where each consensus knob came from')
+  .option('--json', 'with --effective: print them as JSON instead')
+  .action((opts: { config: string; effective?: boolean; json?: boolean }) => {
+    if (opts.json && !opts.effective) {
+      process.stderr.write('--json goes with --effective\n');
+      process.exit(EXIT.badConfig);
+    }
     const config = load(opts.config);
+    if (opts.json) return void process.stdout.write(effectiveSettingsJson(config));
     process.stdout.write(`${opts.config}: ok (${config.vendors.length} vendors, ${config.checks.length} checks)\n`);
+    if (opts.effective) process.stdout.write(`\n${effectiveSettingsTable(config)}`);
   });
 
 program

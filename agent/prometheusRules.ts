@@ -32,20 +32,14 @@
  * What PromQL cannot do like the collector is listed in docs/rules.md ("Where the rules still differ").
  */
 import { stringify } from 'yaml';
+import type { ConsensusSettings } from '../config/effective.ts';
 import type { Check, Config, Vendor } from '../config/schema.ts';
 import { vendorLinks } from './collector/alerts/alert.ts';
-import { consensusSettings, globalQuorum, type ConsensusSettings } from './collector/consensus.ts';
-import { probeDownAfter } from './collector/probes.ts';
 import { severityOf, vendorStates } from './collector/state.ts';
 import { burnAlerts, deliveryChecks, sliRules } from './prometheusSlo.ts';
 import { checkMatcher, nameMatcher, promDuration, type Rule, type RuleGroup } from './promql.ts';
 
 type Role = Check['role'];
-
-/** The collector's own knob resolution (consensus.ts), so rules and collector read the same knobs. */
-function settingsOf(config: Config, check: Check): ConsensusSettings {
-  return consensusSettings(config, config.vendors.find((v) => v.name === check.vendor), check);
-}
 
 /** The problem states; the state is the first of them that holds (vendorStates' order). */
 type Condition = Exclude<(typeof vendorStates)[number], 'operational' | 'unknown'>;
@@ -108,11 +102,13 @@ const slowRoles: Role[] = ['delivery', 'performance'];
 function consensusRules(config: Config): Rule[] {
   const { checks } = config;
   const withRoles = (...roles: Role[]) => checks.filter((c) => roles.includes(c.role));
-  const byWindow = (cs: readonly Check[]) => checkSets(cs, (c) => settingsOf(config, c).window);
+  // The knobs resolved at config load (config/effective.ts), the ones the collector reads.
+  const settingsOf = (check: Check) => config.effective.checks[check.name];
+  const byWindow = (cs: readonly Check[]) => checkSets(cs, (c) => settingsOf(c).window);
   // Thin evidence applies to the outage verdict: `confirmed` says whether to read its knob.
   const byQuorum = (cs: readonly Check[], confirmed: boolean) =>
     checkSets(cs, (c): QuorumKnobs => {
-      const { min_probes, quorum, confirm } = settingsOf(config, c);
+      const { min_probes, quorum, confirm } = settingsOf(c);
       // A failing quorum can rest on one failing vote only below min_probes 2.
       return { min_probes, quorum, confirmAfter: confirmed && min_probes < 2 ? confirmAfter(confirm, c.interval) : undefined };
     });
@@ -284,7 +280,7 @@ function vendorStateRules(config: Config): Rule[] {
 function hardDown(config: Config, down: string): string {
   const byShare = new Map<number | undefined, string[]>();
   for (const v of config.vendors) {
-    const share = globalQuorum(config, v);
+    const share = config.effective.vendors[v.name].global_quorum;
     byShare.set(share, [...(byShare.get(share) ?? []), v.name]);
   }
   return [...byShare]
@@ -499,11 +495,12 @@ const lastSample = 'vendorwatch:probe_last_sample:timestamp_seconds';
  */
 function probeRules(config: Config): Rule[] {
   const { probe_forget_after: forget, flapping, max_clock_skew: maxSkew } = config.collector;
-  const named = [...new Set(config.checks.flatMap((c) => c.regions ?? []))];
   // Regions named by checks may run other checks than the rest; each has its probe_down_after.
+  const { regions, other } = config.effective.probe_down_after;
+  const named = Object.keys(regions);
   const thresholds = [
-    ...named.map((region) => ({ matcher: nameMatcher('region', [region]), ms: probeDownAfter(config, region) })),
-    { matcher: named.length ? nameMatcher('region', named).replace('=~', '!~') : '', ms: probeDownAfter(config, '') },
+    ...Object.entries(regions).map(([region, ms]) => ({ matcher: nameMatcher('region', [region]), ms })),
+    { matcher: named.length ? nameMatcher('region', named).replace('=~', '!~') : '', ms: other },
   ];
   const silence = (matcher: string) => `time() - max_over_time(${lastSample}${matcher && `{${matcher}}`}[${promDuration(forget)}])`;
   return [

@@ -14,6 +14,17 @@ export interface RuleGroup {
   rules: Rule[];
 }
 
+/** One Prometheus recording or alerting rule, as `vendorwatch rules` prints it. */
+export interface Rule {
+  record?: string;
+  alert?: string;
+  expr: string;
+  for?: string;
+  keep_firing_for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
 /** `check=~"a|b\\.c"`: check names may contain dots, which a regex matcher must escape. */
 export function checkMatcher(names: string[]): string {
   return nameMatcher('check', names);

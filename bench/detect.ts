@@ -14,7 +14,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { consensusSettings } from '../agent/collector/consensus.ts';
 import { parseConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { askerOf } from '../lab/probe-faults.ts';
@@ -343,7 +342,7 @@ export const detectBenchmark: Benchmark = {
       stopAtEnd(prometheus);
       for (const p of probes) await waitFor(async () => (await fetch(`http://${p.listen}/healthz`)).ok, { what: `probe at ${p.listen}\n${p.output()}`, timeoutMs: 60_000 });
 
-      const maxWindowMs = Math.max(...config.vendors.map((v) => windowOf(config, v.name)));
+      const maxWindowMs = config.effective.warm_up;
       log(`${config.vendors.length} vendors; waiting out the collector's first window (${maxWindowMs / 1000} s) and every vendor operational on both paths`);
       await waitFor(
         async () => {
@@ -510,8 +509,7 @@ function checkOf(config: Config, vendor: string) {
   return config.checks.find((c) => c.vendor === vendor)!;
 }
 const intervalOf = (config: Config, vendor: string) => checkOf(config, vendor).interval;
-const windowOf = (config: Config, vendor: string) =>
-  consensusSettings(config, config.vendors.find((v) => v.name === vendor), checkOf(config, vendor)).window;
+const windowOf = (config: Config, vendor: string) => config.effective.checks[checkOf(config, vendor).name].window;
 
 /** "5 s", or "30 s (default)" for checks that leave their interval unset. */
 const intervalText = (config: Config, s: Series) => `${intervalOf(config, trialVendors(s)[0]!) / 1000} s${s.interval ? '' : ' (default)'}`;

@@ -4,6 +4,8 @@ import { browserCheckSchema } from './checks/browser.ts';
 import { consensusSchema, hostPatternSchema } from './checks/common.ts';
 import { dnsCheckSchema } from './checks/dns.ts';
 import { httpCheckSchema } from './checks/http.ts';
+import { checksForRegion } from './checks/regions.ts';
+import { checkSettings, defaultProbeDownAfter, vendorSettings, type Effective } from './effective.ts';
 import { nameSchema } from './result.ts';
 import { rumSchema } from './rum.ts';
 
@@ -55,7 +57,8 @@ export type Check = z.infer<typeof checkSchema>;
 
 const url = z.url({ protocol: /^https?$/ });
 
-export const configSchema = z
+/** The config as written, checked across keys; configSchema adds the effective settings. */
+const writtenConfigSchema = z
   .strictObject({
     probe: z
       .strictObject({
@@ -196,4 +199,24 @@ export const configSchema = z
       }
     });
   });
+
+export const configSchema = writtenConfigSchema.transform((config) => ({ ...config, effective: resolveEffective(config) }));
 export type Config = z.infer<typeof configSchema>;
+
+/** Every default that depends on other keys, resolved once (the rules are in effective.ts). */
+function resolveEffective(config: z.infer<typeof writtenConfigSchema>): Effective {
+  const vendors = new Map(config.vendors.map((v) => [v.name, v]));
+  const checks = Object.fromEntries(
+    config.checks.map((c) => [c.name, checkSettings({ check: c.consensus, vendor: vendors.get(c.vendor)?.consensus, top_level: config.consensus }, c.interval)]),
+  );
+  const configured = config.collector.probe_down_after;
+  const downAfter = (region: string) => configured ?? defaultProbeDownAfter(checksForRegion(config.checks, region).map((c) => c.interval));
+  // A region named by no check runs just the checks without `regions`, as the empty name does.
+  const named = [...new Set(config.checks.flatMap((c) => c.regions ?? []))];
+  return {
+    checks,
+    vendors: Object.fromEntries(config.vendors.map((v) => [v.name, vendorSettings(v.consensus, config.consensus)])),
+    probe_down_after: { regions: Object.fromEntries(named.map((r) => [r, downAfter(r)])), other: downAfter(''), from: configured === undefined ? 'default' : 'collector' },
+    warm_up: Math.max(0, ...Object.values(checks).map((s) => s.window)),
+  };
+}

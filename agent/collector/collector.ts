@@ -6,6 +6,7 @@
  * this file holds the state.
  */
 import { randomUUID } from 'node:crypto';
+import { probeDownAfterIn, type ConsensusSettings } from '../../config/effective.ts';
 import type { CheckResult } from '../../config/result.ts';
 import type { Check, Config, Vendor } from '../../config/schema.ts';
 import type { Logger } from '../log.ts';
@@ -25,20 +26,11 @@ import { flappingAlert, probeClockSkewAlert, probeDownAlert, probeUnhealthyAlert
 import { AlertDispatcher } from './alerts/dispatcher.ts';
 import type { Receiver } from './alerts/receiver.ts';
 import { ClockSamples } from './clockSkew.ts';
-import {
-  checkVerdicts,
-  consensusSettings,
-  globalQuorum,
-  votesInWindow,
-  type CheckVerdicts,
-  type ConsensusSettings,
-  type Unconfirmed,
-  type Vote,
-} from './consensus.ts';
+import { checkVerdicts, votesInWindow, type CheckVerdicts, type Unconfirmed, type Vote } from './consensus.ts';
 import type { HourlyResults } from './hourlyResults.ts';
 import { flappingAfter, nextIncident, withAlerts, type Incident } from './incidents.ts';
 import { replay, verdictKey, type Journal, type JournalEvent } from './journal.ts';
-import { disagreements, isDown, probeDownAfter, unhealthyProbes } from './probes.ts';
+import { disagreements, isDown, unhealthyProbes } from './probes.ts';
 import {
   EVIDENCE_VOTES,
   nextStatus,
@@ -109,12 +101,11 @@ export class Collector {
   private readonly statuses = new Map<string, VendorStatus>();
   private readonly incidentsById = new Map<string, Incident>();
   private readonly openIncidents = new Map<string, string>();
-  private readonly downAfterByRegion = new Map<string, number>();
   private readonly dispatcher: AlertDispatcher;
   private readonly now: () => number;
   private readonly newId: () => string;
   private readonly links: AlertLinks;
-  /** Until then the collector gathers votes but judges nothing: one window after (re)start. */
+  /** Until then the collector gathers votes but judges nothing: the warm-up (the longest window) after (re)start. */
   readonly readyAt: number;
   private timer: NodeJS.Timeout | undefined;
   private pending: NodeJS.Timeout | undefined;
@@ -127,11 +118,10 @@ export class Collector {
     this.links = { dashboard: config.alerts.dashboard_url };
     for (const check of config.checks) {
       const vendor = config.vendors.find((v) => v.name === check.vendor)!;
-      this.watched.set(check.name, { check, vendor, settings: consensusSettings(config, vendor, check) });
+      this.watched.set(check.name, { check, vendor, settings: config.effective.checks[check.name] });
     }
     this.dispatcher = new AlertDispatcher(opts.receivers, { resendMs: config.alerts.resend_interval, logger: opts.logger });
-    const maxWindow = Math.max(0, ...[...this.watched.values()].map((w) => w.settings.window));
-    this.readyAt = this.now() + maxWindow;
+    this.readyAt = this.now() + config.effective.warm_up;
     this.restore();
   }
 
@@ -255,12 +245,6 @@ export class Collector {
     stopTimer();
   }
 
-  private downAfter(region: string): number {
-    let ms = this.downAfterByRegion.get(region);
-    if (ms === undefined) this.downAfterByRegion.set(region, (ms = probeDownAfter(this.opts.config, region)));
-    return ms;
-  }
-
   private judgeProbes(windowed: ReadonlyMap<string, Vote[]>, now: number): void {
     const { probe_forget_after, unhealthy_vendors } = this.opts.config.collector;
     const hold = this.opts.config.collector.flapping.window;
@@ -276,7 +260,7 @@ export class Collector {
     probeUp.reset();
     probeUnhealthy.reset();
     for (const [id, p] of this.probeRecords) {
-      const health: ProbeHealth = isDown(p.lastSeen, now, this.downAfter(p.region)) ? 'down' : unhealthy.has(id) ? 'unhealthy' : 'up';
+      const health: ProbeHealth = isDown(p.lastSeen, now, probeDownAfterIn(this.opts.config.effective, p.region)) ? 'down' : unhealthy.has(id) ? 'unhealthy' : 'up';
       const d = found.get(id);
       p.disagrees = { vendors: [...(d?.vendors ?? [])].sort(), checks: [...(d?.checks ?? [])].sort() };
       if (health !== p.health) {
@@ -377,7 +361,7 @@ export class Collector {
     vendorRegionState.reset();
     for (const vendor of config.vendors) {
       const { rows, evidence } = byVendor.get(vendor.name) ?? { rows: [], evidence: [] };
-      const gq = globalQuorum(config, vendor);
+      const gq = config.effective.vendors[vendor.name].global_quorum;
       const prev = this.statuses.get(vendor.name);
       const next = nextStatus(prev, { conditions: vendorConditions(rows, gq), regions: regionConditions(rows, gq), evidence }, now);
       this.followIncident(vendor, next, now);
@@ -468,7 +452,7 @@ export class Collector {
     for (const [name, status] of restored.vendors) if (this.opts.config.vendors.some((v) => v.name === name)) this.statuses.set(name, status);
     for (const [id, p] of restored.probes) {
       // A probe that was down stays down (its alert must not resolve and re-fire); others get a fresh grace period.
-      const lastSeen = p.health === 'down' ? p.at - this.downAfter(p.region) : now;
+      const lastSeen = p.health === 'down' ? p.at - probeDownAfterIn(this.opts.config.effective, p.region) : now;
       const disagrees = { vendors: [], checks: [] };
       this.probeRecords.set(id, {
         region: p.region,

@@ -4,7 +4,8 @@
  * recording rules) and docs/alerts.md must say exactly the same.
  *
  * Settings, each read from check.consensus, else vendor.consensus, else the top-level
- * `consensus`, else the default (the narrowest that sets a knob wins, knob by knob):
+ * `consensus`, else the default (the narrowest that sets a knob wins, knob by knob), resolved
+ * once at config load (config/effective.ts) and read here from `config.effective`:
  *   W  window        default 3 × the check's interval
  *   m  min_probes    default 2
  *   q  quorum        default: strict majority
@@ -39,7 +40,8 @@
  */
 import { z } from 'zod';
 import { checkResultSchema } from '../../config/result.ts';
-import type { Check, Config, Vendor } from '../../config/schema.ts';
+import type { ConsensusSettings } from '../../config/effective.ts';
+import type { Check } from '../../config/schema.ts';
 
 export const verdicts = ['failing', 'passing', 'unknown'] as const;
 export const verdictSchema = z.enum(verdicts);
@@ -50,32 +52,6 @@ export const voteSchema = checkResultSchema
   .pick({ probe: true, region: true, ok: true, degraded: true, reason: true, message: true, phases: true })
   .extend({ at: z.number().describe('min(startedAt, receivedAt), in ms since the epoch') });
 export type Vote = z.infer<typeof voteSchema>;
-
-export interface ConsensusSettings {
-  window: number;
-  min_probes: number;
-  quorum: number | undefined;
-  confirm: number;
-}
-
-export const DEFAULT_MIN_PROBES = 2;
-
-/** The consensus knobs for one check: check, then vendor, then top level, then defaults. */
-export function consensusSettings(config: Pick<Config, 'consensus'>, vendor: Pick<Vendor, 'consensus'> | undefined, check: Check): ConsensusSettings {
-  const layers = [check.consensus, vendor?.consensus, config.consensus];
-  const pick = <K extends 'window' | 'min_probes' | 'quorum' | 'confirm'>(key: K) => layers.find((l) => l?.[key] !== undefined)?.[key];
-  return {
-    window: pick('window') ?? 3 * check.interval,
-    min_probes: pick('min_probes') ?? DEFAULT_MIN_PROBES,
-    quorum: pick('quorum'),
-    confirm: pick('confirm') ?? check.interval / 2,
-  };
-}
-
-/** The vendor-wide global quorum: vendor, then top level (undefined = strict majority). */
-export function globalQuorum(config: Pick<Config, 'consensus'>, vendor: Pick<Vendor, 'consensus'> | undefined): number | undefined {
-  return vendor?.consensus?.global_quorum ?? config.consensus.global_quorum;
-}
 
 /** k of n meets a share q (undefined = strict majority). A tiny epsilon keeps 0.3 × 10 = 3 exact. */
 export function meetsShare(k: number, n: number, share: number | undefined): boolean {

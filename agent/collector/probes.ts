@@ -2,15 +2,14 @@
  * Probe health, kept apart from vendor state so that one bad probe never blames a vendor.
  * Pure functions only.
  *
- *   probe_down       the collector has received nothing from the probe for `probe_down_after`.
+ *   probe_down       the collector has received nothing from the probe for `probe_down_after`
+ *                    (its region's, resolved at config load: config/effective.ts).
  *   probe_unhealthy  the probe "disagrees" on checks of at least `unhealthy_vendors` distinct
  *                    vendors, where it disagrees on a check when its vote (in that check's window)
  *                    is failing while at least one other probe voted on the check and every other
  *                    probe that voted passed. It becomes healthy again only when it disagrees on
  *                    no check at all. Its votes are excluded from consensus meanwhile.
  */
-import type { Config } from '../../config/schema.ts';
-import { checksForRegion } from '../probe/scheduler.ts';
 import type { Vote } from './consensus.ts';
 
 export interface CheckVotes {
@@ -44,12 +43,6 @@ export function unhealthyProbes(
   const now = new Set<string>();
   for (const [probe, { vendors }] of found) if (vendors.size >= minVendors || wasUnhealthy.has(probe)) now.add(probe);
   return now;
-}
-
-/** probe_down_after for a probe in a region: configured, else 3 × the shortest interval of the region's checks, at least 30 s. */
-export function probeDownAfter(config: Pick<Config, 'checks' | 'collector'>, region: string): number {
-  const intervals = checksForRegion(config.checks, region).map((c) => c.interval);
-  return config.collector.probe_down_after ?? Math.max(30_000, intervals.length ? 3 * Math.min(...intervals) : 0);
 }
 
 export function isDown(lastSeen: number, now: number, downAfter: number): boolean {

@@ -20,11 +20,6 @@ export interface SchedulerOptions {
   graceMs?: number;
 }
 
-/** Only the checks meant for this probe's region. */
-export function checksForRegion(checks: readonly Check[], region: string): Check[] {
-  return checks.filter((c) => !c.regions || c.regions.includes(region));
-}
-
 /**
  * Runs every check on its interval. Starts are spread by a random offset within the first
  * interval; a check never overlaps itself (a run still going when the next is due is skipped

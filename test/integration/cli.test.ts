@@ -90,6 +90,80 @@ describe('vendorwatch validate', () => {
   });
 });
 
+describe('vendorwatch validate --effective', () => {
+  // Each consensus knob of check a1 comes from another level; b1 leaves them to the top level and the defaults.
+  const layered = join(dir, 'layered.yaml');
+  beforeAll(() =>
+    writeFileSync(
+      layered,
+      `consensus: { quorum: 0.6, global_quorum: 0.5 }
+vendors:
+  - { name: a, consensus: { window: 1m, global_quorum: 1 } }
+  - { name: b }
+checks:
+  - { name: a1, vendor: a, kind: http, url: "http://x.test/", interval: 10s, timeout: 5s, regions: [eu], consensus: { min_probes: 1 } }
+  - { name: b1, vendor: b, kind: dns, role: telemetry, query: { name: example.com, type: A }, nameservers: ["192.0.2.53"], interval: 20s }
+`,
+    ),
+  );
+
+  it('prints each check with its knobs and the level each came from, the vendors, the regions and the warm-up', async () => {
+    const { code, stdout } = await runCli(['validate', '--effective', '--config', layered]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`${layered}: ok (2 vendors, 2 checks)`);
+    expect(stdout).toMatch(/^CHECK\s+VENDOR\s+KIND\s+ROLE\s+INTERVAL\s+TIMEOUT\s+REGIONS\s+WINDOW\s+MIN_PROBES\s+QUORUM\s+CONFIRM$/m);
+    expect(stdout).toMatch(/^a1\s+a\s+http\s+delivery\s+10s\s+5s\s+eu\s+1m \(vendor\)\s+1 \(check\)\s+0\.6 \(top level\)\s+5s \(default\)$/m);
+    expect(stdout).toMatch(/^b1\s+b\s+dns\s+telemetry\s+20s\s+10s\s+all\s+1m \(default\)\s+2 \(default\)\s+0\.6 \(top level\)\s+10s \(default\)$/m);
+    expect(stdout).toMatch(/^a\s+1 \(vendor\)$/m);
+    expect(stdout).toMatch(/^b\s+0\.5 \(top level\)$/m);
+    // eu runs a1 (3 × 10 s); any other region runs only b1 (3 × 20 s).
+    expect(stdout).toMatch(/^eu\s+30s \(default\)$/m);
+    expect(stdout).toMatch(/^\(any other\)\s+1m \(default\)$/m);
+    expect(stdout).toMatch(/^collector warm-up: 1m /m);
+  });
+
+  it('prints the same as JSON with --json, durations in milliseconds and unset values as null', async () => {
+    const { code, stdout } = await runCli(['validate', '--effective', '--json', '--config', layered]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      checks: [
+        {
+          check: 'a1', vendor: 'a', kind: 'http', role: 'delivery', interval: 10_000, timeout: 5000, regions: ['eu'],
+          window: 60_000, min_probes: 1, quorum: 0.6, confirm: 5000,
+          from: { window: 'vendor', min_probes: 'check', quorum: 'top_level', confirm: 'default' },
+        },
+        {
+          check: 'b1', vendor: 'b', kind: 'dns', role: 'telemetry', interval: 20_000, timeout: 10_000, regions: null,
+          window: 60_000, min_probes: 2, quorum: 0.6, confirm: 10_000,
+          from: { window: 'default', min_probes: 'default', quorum: 'top_level', confirm: 'default' },
+        },
+      ],
+      vendors: [
+        { vendor: 'a', global_quorum: 1, from: 'vendor' },
+        { vendor: 'b', global_quorum: 0.5, from: 'top_level' },
+      ],
+      probe_down_after: { regions: { eu: 30_000 }, other: 60_000, from: 'default' },
+      warm_up: 60_000,
+    });
+  });
+
+  it('says "majority" for an unset quorum and names a configured probe_down_after', async () => {
+    const plain = join(dir, 'plain.yaml');
+    writeFileSync(plain, 'collector: { probe_down_after: 2m }\nvendors: [{ name: a }]\nchecks:\n  - { name: a1, vendor: a, kind: http, url: "http://x.test/" }\n');
+    const { code, stdout } = await runCli(['validate', '--effective', '--config', plain]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^a1\s.*\smajority \(default\)\s/m);
+    expect(stdout).toMatch(/^a\s+majority \(default\)$/m);
+    expect(stdout).toMatch(/^\(every region\)\s+2m \(collector\.probe_down_after\)$/m);
+  });
+
+  it('refuses --json without --effective', async () => {
+    const { code, stderr } = await runCli(['validate', '--json', '--config', layered]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--json goes with --effective');
+  });
+});
+
 describe('vendorwatch schema', () => {
   it('prints a JSON Schema', async () => {
     const { code, stdout } = await runCli(['schema']);

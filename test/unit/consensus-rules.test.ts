@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.ts';
-import {
-  checkVerdicts,
-  consensusSettings,
-  meetsQuorum,
-  outageIsGlobal,
-  verdict,
-  votesInWindow,
-  type ConsensusSettings,
-  type Vote,
-} from '../../agent/collector/consensus.ts';
+import { probeDownAfterIn, type ConsensusSettings } from '../../config/effective.ts';
+import { checkVerdicts, meetsQuorum, outageIsGlobal, verdict, votesInWindow, type Vote } from '../../agent/collector/consensus.ts';
 import { failedPhase } from '../../agent/collector/alerts/alert.ts';
 import { disagreements, unhealthyProbes } from '../../agent/collector/probes.ts';
 import { regionConditions, stateOf, vendorConditions, type VerdictRow } from '../../agent/collector/state.ts';
@@ -130,11 +122,46 @@ checks:
     't.yaml',
     {},
   );
-  const [a1, b1] = config.checks as [(typeof config.checks)[0], (typeof config.checks)[0]];
+  const knobs = (check: string) => {
+    const { from, ...settings } = config.effective.checks[check]!;
+    return settings;
+  };
 
   it('takes each knob from the narrowest level that sets it', () => {
-    expect(consensusSettings(config, config.vendors[0], a1)).toEqual({ window: 60_000, min_probes: 1, quorum: 0.4, confirm: 20_000 });
-    expect(consensusSettings(config, config.vendors[1], b1)).toEqual({ window: 30_000, min_probes: 3, quorum: 0.6, confirm: 5_000 });
+    expect(knobs('a1')).toEqual({ window: 60_000, min_probes: 1, quorum: 0.4, confirm: 20_000 });
+    expect(knobs('b1')).toEqual({ window: 30_000, min_probes: 3, quorum: 0.6, confirm: 5_000 });
+  });
+
+  it('says which level each knob came from', () => {
+    expect(config.effective.checks.a1!.from).toEqual({ window: 'vendor', min_probes: 'check', quorum: 'vendor', confirm: 'check' });
+    expect(config.effective.checks.b1!.from).toEqual({ window: 'default', min_probes: 'top_level', quorum: 'top_level', confirm: 'default' });
+  });
+
+  it('resolves the global quorum per vendor', () => {
+    expect(config.effective.vendors).toEqual({ a: { global_quorum: 1, from: 'vendor' }, b: { global_quorum: undefined, from: 'default' } });
+  });
+
+  it('waits the longest window before judging', () => {
+    expect(config.effective.warm_up).toBe(60_000);
+  });
+
+  it('resolves probe_down_after per named region, and once for any other region', () => {
+    const regional = parseConfig(
+      `vendors: [{ name: a }]
+checks:
+  - { name: fast, vendor: a, kind: http, url: "http://x.test/", interval: 20s, timeout: 5s, regions: [eu] }
+  - { name: slow, vendor: a, kind: http, url: "http://x.test/", interval: 1m, regions: [eu, us] }
+`,
+      't.yaml',
+      {},
+    );
+    // eu runs fast (3 × 20 s); us runs only slow (3 × 1 m); any other region runs no check (the 30 s floor).
+    expect(regional.effective.probe_down_after).toEqual({ regions: { eu: 60_000, us: 180_000 }, other: 30_000, from: 'default' });
+    expect(probeDownAfterIn(regional.effective, 'us')).toBe(180_000);
+    expect(probeDownAfterIn(regional.effective, 'ap')).toBe(30_000);
+    expect(probeDownAfterIn(regional.effective, 'constructor')).toBe(30_000);
+    const configured = parseConfig('collector: { probe_down_after: 2m }\nvendors: [{ name: a }]\n', 't.yaml', {});
+    expect(configured.effective.probe_down_after).toEqual({ regions: {}, other: 120_000, from: 'collector' });
   });
 
   it('refuses global_quorum on a check (it is a vendor-wide rule)', () => {
