@@ -16,7 +16,7 @@ import {
   rumResources,
   rumResourcesWithoutTimingAllowOrigin,
   rumWebVital,
-} from '../agent/metrics.ts';
+} from '../agent/collector/rum/metrics.ts';
 import type { Config } from '../config/schema.ts';
 import type { Beacon } from './schema.ts';
 

@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { gunzip, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import type { Logger } from '../agent/log.ts';
-import { rumBeacons } from '../agent/metrics.ts';
+import { rumBeacons } from '../agent/collector/rum/metrics.ts';
 import { HttpError, readBody, sendJson, type Routes } from '../agent/server.ts';
 import type { Config } from '../config/schema.ts';
 import { beaconRecorder } from './aggregate.ts';

@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { duration } from './duration.ts';
-import { browserCheckSchema } from './checks/browser.ts';
 import { consensusSchema, hostPatternSchema } from './checks/common.ts';
-import { dnsCheckSchema } from './checks/dns.ts';
-import { httpCheckSchema } from './checks/http.ts';
-import { nameSchema } from './result.ts';
+import { checkContracts, checkKinds, type CheckKind } from './checks/index.ts';
+import { nameSchema } from './terms.ts';
 import { rumSchema } from './rum.ts';
 
 
@@ -50,7 +48,9 @@ export const vendorSchema = z.strictObject({
 });
 export type Vendor = z.infer<typeof vendorSchema>;
 
-export const checkSchema = z.discriminatedUnion('kind', [httpCheckSchema, dnsCheckSchema, browserCheckSchema]);
+type KindCheckSchema = (typeof checkContracts)[CheckKind]['check'];
+const [firstKind, ...otherKinds] = checkKinds.map((kind): KindCheckSchema => checkContracts[kind].check);
+export const checkSchema = z.discriminatedUnion('kind', [firstKind!, ...otherKinds]);
 export type Check = z.infer<typeof checkSchema>;
 
 const url = z.url({ protocol: /^https?$/ });

@@ -9,8 +9,8 @@
  *                    probe that voted passed. It becomes healthy again only when it disagrees on
  *                    no check at all. Its votes are excluded from consensus meanwhile.
  */
+import { checksForRegion } from '../../config/regions.ts';
 import type { Config } from '../../config/schema.ts';
-import { checksForRegion } from '../probe/scheduler.ts';
 import type { Vote } from './consensus.ts';
 
 export interface CheckVotes {

@@ -1,7 +1,7 @@
 import type { Check, Vendor } from '../../config/schema.ts';
 import type { CheckResult } from '../../config/result.ts';
 import type { Logger } from '../log.ts';
-import { checksInFlight, checkSkips } from '../metrics.ts';
+import { checksInFlight, checkSkips } from './metrics.ts';
 import { fail, newResult, type CheckContext, type ProbeIdentity } from './checks/check.ts';
 import { runCheck } from './checks/index.ts';
 
@@ -18,11 +18,6 @@ export interface SchedulerOptions {
   random?: () => number;
   /** How long past its timeout a check that ignores its abort signal is waited for. */
   graceMs?: number;
-}
-
-/** Only the checks meant for this probe's region. */
-export function checksForRegion(checks: readonly Check[], region: string): Check[] {
-  return checks.filter((c) => !c.regions || c.regions.includes(region));
 }
 
 /**

@@ -2,7 +2,7 @@
  * The browser benchmark's simplest check: open the lab shop's first page and wait for its load
  * event (Playwright's `goto` waits for it), nothing more.
  */
-import type { Transaction } from '../../agent/probe/checks/browser.ts';
+import type { Transaction } from '../../agent/probe/checks/browser/run.ts';
 
 /**
  * Awaited once the page has loaded. The memory benchmark sets `wait` to hold each run's context

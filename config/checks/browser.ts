@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { VendorResources } from '../../beacon/src/resources.ts';
 import { duration } from '../duration.ts';
-import { nameSchema } from '../result.ts';
+import { nameSchema } from '../terms.ts';
 import { commonCheckFields, hostPatternSchema } from './common.ts';
 
 export const browserCheckSchema = z.strictObject({

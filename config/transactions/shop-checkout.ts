@@ -3,7 +3,7 @@
  * pay through the payment vendor. Run it from a browser check with `base_url` set to the shop.
  * A model for your own transactions: plain Playwright, one `step` per thing a user does.
  */
-import type { Transaction } from '../../agent/probe/checks/browser.ts';
+import type { Transaction } from '../../agent/probe/checks/browser/run.ts';
 
 const checkout: Transaction = async ({ page, step }) => {
   await step('sign in', async () => {

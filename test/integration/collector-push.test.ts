@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.ts';
-import type { CheckResult } from '../../config/result.ts';
+import type { CheckResult, ResultOfKind } from '../../config/result.ts';
+
+type HttpResult = ResultOfKind<'http'>;
 import { startCollector } from '../../agent/collector/start.ts';
 import { Push } from '../../agent/probe/push.ts';
 import { startServer } from '../../agent/server.ts';
@@ -20,7 +22,7 @@ checks:
   - { name: acme-js, vendor: acme, kind: http, url: "http://127.0.0.1:1/", interval: 1s, timeout: 1s }
 `;
 
-function result(extra: Partial<CheckResult> = {}): CheckResult {
+function result(extra: Partial<HttpResult> = {}): HttpResult {
   return {
     id: randomUUID(), check: 'acme-js', vendor: 'acme', kind: 'http', role: 'delivery', probe: 'p1', region: 'eu', startedAt: Date.now(),
     ok: true, degraded: false, reason: 'ok', message: 'ok', phases: { total: 0.01 }, assertions: [], details: {}, ...extra,

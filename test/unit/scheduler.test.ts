@@ -4,7 +4,8 @@ import { parseConfig } from '../../config/load.ts';
 import type { Check } from '../../config/schema.ts';
 import type { CheckResult } from '../../config/result.ts';
 import { newResult, type CheckContext } from '../../agent/probe/checks/check.ts';
-import { checksForRegion, Scheduler } from '../../agent/probe/scheduler.ts';
+import { checksForRegion } from '../../config/regions.ts';
+import { Scheduler } from '../../agent/probe/scheduler.ts';
 
 const logger = pino({ level: 'silent' });
 const probe = { id: 'p1', region: 'eu' };

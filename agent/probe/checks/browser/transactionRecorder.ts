@@ -10,10 +10,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { BrowserContext, Request, Response } from 'playwright-core';
 import { z } from 'zod';
-import { summarizeResources, vendorForEntry, type ResourceEntryLike } from '../../beacon/src/resources.ts';
-import { navigationPhases, webVitalNames, type BrowserDetails } from '../../config/checks/browser.ts';
-import type { VendorHosts } from '../../config/hosts.ts';
-import type { Phase } from '../../config/result.ts';
+import { summarizeResources, vendorForEntry, type ResourceEntryLike } from '../../../../beacon/src/resources.ts';
+import { navigationPhases, webVitalNames, type BrowserDetails } from '../../../../config/checks/browser.ts';
+import type { VendorHosts } from '../../../../config/hosts.ts';
+import type { Phase } from '../../../../config/result.ts';
 
 const BINDING = '__vendorwatch';
 const MAX_ENTRIES = 10_000;
