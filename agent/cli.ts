@@ -12,7 +12,6 @@ import { createLogger, type Logger } from './log.ts';
 import { grafanaDashboard } from './grafanaDashboard.ts';
 import { prometheusRulesYaml } from './prometheusRules.ts';
 import { renderReport, reportFormats, type ReportFormat } from './report/render.ts';
-import { reportPeriod, slaReport } from './report/sla.ts';
 import { startServer, type RunningServer, type Routes } from './server.ts';
 
 // A metric family is registered when the module declaring it loads, so the probe's and the
@@ -295,6 +294,7 @@ program
     const logger = createLogger(process.env.VENDORWATCH_LOG_LEVEL ?? 'warn');
     const config = load(opts.config);
     const now = Date.now();
+    const { reportPeriod, slaReport } = await import('./report/sla.ts');
     let period;
     try {
       period = reportPeriod(opts, now);

@@ -15,12 +15,12 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hourlyPath } from '../agent/collector/hourlyResults.ts';
 import type { CheckResult, ResultOfKind } from '../config/result.ts';
-
-type HttpResult = ResultOfKind<'http'>;
 import { freePort, startCli, tempDir, waitFor } from '../test/support/processes.ts';
 import { processUsage, withStops } from './measure.ts';
 import type { Benchmark, Table } from './report.ts';
 import { vendorwatchVersion } from './vendorwatch.ts';
+
+type HttpResult = ResultOfKind<'http'>;
 
 const TOKEN = 'bench-soak-token';
 const HOUR_MS = 3_600_000;

@@ -19,10 +19,10 @@ import { registry } from '../../agent/metrics.ts';
 import { startServer } from '../../agent/server.ts';
 import { parseConfig } from '../../config/load.ts';
 import type { CheckResult, ResultOfKind } from '../../config/result.ts';
-
-type HttpResult = ResultOfKind<'http'>;
 import { parseExposition, sum } from '../support/exposition.ts';
 import { tempDir } from '../support/processes.ts';
+
+type HttpResult = ResultOfKind<'http'>;
 
 const logger = pino({ level: 'silent' });
 const HOUR = 3_600_000;
