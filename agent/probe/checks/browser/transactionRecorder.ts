@@ -41,7 +41,9 @@ const pageReportSchema = z.object({
   navigation: z.object({ url: z.string().max(2048), entry: entrySchema, timing: z.record(z.enum(navigationPhases), num) }).optional(),
   vitals: z.partialRecord(z.enum(webVitalNames), num).optional(),
 });
-type PageReport = z.infer<typeof pageReportSchema>;
+/** What pageReporter.js sends (its JSDoc types are these). */
+export type PageReport = z.infer<typeof pageReportSchema>;
+export type ReportedEntry = z.infer<typeof entrySchema>;
 
 type Sample = BrowserDetails['failedRequests'][number];
 type PageDetails = BrowserDetails['pages'][number];
