@@ -7,22 +7,17 @@ import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../config/load.ts';
 import { configReference } from '../config/reference.ts';
 import type { Config } from '../config/schema.ts';
 import type { CheckResult } from '../config/result.ts';
-import { beaconRoutes } from './collector/rum/routes.ts';
-import { startCollector } from './collector/start.ts';
 import { effectiveSettingsJson, effectiveSettingsTable } from './effectiveSettings.ts';
 import { createLogger, type Logger } from './log.ts';
-import { exposeProbeClock, recordCheckResult } from './metrics.ts';
 import { grafanaDashboard } from './grafanaDashboard.ts';
 import { prometheusRulesYaml } from './prometheusRules.ts';
-import { hourlyPath, readHourLines } from './collector/hourlyResults.ts';
-import { Journal } from './collector/journal.ts';
 import { renderReport, reportFormats, type ReportFormat } from './report/render.ts';
-import { reportPeriod, slaReport } from './report/sla.ts';
-import { closeRunners, configureRunners } from './probe/checks/index.ts';
-import { Push } from './probe/push.ts';
-import { Scheduler } from './probe/scheduler.ts';
 import { startServer, type RunningServer, type Routes } from './server.ts';
 import { textTable } from './textTable.ts';
+
+// A metric family is registered when the module declaring it loads, so the probe's and the
+// collector's modules are loaded only by the commands that run them (below, with `await import`):
+// a collector's /metrics has no probe families, a probe's no collector or RUM ones.
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, checkFailed: 1, badConfig: 2, error: 3 } as const;
@@ -74,6 +69,9 @@ interface ProbeOutput {
 }
 
 async function startProbe(config: Config, opts: { id?: string; region?: string; listen: string }, logger: Logger, output: ProbeOutput = {}) {
+  const { Scheduler } = await import('./probe/scheduler.ts');
+  const { closeRunners, configureRunners } = await import('./probe/checks/index.ts');
+  const { exposeProbeClock, recordCheckResult } = await import('./probe/metrics.ts');
   const probe = probeIdentity(config, opts);
   exposeProbeClock(probe.id, probe.region);
   const checks = checksForRegion(config.checks, probe.region);
@@ -106,7 +104,7 @@ async function startProbe(config: Config, opts: { id?: string; region?: string; 
 /** Seconds a stopping probe keeps trying to deliver what is left (the rest stays spooled). */
 const PUSH_FLUSH_MS = 5000;
 
-function pushOutput(config: Config, collectors: string | undefined, probeId: string, logger: Logger): ProbeOutput {
+async function pushOutput(config: Config, collectors: string | undefined, probeId: string, logger: Logger): Promise<ProbeOutput> {
   const urls = (collectors ?? '').split(',').map((u) => u.trim()).filter(Boolean);
   if (!urls.length) {
     logger.warn('no --collector given: results are only exposed on /metrics');
@@ -121,6 +119,7 @@ function pushOutput(config: Config, collectors: string | undefined, probeId: str
   const token = config.collector.token || process.env.VENDORWATCH_TOKEN || undefined;
   if (!token) logger.warn('no collector token (collector.token or VENDORWATCH_TOKEN): collectors will refuse the pushes');
   const { spool_dir, push_interval, push_max_batch_bytes, spool_max_bytes, spool_max_results } = config.probe;
+  const { Push } = await import('./probe/push.ts');
   const push = new Push({
     collectors: urls,
     token,
@@ -136,7 +135,9 @@ function pushOutput(config: Config, collectors: string | undefined, probeId: str
   return { deliver: (r) => push.add(r), stop: () => push.stop(PUSH_FLUSH_MS) };
 }
 
-function collectorOutput(config: Config, logger: Logger): ProbeOutput & Required<Pick<ProbeOutput, 'stop'>> {
+async function collectorOutput(config: Config, logger: Logger): Promise<ProbeOutput & Required<Pick<ProbeOutput, 'stop'>>> {
+  const { startCollector } = await import('./collector/start.ts');
+  const { beaconRoutes } = await import('./collector/rum/routes.ts');
   const running = startCollector(config, logger);
   // In-process: results go straight to ingest, no HTTP, no token.
   return { deliver: (r) => running.ingest.accept([r]), routes: { ...running.routes, ...beaconRoutes(config, logger) }, stop: running.stop };
@@ -172,7 +173,7 @@ program
     if (lonely.length) {
       logger.warn({ checks: lonely.map((c) => c.name) }, '`run` is a single probe, but these checks need min_probes > 1: their verdicts stay unknown (set consensus.min_probes: 1)');
     }
-    await startProbe(config, opts, logger, collectorOutput(config, logger));
+    await startProbe(config, opts, logger, await collectorOutput(config, logger));
   });
 
 program
@@ -186,7 +187,7 @@ program
   .action(async (opts) => {
     const logger = createLogger();
     const config = load(opts.config);
-    await startProbe(config, opts, logger, pushOutput(config, opts.collector, probeIdentity(config, opts).id, logger));
+    await startProbe(config, opts, logger, await pushOutput(config, opts.collector, probeIdentity(config, opts).id, logger));
   });
 
 program
@@ -197,7 +198,7 @@ program
   .action(async (opts) => {
     const logger = createLogger();
     const config = load(opts.config);
-    const { routes, stop } = collectorOutput(config, logger);
+    const { routes, stop } = await collectorOutput(config, logger);
     const server = await startServer({ listen: opts.listen, logger, routes });
     untilSignal(logger, async () => {
       await stop();
@@ -223,6 +224,8 @@ program
     }
     const probe = probeIdentity(config, opts);
     const chosen = names.length ? config.checks.filter((c) => names.includes(c.name)) : config.checks;
+    const { Scheduler } = await import('./probe/scheduler.ts');
+    const { closeRunners, configureRunners } = await import('./probe/checks/index.ts');
     configureRunners({ logger, browserConcurrency: config.probe.browser_concurrency });
     const scheduler = new Scheduler({ checks: [], vendors: config.vendors, probe, logger, concurrency: config.probe.concurrency, onResult: () => {} });
     const results: CheckResult[] = [];
@@ -295,10 +298,11 @@ program
   .option('--to <iso>', 'end of the period (ISO 8601, exclusive; default now)')
   .addOption(new Option('--format <format>', 'output format').choices(reportFormats).default('md'))
   .option('--journal <file>', 'journal to read (default: collector.journal from the config)')
-  .action((opts: { config: string; vendor?: string; month?: string; from?: string; to?: string; format: ReportFormat; journal?: string }) => {
+  .action(async (opts: { config: string; vendor?: string; month?: string; from?: string; to?: string; format: ReportFormat; journal?: string }) => {
     const logger = createLogger(process.env.VENDORWATCH_LOG_LEVEL ?? 'warn');
     const config = load(opts.config);
     const now = Date.now();
+    const { reportPeriod, slaReport } = await import('./report/sla.ts');
     let period;
     try {
       period = reportPeriod(opts, now);
@@ -313,6 +317,8 @@ program
     }
     const journalFile = opts.journal ?? config.collector.journal;
     if (!existsSync(journalFile)) process.stderr.write(`no journal at ${journalFile}: nothing was measured (see --journal)\n`);
+    const { Journal } = await import('./collector/journal.ts');
+    const { hourlyPath, readHourLines } = await import('./collector/hourlyResults.ts');
     const events = new Journal(journalFile, logger).read();
     const hoursFile = hourlyPath(journalFile);
     const hours = readHourLines(hoursFile, (line) => logger.warn({ file: hoursFile, line }, 'skipping an unreadable line'));

@@ -20,8 +20,8 @@ import type { Browser } from 'playwright-core';
 import { createLogger } from '../agent/log.ts';
 import type { Transaction } from '../config/checks/browserTransaction.ts';
 import { closeRunners, configureRunners } from '../agent/probe/checks/index.ts';
-import { mainProcess, probeChromium } from '../agent/probe/chromium.ts';
-import { errorText } from '../agent/probe/transactionRecorder.ts';
+import { mainProcess, probeChromium } from '../agent/probe/checks/browser/chromium.ts';
+import { errorText } from '../agent/probe/checks/browser/transactionRecorder.ts';
 import { browserDetailsSchema } from '../config/checks/browser.ts';
 import type { Vendor } from '../config/schema.ts';
 import checkout from '../config/transactions/shop-checkout.ts';
@@ -526,7 +526,7 @@ export const browserCheckBenchmark: Benchmark = {
       return {
         method: [
           "Target: the lab shop (lab/shop.ts) and its payment vendor on another port, in a Node process of their own on 127.0.0.1 (bench/targets.ts), so serving never shares an event loop with the check. Vendors: `lab-shop` (the shop's host) and `payco` (the payment vendor's).",
-          `Browser: ${chromiumVersion} driven by ${playwrightVersion}, headless, with the project's flags (--no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --no-first-run). vendorwatch runs on the probe's own long-lived Chromium (agent/probe/chromium.ts); bare playwright-core on another one launched with the same flags, both running throughout.`,
+          `Browser: ${chromiumVersion} driven by ${playwrightVersion}, headless, with the project's flags (--no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --no-first-run). vendorwatch runs on the probe's own long-lived Chromium (agent/probe/checks/browser/chromium.ts); bare playwright-core on another one launched with the same flags, both running throughout.`,
           `Scenarios: **page load** (bench/transactions/page-load.ts: one step, \`page.goto('/')\`, which waits for the load event); **checkout** (config/transactions/shop-checkout.ts, the browser-check tests' transaction: 4 steps over 5 pages, the payment vendor's script and a call to its API). The page's own time: for page load, Navigation Timing \`loadEventEnd\` read inside the page (vendorwatch: its in-page reporter's record in \`details.pages\`; bare: \`page.evaluate\` after the script); for checkout, the script's step durations added up (vendorwatch: \`details.steps\`; bare: the same \`step()\` timed with performance.now()).`,
           `Steady state: ${o.warmupRounds ? `${o.warmupRounds} unrecorded warm-up round(s), then ` : ''}${o.rounds} rounds; in each round every scenario runs once per contender, one run at a time, contenders in an order that rotates each round. Wall time is performance.now() around the whole call in the benchmark process (for vendorwatch, \`runCheck\` from call to CheckResult). Differences and ratios against bare playwright-core are taken round by round, then summarised as median (p10–p90).`,
           `First run: ${o.firstRuns} sample(s) per contender of the page-load scenario, with no Chromium running yet, contenders interleaved; compared with the same contender's steady-state page-load median.`,
@@ -542,7 +542,7 @@ export const browserCheckBenchmark: Benchmark = {
         notes: [
           "“wall − page's own time” is everything a run costs beyond what the page itself takes: creating and closing the context, Playwright's round trips, and (for vendorwatch) attaching the recorder, tracing, collecting the in-page records and building the result. “wall − check's reported total” is the part outside the check's own clock (its total starts when the script starts).",
           "vendorwatch records a Playwright trace (screenshots and DOM snapshots) of every run by default and keeps it only when the run fails (`artifacts.trace: true`); the trace-off row shows what recording costs on runs that pass.",
-          "The probe relaunches its Chromium after 500 contexts (agent/probe/chromium.ts), and after a crash or hang: one first-run's extra cost per 500 runs in steady state.",
+          "The probe relaunches its Chromium after 500 contexts (agent/probe/checks/browser/chromium.ts), and after a crash or hang: one first-run's extra cost per 500 runs in steady state.",
           "Memory counts Chromium's processes only. Playwright's driver side runs inside the Node process (the probe's), which is not counted; Chromium's crash handlers leave the tree (re-parented to init) and are a fixed few MiB per browser, not per context. Contexts closed just before a measurement may still be giving memory back.",
           'The machine is shared and its load varies: compare contenders by the differences and ratios taken in the same round, not numbers across runs.',
         ],

@@ -104,7 +104,6 @@ export class Fleet {
     const outcome = this.outcome(probe, check);
     const jitter = ((probe.index * 7 + check.slot * 13) % 10) / 1000;
     const total = outcome === 'slow' ? 2.4 + jitter : 0.12 + jitter;
-    const base = newResult(check, probe, startedAt);
     if (check.kind === 'dns') {
       const ok = outcome !== 'failing';
       const details: DnsDetails = {
@@ -128,7 +127,7 @@ export class Fleet {
         })),
       };
       return {
-        ...base,
+        ...newResult({ ...check, kind: 'dns' }, probe, startedAt),
         ok,
         degraded: false,
         reason: ok ? 'ok' : 'timeout',
@@ -155,7 +154,7 @@ export class Fleet {
       edge: { cdn: check.vendor, pop: probe.region },
     };
     return {
-      ...base,
+      ...newResult({ ...check, kind: 'http' }, probe, startedAt),
       ok,
       degraded: outcome === 'slow',
       reason: ok ? 'ok' : 'http_status',

@@ -14,11 +14,13 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hourlyPath } from '../agent/collector/hourlyResults.ts';
-import type { CheckResult } from '../config/result.ts';
+import type { CheckResult, ResultOfKind } from '../config/result.ts';
 import { freePort, startCli, tempDir, waitFor } from '../test/support/processes.ts';
 import { processUsage, withStops } from './measure.ts';
 import type { Benchmark, Table } from './report.ts';
 import { vendorwatchVersion } from './vendorwatch.ts';
+
+type HttpResult = ResultOfKind<'http'>;
 
 const TOKEN = 'bench-soak-token';
 const HOUR_MS = 3_600_000;
@@ -65,7 +67,7 @@ checks:
           return { status: 'reset', answer: {} };
         }
       };
-      const result = (extra: Partial<CheckResult>): CheckResult => ({
+      const result = (extra: Partial<HttpResult>): HttpResult => ({
         id: randomUUID(), check: 'acme-js', vendor: 'acme', kind: 'http', role: 'delivery', probe: 'honest-1', region: 'eu', startedAt: Date.now() - 50,
         ok: true, degraded: false, reason: 'ok', message: 'ok', phases: { total: 0.02 }, assertions: [], details: {}, ...extra,
       });

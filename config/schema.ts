@@ -1,12 +1,10 @@
 import { z } from 'zod';
 import { duration } from './duration.ts';
-import { browserCheckSchema } from './checks/browser.ts';
 import { consensusSchema, hostPatternSchema } from './checks/common.ts';
-import { dnsCheckSchema } from './checks/dns.ts';
-import { httpCheckSchema } from './checks/http.ts';
+import { checkContracts, checkKinds, type CheckKind } from './checks/index.ts';
 import { checksForRegion } from './checks/regions.ts';
 import { checkSettings, defaultProbeDownAfter, vendorSettings, type Effective } from './effective.ts';
-import { nameSchema } from './result.ts';
+import { nameSchema } from './terms.ts';
 import { rumSchema } from './rum.ts';
 
 
@@ -52,7 +50,9 @@ export const vendorSchema = z.strictObject({
 });
 export type Vendor = z.infer<typeof vendorSchema>;
 
-export const checkSchema = z.discriminatedUnion('kind', [httpCheckSchema, dnsCheckSchema, browserCheckSchema]);
+type KindCheckSchema = (typeof checkContracts)[CheckKind]['check'];
+const [firstKind, ...otherKinds] = checkKinds.map((kind): KindCheckSchema => checkContracts[kind].check);
+export const checkSchema = z.discriminatedUnion('kind', [firstKind!, ...otherKinds]);
 export type Check = z.infer<typeof checkSchema>;
 
 const url = z.url({ protocol: /^https?$/ });

@@ -9,7 +9,7 @@ import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { exchange } from '../agent/probe/dns/query.ts';
+import { exchange } from '../agent/probe/checks/dns/query.ts';
 
 const NSD = '/usr/sbin/nsd';
 const KNOTD = '/usr/sbin/knotd';

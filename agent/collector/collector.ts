@@ -21,7 +21,7 @@ import {
   vendorStateChanges,
   vendorStateGauge,
   type VoteCounts,
-} from '../metrics.ts';
+} from './metrics.ts';
 import { flappingAlert, probeClockSkewAlert, probeDownAlert, probeUnhealthyAlert, vendorAlert, vendorSummary, type Alert, type AlertLinks } from './alerts/alert.ts';
 import { AlertDispatcher } from './alerts/dispatcher.ts';
 import type { Receiver } from './alerts/receiver.ts';

@@ -39,7 +39,7 @@
  * slow). "failing" then means "slow" and "passing" means "fast enough".
  */
 import { z } from 'zod';
-import { checkResultSchema } from '../../config/result.ts';
+import { resultEnvelopeSchema } from '../../config/result.ts';
 import type { ConsensusSettings } from '../../config/effective.ts';
 import type { Check } from '../../config/schema.ts';
 
@@ -48,7 +48,7 @@ export const verdictSchema = z.enum(verdicts);
 export type Verdict = z.infer<typeof verdictSchema>;
 
 /** One probe's vote: the fields of its latest result that consensus and the evidence need. */
-export const voteSchema = checkResultSchema
+export const voteSchema = resultEnvelopeSchema
   .pick({ probe: true, region: true, ok: true, degraded: true, reason: true, message: true, phases: true })
   .extend({ at: z.number().describe('min(startedAt, receivedAt), in ms since the epoch') });
 export type Vote = z.infer<typeof voteSchema>;

@@ -15,7 +15,8 @@ import { z } from 'zod';
 import type { CheckResult } from '../../config/result.ts';
 import type { Vendor } from '../../config/schema.ts';
 import type { Logger } from '../log.ts';
-import { journalWriteErrors, phaseBuckets } from '../metrics.ts';
+import { phaseBuckets } from '../metrics.ts';
+import { journalWriteErrors } from './metrics.ts';
 import { readJsonLines } from './journal.ts';
 
 const HOUR_MS = 3_600_000;

@@ -28,7 +28,7 @@ import { z } from 'zod';
 import { checkResultSchema, type CheckResult } from '../../config/result.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../log.ts';
-import { ingestRequests, ingestResults } from '../metrics.ts';
+import { ingestRequests, ingestResults } from './metrics.ts';
 import { HttpError, readBody, sendJson, type Routes } from '../server.ts';
 import { pushSamples } from './clockSkew.ts';
 import type { Collector } from './collector.ts';

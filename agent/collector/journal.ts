@@ -13,7 +13,7 @@ import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
-import { journalSkippedLines, journalWriteErrors } from '../metrics.ts';
+import { journalSkippedLines, journalWriteErrors } from './metrics.ts';
 import { alertSchema, alertKey, type Alert } from './alerts/alert.ts';
 import { verdictSchema, type CheckVerdicts } from './consensus.ts';
 import { incidentSchema, type Incident } from './incidents.ts';

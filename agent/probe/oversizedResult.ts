@@ -18,7 +18,7 @@ type Cut = (typeof CUTS)[number];
 /** The result as one JSON line of at most maxBytes (or as small as it gets: identity, verdict, a short message). */
 export function shrinkResult(result: CheckResult, maxBytes: number): string {
   // A result shrunk once already (then refused again as too large) keeps its first size.
-  const truncated = result.details.truncated ?? { bytes: Buffer.byteLength(JSON.stringify(result)) };
+  const truncated = 'truncated' in result.details ? result.details.truncated : { bytes: Buffer.byteLength(JSON.stringify(result)) };
   for (const cut of CUTS) {
     const line = JSON.stringify({
       ...result,

@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import type { CheckResult } from '../../config/result.ts';
 import { backoffDelay, postJson, sleep } from '../client.ts';
 import type { Logger } from '../log.ts';
-import { pushBatchSplits, pushRequests, pushResults, pushShrunkResults, spoolBytes, spoolResults, spoolWriteErrors } from '../metrics.ts';
+import { pushBatchSplits, pushRequests, pushResults, pushShrunkResults, spoolBytes, spoolResults, spoolWriteErrors } from './metrics.ts';
 import { shrinkResult } from './oversizedResult.ts';
 
 /** Results per batch (one spool file, one request); the collector takes at most 5000. */

@@ -1,7 +1,7 @@
 import type { Check, Vendor } from '../../config/schema.ts';
 import type { CheckResult } from '../../config/result.ts';
 import type { Logger } from '../log.ts';
-import { checksInFlight, checkSkips } from '../metrics.ts';
+import { checksInFlight, checkSkips } from './metrics.ts';
 import { fail, newResult, type CheckContext, type ProbeIdentity } from './checks/check.ts';
 import { runCheck } from './checks/index.ts';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../duration.ts';
-import { nameSchema } from '../result.ts';
+import { nameSchema } from '../terms.ts';
 import { vendorResourcesSchema } from '../vendorResources.ts';
 import { commonCheckFields, hostPatternSchema } from './common.ts';
 

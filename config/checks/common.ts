@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../duration.ts';
-import { checkRoles, nameSchema } from '../result.ts';
+import { checkRoles, nameSchema } from '../terms.ts';
 
 /** A host pattern: "static.example.com", "*.acmecdn.net" or "127.0.0.1:8081" (see config/hosts.ts). */
 export const hostPatternSchema = z.string().regex(/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/i, {

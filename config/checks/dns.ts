@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { duration } from '../duration.ts';
-import { nameSchema, reasonSchema } from '../result.ts';
+import { nameSchema, reasonSchema } from '../terms.ts';
 import { commonCheckFields } from './common.ts';
 
 /** Record types the check can ask for and read (the ones dns-packet decodes). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../duration.ts';
-import { nameSchema, phaseSchema } from '../result.ts';
+import { nameSchema, phaseSchema, reasonSchema } from '../terms.ts';
 import { commonCheckFields, hostPatternSchema, regexSchema } from './common.ts';
 
 /** Edge cache status, normalised across vendors (Cache-Status, X-Cache, CF-Cache-Status, X-Varnish, Age ...). */
@@ -254,7 +254,8 @@ export const hopSchema = z.object({
 });
 export type Hop = z.infer<typeof hopSchema>;
 
-export const httpDetailsSchema = z.object({
+/** What an http check reports of one request: the check URL, or a busted, profile, address or asset request. */
+export const httpRequestDetailsSchema = z.object({
   /** The last URL requested (after redirects). */
   url: z.string(),
   status: z.number().optional(),
@@ -271,5 +272,36 @@ export const httpDetailsSchema = z.object({
   edge: edgeIdentitySchema.optional(),
   /** Every hop with its own timing, when the request was redirected. */
   hops: z.array(hopSchema).optional(),
+});
+export type HttpRequestDetails = z.infer<typeof httpRequestDetailsSchema>;
+
+/** A further request of the run: its verdict, its details and its total time in seconds. */
+export const httpRequestSummarySchema = httpRequestDetailsSchema.extend({
+  ok: z.boolean(),
+  reason: reasonSchema,
+  message: z.string().optional(),
+  total: z.number().optional(),
+});
+export type HttpRequestSummary = z.infer<typeof httpRequestSummarySchema>;
+
+/** What an http check puts in CheckResult.details: the check URL's request, then the run's other requests. */
+export const httpDetailsSchema = httpRequestDetailsSchema.extend({
+  /** With `every_address`: the check URL requested from each address. */
+  addresses: z.array(httpRequestSummarySchema.extend({ address: z.string() })).optional(),
+  /** With `pair`: the cache-busted twin. */
+  busted: httpRequestSummarySchema.optional(),
+  /** Each content profile, by name. */
+  profiles: z.record(z.string(), httpRequestSummarySchema).optional(),
+  /** With `assets`: what the page references, and each asset fetched. */
+  assets: z
+    .object({
+      found: z.number().int(),
+      /** On hosts the check does not fetch from. */
+      other_hosts: z.number().int(),
+      /** Beyond `assets.max`. */
+      over_max: z.number().int(),
+      checked: z.array(z.object({ url: z.string(), ok: z.boolean(), reason: reasonSchema, status: z.number().optional(), total: z.number().optional() })),
+    })
+    .optional(),
 });
 export type HttpDetails = z.infer<typeof httpDetailsSchema>;

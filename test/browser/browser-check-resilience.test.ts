@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBrowserCheck } from '../../agent/probe/checks/browser.ts';
+import { runBrowserCheck } from '../../agent/probe/checks/browser/run.ts';
 import { closeRunners, configureRunners } from '../../agent/probe/checks/index.ts';
-import { Chromium, probeChromium } from '../../agent/probe/chromium.ts';
+import { Chromium, probeChromium } from '../../agent/probe/checks/browser/chromium.ts';
 import { createLogger } from '../../agent/log.ts';
 import { Scheduler } from '../../agent/probe/scheduler.ts';
 import { browserDetailsSchema } from '../../config/checks/browser.ts';

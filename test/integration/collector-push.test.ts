@@ -4,12 +4,21 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.ts';
-import type { CheckResult } from '../../config/result.ts';
+import type { CheckResult, ResultOfKind } from '../../config/result.ts';
 import { startCollector } from '../../agent/collector/start.ts';
 import { Push } from '../../agent/probe/push.ts';
 import { startServer } from '../../agent/server.ts';
 import { freePort, startCli, tempDir, waitFor, type Running } from '../support/processes.ts';
 import { promtoolCheckMetrics } from '../support/prometheus.ts';
+
+type HttpResult = ResultOfKind<'http'>;
+
+/** The metric families a /metrics exposition declares (registered ones, with or without samples). */
+const families = (exposition: string) => [...exposition.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!);
+/** Families only a probe registers: its checks, each kind's own, its push and its clock. */
+const probeFamily = /^vendorwatch_(check_|checks_|dns_|browser_|http_(cache|cert|edge)_|push_|probe_time_)/;
+/** Families only a collector registers: ingest, vendor states, consensus, probe health, alerts, journal, RUM. */
+const collectorFamily = /^vendorwatch_(ingest_|vendor_|consensus_|probe_(up|unhealthy|clock_skew)|alert_|journal_|rum_)/;
 
 const TOKEN = 'push-test-token';
 const dir = tempDir();
@@ -20,7 +29,7 @@ checks:
   - { name: acme-js, vendor: acme, kind: http, url: "http://127.0.0.1:1/", interval: 1s, timeout: 1s }
 `;
 
-function result(extra: Partial<CheckResult> = {}): CheckResult {
+function result(extra: Partial<HttpResult> = {}): HttpResult {
   return {
     id: randomUUID(), check: 'acme-js', vendor: 'acme', kind: 'http', role: 'delivery', probe: 'p1', region: 'eu', startedAt: Date.now(),
     ok: true, degraded: false, reason: 'ok', message: 'ok', phases: { total: 0.01 }, assertions: [], details: {}, ...extra,
@@ -102,6 +111,39 @@ describe('POST /v1/results on a collector process', () => {
     const exposition = await (await fetch(`${url}/metrics`)).text();
     expect(exposition).toContain('vendorwatch_vendor_state{vendor="acme",state="operational"} 1');
     expect(promtoolCheckMetrics(exposition)).toEqual({ status: 0, output: '' });
+  });
+
+  it('exports only the families of what it runs: none of a probe', async () => {
+    const names = families(await (await fetch(`${url}/metrics`)).text());
+    expect(names).toEqual(expect.arrayContaining(['vendorwatch_vendor_state', 'vendorwatch_ingest_results_total', 'vendorwatch_rum_beacons_total']));
+    expect(names.filter((n) => probeFamily.test(n))).toEqual([]);
+  });
+});
+
+describe('a probe process', () => {
+  it('exports only the families of what it runs: none of a collector, none of RUM', async () => {
+    const config = join(dir, 'probe.yaml');
+    writeFileSync(config, `probe: { spool_dir: ${JSON.stringify(join(dir, 'probe-spool'))} }\n${yaml(join(dir, 'probe-journal.jsonl'))}`);
+    const listen = `127.0.0.1:${await freePort()}`;
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const probe = startCli(['probe', '--config', config, '--listen', listen, '--region', 'eu', '--id', 'p1', '--collector', nobody], {
+      env: { VENDORWATCH_TOKEN: TOKEN },
+    });
+    try {
+      // Its one check has run (and failed: nothing listens on port 1), so the check families have samples.
+      const exposition = await waitFor(
+        async () => {
+          const text = await (await fetch(`http://${listen}/metrics`)).text();
+          return text.includes('vendorwatch_check_runs_total{') ? text : undefined;
+        },
+        { what: `a check run on /metrics\n${probe.output()}` },
+      );
+      const names = families(exposition);
+      expect(names).toEqual(expect.arrayContaining(['vendorwatch_check_success', 'vendorwatch_dns_responses_total', 'vendorwatch_push_results_total']));
+      expect(names.filter((n) => collectorFamily.test(n))).toEqual([]);
+    } finally {
+      await probe.stop();
+    }
   });
 });
 

@@ -7,7 +7,7 @@ import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Journal, type JournalEvent } from '../../agent/collector/journal.ts';
-import { journalWriteErrors } from '../../agent/metrics.ts';
+import { journalWriteErrors } from '../../agent/collector/metrics.ts';
 import { scrape, sum } from '../support/exposition.ts';
 import { recordingLogger } from '../support/logs.ts';
 import { freePort, startCli, tempDir, waitFor } from '../support/processes.ts';

@@ -1,10 +1,14 @@
+import { expect } from 'vitest';
 import { pino } from 'pino';
-import { dnsCheckSchema } from '../../config/checks/dns.ts';
-import { checkResultSchema, type CheckResult } from '../../config/result.ts';
-import { runDnsCheck } from '../../agent/probe/checks/dns.ts';
+import { dnsCheckSchema, dnsDetailsSchema, type DnsDetails } from '../../config/checks/dns.ts';
+import { checkResultSchema, type ResultOfKind } from '../../config/result.ts';
+import { runDnsCheck } from '../../agent/probe/checks/dns/run.ts';
+
+/** A DNS check's result with every field of its details there to read. */
+export type DnsRun = Omit<ResultOfKind<'dns'>, 'details'> & { details: DnsDetails };
 
 /** Runs one DNS check (fields as in YAML) once, as a probe in `region` would, and checks the result's shape. */
-export async function runDns(spec: Record<string, unknown>, region = 'lab'): Promise<CheckResult> {
+export async function runDns(spec: Record<string, unknown>, region = 'lab'): Promise<DnsRun> {
   const check = dnsCheckSchema.parse({ name: 'dns-test', vendor: 'lab-dns', kind: 'dns', ...spec });
   const result = await runDnsCheck(check, {
     signal: AbortSignal.timeout(check.timeout),
@@ -12,5 +16,8 @@ export async function runDns(spec: Record<string, unknown>, region = 'lab'): Pro
     logger: pino({ level: 'silent' }),
     vendors: [],
   });
-  return checkResultSchema.parse(result);
+  const parsed = checkResultSchema.parse(result);
+  // The schema describes everything the check reports: nothing is dropped parsing it.
+  expect(parsed).toEqual(result);
+  return { ...result, details: dnsDetailsSchema.parse(result.details) };
 }

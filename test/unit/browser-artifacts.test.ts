@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pruneRuns, runFolder } from '../../agent/probe/failureArtifacts.ts';
+import { pruneRuns, runFolder } from '../../agent/probe/checks/browser/failureArtifacts.ts';
 import { tempDir } from '../support/processes.ts';
 
 const DAY = 86_400_000;

@@ -10,7 +10,7 @@ import { ROOT } from '../support/processes.ts';
 
 function probeThatThrows(message: string, stackFrame: string) {
   const script = `
-    const { Chromium } = await import('./agent/probe/chromium.ts');
+    const { Chromium } = await import('./agent/probe/checks/browser/chromium.ts');
     const { createLogger } = await import('./agent/log.ts');
     new Chromium({ concurrency: 1, logger: createLogger('warn') });
     setImmediate(() => {
@@ -35,7 +35,7 @@ describe('uncaught exceptions in a probe with Chromium', () => {
   });
 
   it('still ends on any other uncaught exception, logged as fatal', () => {
-    const run = probeThatThrows('something else broke', 'somewhere (agent/probe/checks/browser.ts:1:1)');
+    const run = probeThatThrows('something else broke', 'somewhere (agent/probe/checks/browser/run.ts:1:1)');
     expect(run.status).toBe(1);
     expect(run.stdout).not.toContain('still running');
     expect(run.stderr).toMatch(/"level":60.*something else broke/);

@@ -18,9 +18,11 @@ import { Journal } from '../../agent/collector/journal.ts';
 import { registry } from '../../agent/metrics.ts';
 import { startServer } from '../../agent/server.ts';
 import { parseConfig } from '../../config/load.ts';
-import type { CheckResult } from '../../config/result.ts';
+import type { CheckResult, ResultOfKind } from '../../config/result.ts';
 import { parseExposition, sum } from '../support/exposition.ts';
 import { tempDir } from '../support/processes.ts';
+
+type HttpResult = ResultOfKind<'http'>;
 
 const logger = pino({ level: 'silent' });
 const HOUR = 3_600_000;
@@ -55,7 +57,7 @@ function harness() {
     now: () => now,
   });
   const ingest = new Ingest(collector, { token: 'shared', config: config.collector, logger });
-  const result = (extra: Partial<CheckResult> = {}): CheckResult => ({
+  const result = (extra: Partial<HttpResult> = {}): HttpResult => ({
     id: randomUUID(), check: 'acme-js', vendor: 'acme', kind: 'http', role: 'delivery', probe: 'eu-1', region: 'eu', startedAt: now - 100,
     ok: true, degraded: false, reason: 'ok', message: 'ok', phases: { total: 0.05 }, assertions: [], details: {}, ...extra,
   });

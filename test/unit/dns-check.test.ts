@@ -2,9 +2,9 @@ import dnsPacket, { type Answer, type Packet } from 'dns-packet';
 import { describe, expect, it } from 'vitest';
 import { dnsCheckSchema, parseServer } from '../../config/checks/dns.ts';
 import { parseConfig, ConfigError } from '../../config/load.ts';
-import { assertReply, assertSameAnswers, assertSerials, expectationsFor } from '../../agent/probe/dns/assertions.ts';
-import { readReply, type Reply } from '../../agent/probe/dns/query.ts';
-import { answerChain, canonicalText, recordText } from '../../agent/probe/dns/records.ts';
+import { assertReply, assertSameAnswers, assertSerials, expectationsFor } from '../../agent/probe/checks/dns/assertions.ts';
+import { readReply, type Reply } from '../../agent/probe/checks/dns/query.ts';
+import { answerChain, canonicalText, recordText } from '../../agent/probe/checks/dns/records.ts';
 
 const ID = 4242;
 const question = { name: 'www.example.com', type: 'A' as const };

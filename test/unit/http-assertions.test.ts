@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { httpExpectSchema } from '../../config/checks/http.ts';
-import { assess, jsonAt, timestampMs, type Observed } from '../../agent/probe/http/assertions.ts';
+import { assess, jsonAt, timestampMs, type Observed } from '../../agent/probe/checks/http/assertions.ts';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 

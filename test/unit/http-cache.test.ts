@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheability, cacheStatus, statusFromCacheStatus, statusFromWord } from '../../agent/probe/http/cache.ts';
+import { cacheability, cacheStatus, statusFromCacheStatus, statusFromWord } from '../../agent/probe/checks/http/cache.ts';
 
 describe('cache status, normalised across vendors', () => {
   it('reads RFC 9211 Cache-Status from the cache closest to the client', () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { recordCheckResult, registry } from '../../agent/metrics.ts';
+import { registry } from '../../agent/metrics.ts';
+import { recordCheckResult } from '../../agent/probe/metrics.ts';
 import type { CheckResult } from '../../config/result.ts';
 import { promtoolCheckMetrics } from '../support/prometheus.ts';
 

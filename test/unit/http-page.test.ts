@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { childAssets } from '../../agent/probe/http/assets.ts';
-import { identifyEdge } from '../../agent/probe/http/edge.ts';
+import { childAssets } from '../../agent/probe/checks/http/assets.ts';
+import { identifyEdge } from '../../agent/probe/checks/http/edge.ts';
 
 describe('child assets of an HTML page', () => {
   it('finds scripts, stylesheets and images in document order, resolved and de-duplicated', () => {

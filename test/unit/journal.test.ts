@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Journal, type JournalEvent } from '../../agent/collector/journal.ts';
-import { journalSkippedLines } from '../../agent/metrics.ts';
+import { journalSkippedLines } from '../../agent/collector/metrics.ts';
 import { recordingLogger } from '../support/logs.ts';
 import { tempDir } from '../support/processes.ts';
 

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkResultSchema, type CheckResult } from '../../config/result.ts';
+import { checkResultSchema, type CheckResult, type ShrunkDetails } from '../../config/result.ts';
 import { shrinkResult } from '../../agent/probe/oversizedResult.ts';
 
 /** A browser check's failure with 100 failed requests on 7 KB URLs: about 700 KB. */
 function hugeBrowserResult(): CheckResult {
-  const request = (i: number) => ({ url: `https://cdn.example.com/asset-${i}.js?${'q'.repeat(7000)}`, status: 503, vendor: 'acme' });
+  const request = (i: number) => ({ url: `https://cdn.example.com/asset-${i}.js?${'q'.repeat(7000)}`, status: 503, vendor: 'acme', step: null });
   return {
     id: randomUUID(), check: 'shop', vendor: 'acme', kind: 'browser', role: 'delivery', probe: 'p1', region: 'eu', startedAt: 1_700_000_000_000,
     ok: false, degraded: false, reason: 'http_status', message: `100 requests failed, first ${request(0).url}`.slice(0, 2000), phases: { total: 12.5 },
@@ -26,10 +26,11 @@ describe('shrinking a result too large for any push batch', () => {
     const shrunk = checkResultSchema.parse(JSON.parse(line));
     const { message: _message, assertions: _assertions, details: _details, ...rest } = result;
     expect(shrunk).toMatchObject(rest);
-    expect(shrunk.details.truncated).toEqual({ bytes });
+    const shrunkDetails = shrunk.details as ShrunkDetails;
+    expect(shrunkDetails.truncated).toEqual({ bytes });
     expect(shrunk.message).toMatch(/… \[cut \d+ bytes\]$/);
     expect(shrunk.assertions[0]!.actual).toMatch(/… \[cut \d+ bytes\]$/);
-    const failed = shrunk.details.failedRequests as unknown[];
+    const failed = shrunkDetails.failedRequests as unknown[];
     expect(failed.at(-1)).toMatch(/^… \[cut \d+ items\]$/);
     expect((failed[0] as { url: string }).url).toMatch(/… \[cut \d+ bytes\]$/);
   });

@@ -18,7 +18,7 @@ import {
   rumResources,
   rumResourcesWithoutTimingAllowOrigin,
   rumWebVital,
-} from '../../metrics.ts';
+} from './metrics.ts';
 
 const OTHER = 'other';
 /** The vendor label of a vital nothing in particular is to blame for (CLS, FCP, TTFB, a text LCP). */

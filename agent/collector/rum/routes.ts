@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { beaconConfig, beaconSchema, type Beacon } from '../../../config/beacon.ts';
 import type { Config } from '../../../config/schema.ts';
 import type { Logger } from '../../log.ts';
-import { rumBeacons } from '../../metrics.ts';
+import { rumBeacons } from './metrics.ts';
 import { HttpError, readBody, sendJson, type Routes } from '../../server.ts';
 import { beaconRecorder } from './aggregate.ts';
 

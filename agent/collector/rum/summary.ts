@@ -5,7 +5,7 @@
  * window has passed, the summary covers the time since the collector started.
  */
 import { bucketQuantile, perBucket } from '../../histogram.ts';
-import { rumResourceCacheHits, rumResourceDuration, rumResourceFailures, rumResources } from '../../metrics.ts';
+import { rumResourceCacheHits, rumResourceDuration, rumResourceFailures, rumResources } from './metrics.ts';
 
 export const WINDOW_MS = 15 * 60_000;
 const SNAPSHOT_EVERY_MS = 60_000;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Check, Vendor } from '../../../config/schema.ts';
-import type { CheckResult, Reason } from '../../../config/result.ts';
+import type { CheckKind, CheckResult, Reason, ResultOfKind } from '../../../config/result.ts';
 import type { Logger } from '../../log.ts';
 
 export interface ProbeIdentity {
@@ -18,12 +18,16 @@ export interface CheckContext {
   vendors: readonly Vendor[];
 }
 
-/** The one signature of every check kind (like blackbox_exporter's probers). */
-export type CheckRunner<C extends Check = Check> = (check: C, ctx: CheckContext) => Promise<CheckResult>;
+/** The one signature of every check kind (like blackbox_exporter's probers): its config in, a result of its kind out. */
+export type CheckRunner<K extends CheckKind> = (check: Extract<Check, { kind: K }>, ctx: CheckContext) => Promise<ResultOfKind<K>>;
 
-/** A passing result with no phases yet; a check fills it in. */
-export function newResult(check: Pick<Check, 'name' | 'vendor' | 'kind' | 'role'>, probe: ProbeIdentity, startedAt = Date.now()): CheckResult {
-  return {
+/** A passing result with no phases and no details yet; a check fills them in. */
+export function newResult<K extends CheckKind>(
+  check: Pick<Check, 'name' | 'vendor' | 'role'> & { kind: K },
+  probe: ProbeIdentity,
+  startedAt = Date.now(),
+): ResultOfKind<K> {
+  const result: ResultOfKind<CheckKind> = {
     id: randomUUID(),
     check: check.name,
     vendor: check.vendor,
@@ -40,9 +44,10 @@ export function newResult(check: Pick<Check, 'name' | 'vendor' | 'kind' | 'role'
     assertions: [],
     details: {},
   };
+  return result as ResultOfKind<K>;
 }
 
 /** Marks a result failed, keeping whatever phases and details it already has. */
-export function fail(result: CheckResult, reason: Exclude<Reason, 'ok'>, message: string): CheckResult {
+export function fail<R extends CheckResult>(result: R, reason: Exclude<Reason, 'ok'>, message: string): R {
   return { ...result, ok: false, degraded: false, reason, message: message.slice(0, 2000) };
 }

@@ -5,8 +5,8 @@
  */
 import { BlockList, isIP } from 'node:net';
 import type { Answer } from 'dns-packet';
-import type { DnsCheck, DnsExpectations, RecordSetExpectation } from '../../../config/checks/dns.ts';
-import type { AssertionResult } from '../../../config/result.ts';
+import type { DnsCheck, DnsExpectations, RecordSetExpectation } from '../../../../config/checks/dns.ts';
+import type { AssertionResult } from '../../../../config/result.ts';
 import type { Reply } from './query.ts';
 import { answerChain, canonicalText, recordText } from './records.ts';
 

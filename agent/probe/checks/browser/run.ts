@@ -6,14 +6,16 @@
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BrowserContext, BrowserContextOptions } from 'playwright-core';
-import type { BrowserCheck, BrowserDetails } from '../../../config/checks/browser.ts';
-import type { Transaction } from '../../../config/checks/browserTransaction.ts';
-import { hostMatches } from '../../../config/hosts.ts';
-import type { CheckResult, Reason } from '../../../config/result.ts';
-import { CHROMIUM_EXITED, ChromiumUnavailable, NoFreeContext, probeChromium, type ContextLease } from '../chromium.ts';
-import { pruneRuns, runFolder } from '../failureArtifacts.ts';
-import { errorText, TransactionRecorder, within } from '../transactionRecorder.ts';
-import { fail, newResult, type CheckContext } from './check.ts';
+import type { BrowserCheck, BrowserDetails } from '../../../../config/checks/browser.ts';
+import { hostMatches } from '../../../../config/hosts.ts';
+import type { Reason, ResultOfKind } from '../../../../config/result.ts';
+import type { Transaction } from '../../../../config/checks/browserTransaction.ts';
+import { CHROMIUM_EXITED, ChromiumUnavailable, NoFreeContext, probeChromium, type ContextLease } from './chromium.ts';
+import { pruneRuns, runFolder } from './failureArtifacts.ts';
+import { errorText, TransactionRecorder, within } from './transactionRecorder.ts';
+import { fail, newResult, type CheckContext } from '../check.ts';
+
+type BrowserResult = ResultOfKind<'browser'>;
 
 /** How the script ended. */
 type Outcome = { kind: 'passed' } | { kind: 'threw'; error: unknown } | { kind: 'out_of_time' } | { kind: 'aborted' };
@@ -69,7 +71,7 @@ function allowed(check: BrowserCheck, url: string): boolean {
   return !check.allow || check.allow.some((p) => hostMatches(p, host, port));
 }
 
-export async function runBrowserCheck(check: BrowserCheck, ctx: CheckContext): Promise<CheckResult> {
+export async function runBrowserCheck(check: BrowserCheck, ctx: CheckContext): Promise<BrowserResult> {
   const result = newResult(check, ctx.probe);
   const started = performance.now();
   let transaction: Transaction;
@@ -94,13 +96,13 @@ interface Run {
   ctx: CheckContext;
   context: BrowserContext;
   lease: ContextLease;
-  result: CheckResult;
+  result: BrowserResult;
   transaction: Transaction;
   /** performance.now() when the run began; the timeout counts from here. */
   started: number;
 }
 
-async function runTransaction({ check, ctx, context, lease, result, transaction, started }: Run): Promise<CheckResult> {
+async function runTransaction({ check, ctx, context, lease, result, transaction, started }: Run): Promise<BrowserResult> {
   const deadline = started + check.timeout - artifactReserveMs(check.timeout);
   const recorder = new TransactionRecorder(ctx.vendors);
   await recorder.attach(context);
@@ -172,7 +174,7 @@ function untilDone(script: Promise<Outcome>, msLeft: number, signal: AbortSignal
 }
 
 /** Screenshot of the page the run ended on and the trace, within `msLeft`; what could not be saved is left out. */
-async function saveArtifacts(check: BrowserCheck, context: BrowserContext, result: CheckResult, tracing: boolean, msLeft: number): Promise<BrowserDetails['artifacts']> {
+async function saveArtifacts(check: BrowserCheck, context: BrowserContext, result: BrowserResult, tracing: boolean, msLeft: number): Promise<BrowserDetails['artifacts']> {
   if (check.artifacts.keep === 0 || (!tracing && !check.artifacts.screenshot)) return undefined;
   const dir = await runFolder(check.artifacts, check.name, result.startedAt, result.id);
   const page = context.pages().at(-1);
@@ -187,7 +189,7 @@ async function saveArtifacts(check: BrowserCheck, context: BrowserContext, resul
 }
 
 /** Marks a passing run degraded when it crossed a threshold, naming the step and vendor. */
-function judge(check: BrowserCheck, result: CheckResult, details: BrowserDetails, totalMs: number): CheckResult {
+function judge(check: BrowserCheck, result: BrowserResult, details: BrowserDetails, totalMs: number): BrowserResult {
   const { thresholds } = check;
   if (thresholds.total !== undefined && totalMs > thresholds.total) {
     details.slow.push({ kind: 'total', name: 'total', durationMs: Math.round(totalMs), thresholdMs: thresholds.total });

@@ -1,15 +1,25 @@
+// @ts-check
 // Runs inside every frame a browser check loads. transactionRecorder.ts injects it after
 // web-vitals' IIFE, which defines `webVitals` in the same function scope. It reports through the
 // `__vendorwatch` binding: the frame's Resource Timing entries and, for the top frame, its
 // Navigation Timing and web vitals. `__vendorwatchFlush()` returns what is not reported yet.
-// Plain JavaScript, read as text: it must reach the page exactly as written.
+// Plain JavaScript, read as text: it must reach the page exactly as written. Its types (JSDoc,
+// checked by tsc) are those of the schema transactionRecorder.ts validates its reports with;
+// pageScope.d.ts declares what it finds in the page.
+
+/** @typedef {import('./transactionRecorder.ts').PageReport} PageReport */
+/** @typedef {import('./transactionRecorder.ts').ReportedEntry} ReportedEntry */
 
 const send = self.__vendorwatch;
 const isTop = self === self.top;
 const timeOrigin = performance.timeOrigin;
+/** @type {NonNullable<PageReport['vitals']>} */
 const vitals = {};
 
-/** Origin and path only: query strings and fragments may carry tokens or personal data. */
+/**
+ * Origin and path only: query strings and fragments may carry tokens or personal data.
+ * @param {string} url
+ */
 function clean(url) {
   try {
     const u = new URL(url);
@@ -19,6 +29,10 @@ function clean(url) {
   }
 }
 
+/**
+ * @param {PerformanceResourceTiming} e
+ * @returns {ReportedEntry}
+ */
 function entry(e) {
   return {
     name: clean(e.name),
@@ -35,8 +49,9 @@ function entry(e) {
   };
 }
 
+/** @returns {PageReport['navigation']} */
 function navigation() {
-  const n = isTop && performance.getEntriesByType('navigation')[0];
+  const n = isTop && /** @type {PerformanceNavigationTiming | undefined} */ (performance.getEntriesByType('navigation')[0]);
   if (!n) return undefined;
   const tlsStart = n.secureConnectionStart > 0 ? n.secureConnectionStart : 0;
   return {
@@ -54,15 +69,19 @@ function navigation() {
   };
 }
 
+/** @param {PerformanceEntryList} list */
 function report(list) {
-  return JSON.stringify({
+  /** @type {PageReport} */
+  const page = {
     timeOrigin,
-    resources: list.map(entry).filter((e) => e.name),
+    resources: list.map((e) => entry(/** @type {PerformanceResourceTiming} */ (e))).filter((e) => e.name),
     navigation: navigation(),
     vitals: isTop ? vitals : undefined,
-  });
+  };
+  return JSON.stringify(page);
 }
 
+/** @param {PerformanceEntryList} list */
 function post(list) {
   try {
     send(report(list));

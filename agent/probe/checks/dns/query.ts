@@ -7,8 +7,8 @@ import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { connect, isIP } from 'node:net';
 import dnsPacket, { type DecodedPacket, type RecordType } from 'dns-packet';
-import type { DnsAttempt } from '../../../config/checks/dns.ts';
-import { rcodes } from '../../../config/checks/dns.ts';
+import type { DnsAttempt } from '../../../../config/checks/dns.ts';
+import { rcodes } from '../../../../config/checks/dns.ts';
 import { answerChain, normalizeName } from './records.ts';
 
 export interface Target {

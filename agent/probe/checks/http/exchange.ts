@@ -5,8 +5,8 @@
  */
 import { constants, brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { request } from 'undici';
-import type { Hop } from '../../../config/checks/http.ts';
-import type { Phase, Reason } from '../../../config/result.ts';
+import type { Hop } from '../../../../config/checks/http.ts';
+import type { Phase, Reason } from '../../../../config/result.ts';
 import type { Connection, ConnectPhase, TimedAgent } from './connection.ts';
 
 export type Phases = Partial<Record<Phase, number>>;

@@ -8,7 +8,7 @@ import { promises as dns } from 'node:dns';
 import { isIP, connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { Agent } from 'undici';
-import type { HttpCheck, HttpProtocol, TlsDetails } from '../../../config/checks/http.ts';
+import type { HttpCheck, HttpProtocol, TlsDetails } from '../../../../config/checks/http.ts';
 
 export type ConnectPhase = 'dns' | 'connect' | 'tls';
 

@@ -19,8 +19,8 @@ import {
   type DnsExpectations,
   type DnsNameserverDetails,
   type DnsRecordDetails,
-} from '../../../config/checks/dns.ts';
-import type { AssertionResult, CheckResult, Reason } from '../../../config/result.ts';
+} from '../../../../config/checks/dns.ts';
+import type { AssertionResult, Reason, ResultOfKind } from '../../../../config/result.ts';
 import {
   assertReply,
   assertSameAnswers,
@@ -28,10 +28,12 @@ import {
   describeFailure,
   expectationsFor,
   type ServerView,
-} from '../dns/assertions.ts';
-import { exchange, type QueryOptions, type Reply } from '../dns/query.ts';
-import { answerChain, canonicalText, normalizeName, recordText, type AnswerChain } from '../dns/records.ts';
-import { fail, newResult, type CheckContext } from './check.ts';
+} from './assertions.ts';
+import { exchange, type QueryOptions, type Reply } from './query.ts';
+import { answerChain, canonicalText, normalizeName, recordText, type AnswerChain } from './records.ts';
+import { fail, newResult, type CheckContext } from '../check.ts';
+
+type DnsResult = ResultOfKind<'dns'>;
 
 type Failure = Exclude<Reason, 'ok'>;
 
@@ -59,7 +61,7 @@ interface Outcome {
 const MAX_RECORDS_IN_DETAILS = 50;
 const FLAGS = ['qr', 'aa', 'tc', 'rd', 'ra', 'ad', 'cd'] as const;
 
-export async function runDnsCheck(check: DnsCheck, ctx: CheckContext): Promise<CheckResult> {
+export async function runDnsCheck(check: DnsCheck, ctx: CheckContext): Promise<DnsResult> {
   const t0 = performance.now();
   const seconds = () => (performance.now() - t0) / 1000;
   const result = newResult(check, ctx.probe);
@@ -87,7 +89,7 @@ export async function runDnsCheck(check: DnsCheck, ctx: CheckContext): Promise<C
 }
 
 /** Each nameserver's verdict, then the comparisons across them, into one result. */
-function verdict(result: CheckResult, check: DnsCheck, outcomes: Outcome[]): CheckResult {
+function verdict(result: DnsResult, check: DnsCheck, outcomes: Outcome[]): DnsResult {
   const answered = outcomes.filter((o) => o.details.rcode !== undefined);
   const across: { assertion: AssertionResult; message?: string }[] = [];
   if (answered.length > 1 && check.consistency.serial) across.push(assertSerials(answered.map((o) => o.view), check.consistency.serial_spread));

@@ -10,10 +10,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { BrowserContext, Request, Response } from 'playwright-core';
 import { z } from 'zod';
-import { summarizeResources, vendorForEntry, type ResourceEntryLike } from '../../config/resourceTiming.ts';
-import { navigationPhases, webVitalNames, type BrowserDetails } from '../../config/checks/browser.ts';
-import type { VendorHosts } from '../../config/hosts.ts';
-import type { Phase } from '../../config/result.ts';
+import { summarizeResources, vendorForEntry, type ResourceEntryLike } from '../../../../config/resourceTiming.ts';
+import { navigationPhases, webVitalNames, type BrowserDetails } from '../../../../config/checks/browser.ts';
+import type { VendorHosts } from '../../../../config/hosts.ts';
+import type { Phase } from '../../../../config/result.ts';
 
 const BINDING = '__vendorwatch';
 const MAX_ENTRIES = 10_000;
@@ -41,7 +41,9 @@ const pageReportSchema = z.object({
   navigation: z.object({ url: z.string().max(2048), entry: entrySchema, timing: z.record(z.enum(navigationPhases), num) }).optional(),
   vitals: z.partialRecord(z.enum(webVitalNames), num).optional(),
 });
-type PageReport = z.infer<typeof pageReportSchema>;
+/** What pageReporter.js sends (its JSDoc types are these). */
+export type PageReport = z.infer<typeof pageReportSchema>;
+export type ReportedEntry = z.infer<typeof entrySchema>;
 
 type Sample = BrowserDetails['failedRequests'][number];
 type PageDetails = BrowserDetails['pages'][number];

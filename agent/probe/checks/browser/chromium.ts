@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
-import { createLogger, type Logger } from '../log.ts';
-import { browserContexts, browserLaunches } from '../metrics.ts';
+import { createLogger, type Logger } from '../../../log.ts';
+import { browserContexts, browserLaunches } from './metrics.ts';
 
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 

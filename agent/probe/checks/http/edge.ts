@@ -2,8 +2,8 @@
  * Which CDN and which edge location (POP) served a response, from its headers: first the
  * vendor registry's `identify` headers and the check's `pop_headers`, then well-known ones.
  */
-import type { EdgeIdentity } from '../../../config/checks/http.ts';
-import { vendorForHeader, type VendorHosts } from '../../../config/hosts.ts';
+import type { EdgeIdentity } from '../../../../config/checks/http.ts';
+import { vendorForHeader, type VendorHosts } from '../../../../config/hosts.ts';
 
 export interface PopHeader {
   header: string;

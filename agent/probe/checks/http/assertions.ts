@@ -4,8 +4,8 @@
  * is `assertion`, and a crossed latency threshold only marks the run degraded.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { Cacheability, CacheReading, HttpExpect, HttpProtocol, TlsDetails } from '../../../config/checks/http.ts';
-import { phases, type AssertionResult } from '../../../config/result.ts';
+import type { Cacheability, CacheReading, HttpExpect, HttpProtocol, TlsDetails } from '../../../../config/checks/http.ts';
+import { phases, type AssertionResult } from '../../../../config/result.ts';
 import type { Failure, Phases } from './exchange.ts';
 
 export interface Observed {

@@ -9,16 +9,26 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { httpExpectSchema, type HttpCheck, type HttpDetails, type HttpExpect, type HttpProfile } from '../../../config/checks/http.ts';
-import { hostMatches } from '../../../config/hosts.ts';
-import type { AssertionResult, CheckResult } from '../../../config/result.ts';
-import { assess } from '../http/assertions.ts';
-import { childAssets } from '../http/assets.ts';
-import { cacheability, cacheStatus } from '../http/cache.ts';
-import { bareHost, resolveAll, TimedAgent } from '../http/connection.ts';
-import { identifyEdge } from '../http/edge.ts';
-import { describeFailure, exchange, type Failure, type Phases } from '../http/exchange.ts';
-import { fail, newResult, type CheckContext } from './check.ts';
+import {
+  httpExpectSchema,
+  type HttpCheck,
+  type HttpDetails,
+  type HttpExpect,
+  type HttpProfile,
+  type HttpRequestDetails,
+  type HttpRequestSummary,
+} from '../../../../config/checks/http.ts';
+import { hostMatches } from '../../../../config/hosts.ts';
+import type { AssertionResult, ResultOfKind } from '../../../../config/result.ts';
+import { assess } from './assertions.ts';
+import { childAssets } from './assets.ts';
+import { cacheability, cacheStatus } from './cache.ts';
+import { bareHost, resolveAll, TimedAgent } from './connection.ts';
+import { identifyEdge } from './edge.ts';
+import { describeFailure, exchange, type Failure, type Phases } from './exchange.ts';
+import { fail, newResult, type CheckContext } from '../check.ts';
+
+type HttpResult = ResultOfKind<'http'>;
 
 /** The query parameter `bust` and `pair` add, unique per request, so the edge cache misses. */
 export const BUST_PARAM = 'vwbust';
@@ -53,14 +63,14 @@ interface Outcome {
   degraded?: string | undefined;
   phases: Phases;
   assertions: AssertionResult[];
-  details: HttpDetails;
+  details: HttpRequestDetails;
   body?: Buffer;
 }
 
 /** Connections kept between runs for checks with `reuse_connection`, by check name. */
 const warmAgents = new Map<string, TimedAgent>();
 
-export async function runHttpCheck(check: HttpCheck, ctx: CheckContext): Promise<CheckResult> {
+export async function runHttpCheck(check: HttpCheck, ctx: CheckContext): Promise<HttpResult> {
   const result = newResult(check, ctx.probe);
   let ca: string | undefined;
   try {
@@ -82,7 +92,7 @@ export async function runHttpCheck(check: HttpCheck, ctx: CheckContext): Promise
   const assets = check.assets !== false && pageArrived && isHtml(main) ? await fetchAssets(run, main) : undefined;
 
   result.phases = main.phases;
-  const details: Record<string, unknown> = { ...main.details };
+  const details: HttpDetails = { ...main.details };
   if (check.every_address) details.addresses = mains.map((o) => ({ address: o.label.replace(/^address /, ''), ...summary(o) }));
   if (busted) details.busted = summary(busted);
   if (profiles.length) details.profiles = Object.fromEntries(check.profiles.map((p, i) => [p.name, summary(profiles[i]!)]));
@@ -115,7 +125,7 @@ function pairMessage(cached: Outcome, busted: Outcome): string {
   return `origin path broken (the edge still serves from cache): ${said(busted)}`;
 }
 
-function summary(o: Outcome): Record<string, unknown> {
+function summary(o: Outcome): HttpRequestSummary {
   return { ok: !o.failure, reason: o.failure?.reason ?? 'ok', ...(o.failure ? { message: o.failure.message } : {}), ...o.details, total: o.phases.total };
 }
 
@@ -193,7 +203,7 @@ async function fetchOne(run: Run, req: Request): Promise<Outcome> {
       agent,
       ctx.signal,
     );
-    const details: HttpDetails = { url: ex.url };
+    const details: HttpRequestDetails = { url: ex.url };
     const conn = ex.connection;
     if (conn?.address) details.address = conn.address;
     if (conn?.phase === 'open') Object.assign(details, { protocol: conn.protocol, reused_connection: ex.hops.at(-1)!.reused_connection });
@@ -251,7 +261,7 @@ function assetAllowed(url: URL, page: URL, hosts: 'any' | string[] | undefined, 
 }
 
 /** Fetches the page's child assets (bounded, a few at a time) on the hosts the check allows. */
-async function fetchAssets(run: Run, page: Outcome): Promise<{ outcomes: Outcome[]; details: Record<string, unknown> }> {
+async function fetchAssets(run: Run, page: Outcome): Promise<{ outcomes: Outcome[]; details: NonNullable<HttpDetails['assets']> }> {
   const { check, ctx } = run;
   const opts = check.assets === true ? { max: 20, hosts: undefined } : (check.assets as Exclude<HttpCheck['assets'], boolean>);
   const vendorHosts = ctx.vendors.find((v) => v.name === check.vendor)?.hosts ?? [];
@@ -274,7 +284,7 @@ async function fetchAssets(run: Run, page: Outcome): Promise<{ outcomes: Outcome
       found: found.length,
       other_hosts: found.length - allowed.length,
       over_max: allowed.length - chosen.length,
-      checked: outcomes.map((o, i) => ({ url: chosen[i], ok: !o.failure, reason: o.failure?.reason ?? 'ok', status: o.details.status, total: o.phases.total })),
+      checked: outcomes.map((o, i) => ({ url: chosen[i]!, ok: !o.failure, reason: o.failure?.reason ?? 'ok', status: o.details.status, total: o.phases.total })),
     },
   };
 }

@@ -2,7 +2,7 @@
  * What the edge cache did with a response, normalised across vendors, and whether a shared
  * cache may keep it (RFC 9111, RFC 9211 Cache-Status, RFC 9213 CDN-Cache-Control).
  */
-import type { Cacheability, CacheReading, CacheStatus } from '../../../config/checks/http.ts';
+import type { Cacheability, CacheReading, CacheStatus } from '../../../../config/checks/http.ts';
 
 /** Headers with a vendor's HIT/MISS-style word, in the order they are trusted. */
 const WORD_HEADERS = ['cf-cache-status', 'x-vercel-cache', 'x-cache-status', 'x-cache', 'x-proxy-cache', 'x-cache-lookup'];

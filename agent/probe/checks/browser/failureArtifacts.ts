@@ -4,7 +4,7 @@
  */
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { BrowserCheck } from '../../config/checks/browser.ts';
+import type { BrowserCheck } from '../../../../config/checks/browser.ts';
 
 type ArtifactsConfig = BrowserCheck['artifacts'];
 
