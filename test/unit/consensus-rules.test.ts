@@ -123,7 +123,7 @@ checks:
     {},
   );
   const knobs = (check: string) => {
-    const { from, ...settings } = config.effective.checks[check]!;
+    const { from: _from, ...settings } = config.effective.checks[check]!;
     return settings;
   };
 

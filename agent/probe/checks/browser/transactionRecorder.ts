@@ -98,6 +98,7 @@ export function withoutQuery(url: string): string {
 /** The first lines of an error: Playwright appends long call logs. */
 export function errorText(err: unknown, lines = 3): string {
   // Playwright colours its call logs; terminal escapes have no place in a result.
+  // eslint-disable-next-line no-control-regex -- the escape character is what it removes
   const text = (err instanceof Error ? err.message : String(err)).replace(/\u001b\[[0-9;]*m/g, '');
   return text.split('\n').filter((l) => l.trim()).slice(0, lines).join('\n').slice(0, 1000);
 }
