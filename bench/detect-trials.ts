@@ -293,7 +293,8 @@ export async function runTrial(src: Sources, kind: Kind, vendor: string, interva
   if (kind === 'thin blip') {
     const answered = await Promise.race([src.target.blip(vendor, THIN_PROBE).then(() => true), sleep(2 * intervalMs + 30_000, false, { ref: false })]);
     if (!answered) throw new Error(`${THIN_PROBE} never ran ${vendor}'s check`);
-    await sleep(quietMs);
+    // Watched, so an alert it raises is counted among those seen in Alertmanager's API.
+    await src.alertmanager.watch(quietMs);
     return { kind, vendor, t0, end: Date.now(), detect: none, resolve: none };
   }
 
