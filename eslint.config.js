@@ -4,7 +4,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** Imports of these folders of ours, from anywhere below the importing file. */
-const ours = (...folders) => folders.map((f) => ({ group: [`**/${f}/**`, `${f}/**`], message: `${f}/ is a layer above: see docs/architecture.md ("Layering").` }));
+const ours = (...folders) =>
+  folders.map((f) => ({ group: [`**/${f}/**`, `${f}/**`], message: `${f}/ is a layer above: see docs/architecture.md ("Layering").` }));
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'beacon/dist/**', '**/*.min.js'] },

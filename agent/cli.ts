@@ -38,7 +38,14 @@ function load(file: string): Config {
 }
 
 function probeIdentity(config: Config, opts: { id?: string; region?: string }) {
-  const id = opts.id ?? config.probe.id ?? (hostname().toLowerCase().replace(/[^a-z0-9_.-]/g, '-').slice(0, 63) || 'probe');
+  const id =
+    opts.id ??
+    config.probe.id ??
+    (hostname()
+      .toLowerCase()
+      .replace(/[^a-z0-9_.-]/g, '-')
+      .slice(0, 63) ||
+      'probe');
   return { id, region: opts.region ?? config.probe.region };
 }
 
@@ -105,7 +112,10 @@ async function startProbe(config: Config, opts: { id?: string; region?: string; 
 const PUSH_FLUSH_MS = 5000;
 
 async function pushOutput(config: Config, collectors: string | undefined, probeId: string, logger: Logger): Promise<ProbeOutput> {
-  const urls = (collectors ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  const urls = (collectors ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
   if (!urls.length) {
     logger.warn('no --collector given: results are only exposed on /metrics');
     return {};
@@ -171,7 +181,10 @@ program
     const config = load(opts.config);
     const lonely = config.checks.filter((c) => config.effective.checks[c.name].min_probes > 1);
     if (lonely.length) {
-      logger.warn({ checks: lonely.map((c) => c.name) }, '`run` is a single probe, but these checks need min_probes > 1: their verdicts stay unknown (set consensus.min_probes: 1)');
+      logger.warn(
+        { checks: lonely.map((c) => c.name) },
+        '`run` is a single probe, but these checks need min_probes > 1: their verdicts stay unknown (set consensus.min_probes: 1)',
+      );
     }
     await startProbe(config, opts, logger, await collectorOutput(config, logger));
   });
@@ -285,7 +298,6 @@ program
     process.stdout.write(`${JSON.stringify(grafanaDashboard(load(opts.config)), null, 2)}\n`);
   });
 
-
 // --- SLA report ---
 
 program
@@ -345,7 +357,10 @@ program
       const code = await runDemo({
         config: opts.config ?? DEMO_CONFIG,
         speed: Number(opts.speed),
-        scenario: opts.scenario?.split(',').map((s: string) => s.trim()).filter(Boolean),
+        scenario: opts.scenario
+          ?.split(',')
+          .map((s: string) => s.trim())
+          .filter(Boolean),
         alertmanager: opts.alertmanager,
         dir: opts.dir,
       });

@@ -76,7 +76,12 @@ export function grafanaDashboard(config: Config): Record<string, unknown> {
             h: 6,
             targets: [{ expr: stateRank(), legendFormat: '{{vendor}}', instant: true }],
             fieldConfig: { defaults: { mappings: stateMappings(), color: { mode: 'thresholds' } } },
-            options: { colorMode: 'background', graphMode: 'none', textMode: 'value_and_name', reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false } },
+            options: {
+              colorMode: 'background',
+              graphMode: 'none',
+              textMode: 'value_and_name',
+              reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+            },
           },
           {
             type: 'stat',
@@ -98,7 +103,12 @@ export function grafanaDashboard(config: Config): Record<string, unknown> {
                 v.sla ? [{ matcher: { id: 'byName', options: v.name }, properties: [{ id: 'thresholds', value: thresholds(v.sla.availability / 100) }] }] : [],
               ),
             },
-            options: { colorMode: 'background', graphMode: 'none', textMode: 'value_and_name', reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false } },
+            options: {
+              colorMode: 'background',
+              graphMode: 'none',
+              textMode: 'value_and_name',
+              reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+            },
           },
           {
             type: 'bargauge',
@@ -138,10 +148,16 @@ export function grafanaDashboard(config: Config): Record<string, unknown> {
             },
           ]),
           timeseries('Failures by check and reason', 'Failed runs per second, by the bounded failure reason.', 'short', [
-            { expr: `sum by (check, reason) (rate(vendorwatch_check_runs_total{${sel},result="failure"}[$__rate_interval]))`, legendFormat: '{{check}} {{reason}}' },
+            {
+              expr: `sum by (check, reason) (rate(vendorwatch_check_runs_total{${sel},result="failure"}[$__rate_interval]))`,
+              legendFormat: '{{check}} {{reason}}',
+            },
           ]),
           timeseries('p95 by phase', 'Where the time goes: dns, connect, tls, ttfb, transfer and total.', 's', [
-            { expr: `histogram_quantile(0.95, sum by (phase, le) (rate(vendorwatch_check_duration_seconds_bucket{${sel}}[$__rate_interval])))`, legendFormat: '{{phase}}' },
+            {
+              expr: `histogram_quantile(0.95, sum by (phase, le) (rate(vendorwatch_check_duration_seconds_bucket{${sel}}[$__rate_interval])))`,
+              legendFormat: '{{phase}}',
+            },
           ]),
           timeseries('p95 total time by check and region', 'Total run time per check and region.', 's', [
             {
@@ -204,7 +220,10 @@ export function grafanaDashboard(config: Config): Record<string, unknown> {
             },
           ]),
           timeseries('Resources by vendor and cache', 'Resources per second real users fetched, by vendor and cache status.', 'short', [
-            { expr: 'sum by (vendor, cache) (rate(vendorwatch_rum_resource_seconds_count{vendor=~"$vendor"}[$__rate_interval]))', legendFormat: '{{vendor}} {{cache}}' },
+            {
+              expr: 'sum by (vendor, cache) (rate(vendorwatch_rum_resource_seconds_count{vendor=~"$vendor"}[$__rate_interval]))',
+              legendFormat: '{{vendor}} {{cache}}',
+            },
           ]),
           timeseries('LCP p75 by vendor', 'Largest Contentful Paint, by the vendor that delivered the LCP resource.', 's', [
             {
@@ -225,7 +244,10 @@ export function grafanaDashboard(config: Config): Record<string, unknown> {
             },
           ]),
           timeseries('Navigation phases p75', 'Navigation Timing phases of real page views.', 's', [
-            { expr: 'histogram_quantile(0.75, sum by (phase, le) (rate(vendorwatch_rum_navigation_seconds_bucket[$__rate_interval])))', legendFormat: '{{phase}}' },
+            {
+              expr: 'histogram_quantile(0.75, sum by (phase, le) (rate(vendorwatch_rum_navigation_seconds_bucket[$__rate_interval])))',
+              legendFormat: '{{phase}}',
+            },
           ]),
         ],
       },
@@ -295,7 +317,13 @@ function resultMappings(): unknown[] {
 
 /** Red below the target, green at or above. */
 function thresholds(target: number) {
-  return { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'green', value: target }] };
+  return {
+    mode: 'absolute',
+    steps: [
+      { color: 'red', value: null },
+      { color: 'green', value: target },
+    ],
+  };
 }
 
 /** Places rows and their panels left to right, top to bottom, on Grafana's 24-column grid. */

@@ -22,6 +22,6 @@ export const phaseBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
 
 export const httpConnectionsDropped = new Counter({
   name: 'vendorwatch_http_connections_dropped_total',
-  help: 'Connections the agent\'s HTTP server closed on arrival because it already held its maximum.',
+  help: "Connections the agent's HTTP server closed on arrival because it already held its maximum.",
   registers: [registry],
 });

@@ -164,7 +164,9 @@ function consensusRules(config: Config): Rule[] {
       const failing = failingQuorum('vendorwatch:region_failing_voters:count', s);
       return `${failingSince}{${checkMatcher(s.checks)}} and on (vendor, check, region) (${failing})\n  or time() + 0 * (${failing})`;
     }),
-    ...recordAcrossSets('vendorwatch:region_failing:bool', byQuorum(checks, true), (s) => regionVerdict('vendorwatch:region_failing:bool', 'vendorwatch:region_failing_voters:count', s)),
+    ...recordAcrossSets('vendorwatch:region_failing:bool', byQuorum(checks, true), (s) =>
+      regionVerdict('vendorwatch:region_failing:bool', 'vendorwatch:region_failing_voters:count', s),
+    ),
     ...recordAcrossSets('vendorwatch:region_degraded:bool', byQuorum(withRoles(...slowRoles), false), (s) =>
       regionVerdict('vendorwatch:region_degraded:bool', 'vendorwatch:region_degraded_voters:count', s),
     ),
@@ -244,7 +246,8 @@ function vendorStateRules(config: Config): Rule[] {
     expr: holds ? `0 * (\n  ${holds}\n) + 1\nor 0 * vendorwatch:vendor:configured` : '0 * vendorwatch:vendor:configured',
     labels: { state: name },
   });
-  const anyFailing = (roles: Role[]) => (names(roles).length ? `max by (vendor) (vendorwatch:region_failing:bool{${checkMatcher(names(roles))}} == 1)` : undefined);
+  const anyFailing = (roles: Role[]) =>
+    names(roles).length ? `max by (vendor) (vendorwatch:region_failing:bool{${checkMatcher(names(roles))}} == 1)` : undefined;
   const hasDelivery = names(['delivery']).length > 0;
   const down = 'vendorwatch:vendor_region_down:bool';
   // A vendor is judged by its delivery checks, or by all its checks when it has none.
@@ -348,7 +351,8 @@ const failingRegions = (checks: string[]) => `count(max by (region) (${failing(c
 const regionsWithVerdict = (checks: string[]) => `count(max by (region) (vendorwatch:region_failing:bool{${checkMatcher(checks)}}))`;
 const failingVotes = (checks: string[]) => template.votes('region_failing', 'region_failing_voters', checks);
 const downRegions = (vendor: string) => `vendorwatch:vendor_region_down:bool{vendor="${vendor}"} == 1`;
-const slowRegions = (checks: string[]) => `vendorwatch:region_degraded:bool{${checkMatcher(checks)}} == 1 unless on (vendor, region) vendorwatch:vendor_region_down:bool == 1`;
+const slowRegions = (checks: string[]) =>
+  `vendorwatch:region_degraded:bool{${checkMatcher(checks)}} == 1 unless on (vendor, region) vendorwatch:vendor_region_down:bool == 1`;
 
 const conditionTexts: Record<Condition, ConditionText> = {
   hard_down: {
@@ -405,11 +409,7 @@ function incidentAnnotations(config: Config, vendor: Vendor): Record<string, str
   const byState = (part: (t: (typeof texts)[number]) => string, unknown: string, fine: string) =>
     template.state(v) + template.byState([...texts.map((t): [string, string] => [t.state, part(t)]), ['operational', fine]], unknown);
   return {
-    summary: byState(
-      (t) => t.text.summary(v, t.checks),
-      `${v}'s state is unknown: too few probes vote for a verdict`,
-      `${v} is operational again`,
-    ),
+    summary: byState((t) => t.text.summary(v, t.checks), `${v}'s state is unknown: too few probes vote for a verdict`, `${v} is operational again`),
     description: byState(
       (t) => t.text.description(v, t.checks),
       `Too few probes vote on ${v}'s checks for a verdict in any region. The alert holds until ${v} is operational again.`,

@@ -188,7 +188,12 @@ const FIRST_GUESS_PER_SECOND = 3000;
  * Runs the ingest comparison against `collector` (started with `rum.rate_limit: RATE_LIMIT`, and
  * left running) and a bare server it starts, with a generator it starts.
  */
-export async function measureIngest(opts: { beacon: CapturedBeacon; collector: PinnedServer; plan: IngestPlan; log: (line: string) => void }): Promise<IngestResults> {
+export async function measureIngest(opts: {
+  beacon: CapturedBeacon;
+  collector: PinnedServer;
+  plan: IngestPlan;
+  log: (line: string) => void;
+}): Promise<IngestResults> {
   const { beacon, plan, log } = opts;
   const generator = await startLoadGenerator(GENERATOR_CORE);
   const bare = await startBareServer().catch(async (err) => {
@@ -199,7 +204,9 @@ export async function measureIngest(opts: { beacon: CapturedBeacon; collector: P
   try {
     const before = new Map(servers.map((s) => [s, processUsage(s.pid).rssBytes]));
     const acceptedBefore = await acceptedBy(opts.collector);
-    const contenders: Contender[] = servers.flatMap((server) => (['plain', 'gzip'] as const).map((form) => ({ server, form, bestRate: FIRST_GUESS_PER_SECOND })));
+    const contenders: Contender[] = servers.flatMap((server) =>
+      (['plain', 'gzip'] as const).map((form) => ({ server, form, bestRate: FIRST_GUESS_PER_SECOND })),
+    );
     const answered = new Map<PinnedServer, Record<string, number>>(servers.map((s) => [s, {}]));
 
     const box = async (c: Contender, inFlight: number, seconds: number): Promise<BoxRun> => {
@@ -247,8 +254,14 @@ export async function measureIngest(opts: { beacon: CapturedBeacon; collector: P
           rates: runs.map((r) => r.rate),
           cpuPerBeacon: runs.map((r) => r.cpuPerBeacon),
           ...(i !== baseline && {
-            ratio: pairedRatios(runs.map((r) => r.rate), boxes[kind][baseline]!.map((r) => r.rate)),
-            cpuRatio: pairedRatios(runs.map((r) => r.cpuPerBeacon), boxes[kind][baseline]!.map((r) => r.cpuPerBeacon)),
+            ratio: pairedRatios(
+              runs.map((r) => r.rate),
+              boxes[kind][baseline]!.map((r) => r.rate),
+            ),
+            cpuRatio: pairedRatios(
+              runs.map((r) => r.cpuPerBeacon),
+              boxes[kind][baseline]!.map((r) => r.cpuPerBeacon),
+            ),
           }),
           latency: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) },
           answers,
@@ -268,7 +281,14 @@ export async function measureIngest(opts: { beacon: CapturedBeacon; collector: P
       latency: summarize('latency'),
       memory: servers.map((s) => {
         const { peakRssBytes, rssBytes } = processUsage(s.pid);
-        return { server: s.name, cores: allowedCores(s.pid), rssBeforeBytes: before.get(s)!, peakRssBytes, endRssBytes: rssBytes, beacons: Object.values(answered.get(s)!).reduce((a, b) => a + b, 0) };
+        return {
+          server: s.name,
+          cores: allowedCores(s.pid),
+          rssBeforeBytes: before.get(s)!,
+          peakRssBytes,
+          endRssBytes: rssBytes,
+          beacons: Object.values(answered.get(s)!).reduce((a, b) => a + b, 0),
+        };
       }),
       generatorCores: allowedCores(generator.pid),
       collectorAccepted: { counted, answered: answered.get(opts.collector)!['204'] ?? 0 },

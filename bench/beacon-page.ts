@@ -48,12 +48,29 @@ type Source = keyof typeof sources;
  * analytics-c 2, api-d 2. Any N takes the first N, so even 10 resources touch every source.
  */
 const MIX: [Source, Kind][] = [
-  ['cdn-a', 'img'], ['site', 'img'], ['cdn-b', 'img'], ['cdn-a', 'img'], ['api-d', 'fetch'],
-  ['cdn-a', 'script'], ['analytics-c', 'script'], ['site', 'script'], ['cdn-a', 'img'], ['cdn-b', 'css'],
-  ['cdn-a', 'img'], ['site', 'css'], ['cdn-b', 'img'], ['cdn-a', 'img'], ['analytics-c', 'img'],
-  ['api-d', 'fetch'], ['cdn-a', 'script'], ['site', 'img'], ['cdn-b', 'img'], ['cdn-a', 'img'],
+  ['cdn-a', 'img'],
+  ['site', 'img'],
+  ['cdn-b', 'img'],
+  ['cdn-a', 'img'],
+  ['api-d', 'fetch'],
+  ['cdn-a', 'script'],
+  ['analytics-c', 'script'],
+  ['site', 'script'],
+  ['cdn-a', 'img'],
+  ['cdn-b', 'css'],
+  ['cdn-a', 'img'],
+  ['site', 'css'],
+  ['cdn-b', 'img'],
+  ['cdn-a', 'img'],
+  ['analytics-c', 'img'],
+  ['api-d', 'fetch'],
+  ['cdn-a', 'script'],
+  ['site', 'img'],
+  ['cdn-b', 'img'],
+  ['cdn-a', 'img'],
 ];
-export const SOURCES_DESCRIPTION = 'per 20 resources: cdn-a 8 (6 images, 2 async scripts), the site itself 4 (2 images, a script, a stylesheet), cdn-b 4 (3 images, a stylesheet), analytics-c 2 (a script, a pixel), api-d 2 (fetch)';
+export const SOURCES_DESCRIPTION =
+  'per 20 resources: cdn-a 8 (6 images, 2 async scripts), the site itself 4 (2 images, a script, a stylesheet), cdn-b 4 (3 images, a stylesheet), analytics-c 2 (a script, a pixel), api-d 2 (fetch)';
 
 const bodies: Record<Kind, [string, string]> = {
   img: ['image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'],
@@ -161,11 +178,17 @@ export async function startTap(opts: { collector: string; script: string }): Pro
     }
     const forwarded = Object.fromEntries(Object.entries(headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k)));
     try {
-      const answer = await fetch(`${opts.collector}${req.url}`, { method: req.method, headers: forwarded, body: tapped.body.length ? new Uint8Array(tapped.body) : undefined });
+      const answer = await fetch(`${opts.collector}${req.url}`, {
+        method: req.method,
+        headers: forwarded,
+        body: tapped.body.length ? new Uint8Array(tapped.body) : undefined,
+      });
       const body = Buffer.from(await answer.arrayBuffer());
       tapped.status = answer.status;
       tapped.answerBytes = body.length;
-      const out = Object.fromEntries([...answer.headers].filter(([k]) => !['content-encoding', 'content-length', 'transfer-encoding', 'connection'].includes(k)));
+      const out = Object.fromEntries(
+        [...answer.headers].filter(([k]) => !['content-encoding', 'content-length', 'transfer-encoding', 'connection'].includes(k)),
+      );
       res.writeHead(answer.status, out).end(body);
     } catch {
       tapped.status = 502; // the collector did not answer; the report shows it
@@ -239,7 +262,10 @@ export async function pageView(browser: Browser, site: BenchSite, tap: Tap, reso
     } else {
       await page.goto('about:blank');
     }
-    await waitFor(() => since().some((t) => t.method === 'POST' && t.status !== undefined), { timeoutMs: 15_000, what: `the beacon of the ${resources}-resource page` });
+    await waitFor(() => since().some((t) => t.method === 'POST' && t.status !== undefined), {
+      timeoutMs: 15_000,
+      what: `the beacon of the ${resources}-resource page`,
+    });
     await context.close();
     // Anything else the page sent as it closed would arrive now.
     await new Promise((r) => setTimeout(r, 300));

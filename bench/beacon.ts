@@ -87,10 +87,14 @@ async function measureSizes(dir: string): Promise<{ sizes: Sized[]; own: Sized[]
   const beacon = sized('beacon.js', 'vendorwatch, the script-tag build (IIFE, web-vitals included)', readFileSync(join(dir, 'beacon.js')));
   const flavour = sized(
     'web-vitals as the beacon bundles it',
-    'the web-vitals imports of beacon/src/vitals.ts (LCP and INP from the attribution build, CLS, FCP, TTFB plain), each called with a callback that does nothing; esbuild with beacon/build.ts\'s options, IIFE',
+    "the web-vitals imports of beacon/src/vitals.ts (LCP and INP from the attribution build, CLS, FCP, TTFB plain), each called with a callback that does nothing; esbuild with beacon/build.ts's options, IIFE",
     await bundled(vitalsEntry()),
   );
-  const attributionIife = sized('web-vitals.attribution.iife.js', 'the package\'s own attribution IIFE (all five metrics with attribution)', dist('web-vitals.attribution.iife.js'));
+  const attributionIife = sized(
+    'web-vitals.attribution.iife.js',
+    "the package's own attribution IIFE (all five metrics with attribution)",
+    dist('web-vitals.attribution.iife.js'),
+  );
   const sizes = [
     beacon,
     sized('beacon.mjs', 'vendorwatch, the ES module for bundlers', readFileSync(join(dir, 'beacon.mjs'))),
@@ -130,7 +134,8 @@ interface PayloadPlan {
   replayed: number;
 }
 
-const payloadPlan = (quick: boolean): PayloadPlan => (quick ? { sizes: [10, 150], views: 1, replayed: 150 } : { sizes: [10, 50, 150, 500], views: 3, replayed: 150 });
+const payloadPlan = (quick: boolean): PayloadPlan =>
+  quick ? { sizes: [10, 150], views: 1, replayed: 150 } : { sizes: [10, 50, 150, 500], views: 3, replayed: 150 };
 
 interface Payload {
   views: PageView[];
@@ -175,7 +180,10 @@ const counts = (values: number[]) => {
 };
 
 function sizeTable(rows: Sized[]): Table {
-  return { columns: ['script', 'what it is', 'bytes', 'gzip -9', 'brotli 11'], rows: rows.map((r) => [r.script, r.what, int(r.bytes), int(r.gzip), int(r.brotli)]) };
+  return {
+    columns: ['script', 'what it is', 'bytes', 'gzip -9', 'brotli 11'],
+    rows: rows.map((r) => [r.script, r.what, int(r.bytes), int(r.gzip), int(r.brotli)]),
+  };
 }
 
 function payloadTable(views: PageView[], sizes: number[]): Table {
@@ -225,8 +233,14 @@ function payloadTable(views: PageView[], sizes: number[]): Table {
 
 function growthTable(views: PageView[], sizes: number[]): Table {
   const series: [string, (n: number) => number][] = [
-    ['beacon body, JSON (page left)', (n) => median(views.filter((v) => v.resources === n && v.ending === 'left').flatMap((v) => v.beacons.map((b) => b.body.length)))],
-    ['beacon body, gzip (tab hidden)', (n) => median(views.filter((v) => v.resources === n && v.ending === 'hidden').flatMap((v) => v.beacons.map((b) => b.body.length)))],
+    [
+      'beacon body, JSON (page left)',
+      (n) => median(views.filter((v) => v.resources === n && v.ending === 'left').flatMap((v) => v.beacons.map((b) => b.body.length))),
+    ],
+    [
+      'beacon body, gzip (tab hidden)',
+      (n) => median(views.filter((v) => v.resources === n && v.ending === 'hidden').flatMap((v) => v.beacons.map((b) => b.body.length))),
+    ],
     ['for contrast: the raw Resource Timing entries as JSON', (n) => median(views.filter((v) => v.resources === n).map((v) => v.entriesJsonBytes))],
     ['for contrast: those entries gzipped', (n) => median(views.filter((v) => v.resources === n).map((v) => v.entriesGzipBytes))],
   ];
@@ -243,7 +257,20 @@ const ratioText = (r: Spread | undefined) => (r ? `${r.median.toFixed(2)} (${r.p
 
 function throughputTable(rows: BoxSummary[]): Table {
   return {
-    columns: ['server', 'body', 'beacons/s (median)', 'p10–p90', '× bare node:http, same body', 'latency p50 ms', 'latency p99 ms', 'answers', 'non-2xx', 'server CPU', 'server event loop waiting for its core', 'generator CPU'],
+    columns: [
+      'server',
+      'body',
+      'beacons/s (median)',
+      'p10–p90',
+      '× bare node:http, same body',
+      'latency p50 ms',
+      'latency p99 ms',
+      'answers',
+      'non-2xx',
+      'server CPU',
+      'server event loop waiting for its core',
+      'generator CPU',
+    ],
     rows: rows.map((s) => {
       const r = spread(s.rates);
       return [
@@ -332,7 +359,7 @@ export const beaconBenchmark: Benchmark = {
         method: [
           `Script size: \`beacon/build.ts\` builds beacon.js and beacon.mjs fresh into a temporary directory (no config inlined: pages fetch it). web-vitals ${webVitalsVersion()} alone is measured three ways: its own dist files; bundled by esbuild ${esbuildVersion} with the beacon's options (\`BUNDLE_OPTIONS\`: bundle, minify, target es2020, IIFE) from the same imports as \`beacon/src/vitals.ts\`; and the plain \`import { onLCP, onINP, onCLS, onFCP, onTTFB } from 'web-vitals'\`. Sizes: raw bytes, gzip level 9 (as the collector serves beacon.js) and brotli quality 11 (node:zlib). vendorwatch's own code is beacon.js minus web-vitals bundled like for like.`,
           `Payload per page view: real Chromium (${payload.chromium}, headless, Debian's /usr/bin/chromium through playwright-core, \`--host-resolver-rules=${HOST_RESOLVER_RULES}\`) loads a page carrying the one-line beacon tag with N resources, for N in ${pp.sizes.join(', ')}, spread over four vendors and the site itself (${SOURCES_DESCRIPTION}; tiny bodies from one loopback server, told apart by Host). Each page view is a fresh browser context (a new visitor, cold cache); it ends once every resource has loaded and the beacon has its config, either with the tab hidden (the page lives on) or by leaving the page (navigating to about:blank). ${pp.views} page view(s) per size and ending, interleaved.`,
-          'On the wire: a tap on the collector\'s origin serves the freshly built beacon.js and forwards `/v1/beacon` and `/v1/beacon/config` to a real `vendorwatch collector` process, keeping every request exactly as it arrived: body bytes as sent (gzip when the beacon compressed), the request line and headers as HTTP/1.1 text, and the collector\'s answer.',
+          "On the wire: a tap on the collector's origin serves the freshly built beacon.js and forwards `/v1/beacon` and `/v1/beacon/config` to a real `vendorwatch collector` process, keeping every request exactly as it arrived: body bytes as sent (gzip when the beacon compressed), the request line and headers as HTTP/1.1 text, and the collector's answer.",
           `Ingest: each server is a process of its own pinned to core ${SERVER_CORE} with \`taskset -c ${SERVER_CORE}\` (/proc says ${ingest.memory.map((m) => `${m.server}: cores ${m.cores}`).join('; ')}): \`vendorwatch collector\` (${version}, bin/vendorwatch.js: the CLI as deployed, default log level) and a bare node:http server (\`node -e\`: reads the body, answers 204), the ceiling. One load generator process (bench/beacon-load.ts, undici Pool, one kept-alive connection per beacon in flight) is pinned to core ${GENERATOR_CORE} (cores ${ingest.generatorCores}). It POSTs the beacon the ${pp.replayed}-resource page sent, with the browser's request headers (Origin, Content-Type text/plain, User-Agent, Sec-Fetch-*), each with a fresh navigation id (the collector answers a page view it has seen with 409; the bare server, which does not read them, gets the same ${int(BARE_SERVER_BODIES)} over and over), as JSON (${replayBytes('plain')} bytes) and gzipped (${replayBytes('gzip')} bytes, node:zlib default level); bodies are made before each time box.`,
           `Ingest boxes: ${ip.warmupSeconds ? `after an unrecorded ${ip.warmupSeconds} s warm-up per contender, ` : ''}${ip.rounds} round(s); in each, every contender (server × body) gets a ${ip.seconds} s box at ${ip.inFlight} beacons in flight (throughput, latency under saturation) and then a ${ip.latencySeconds} s box at one in flight (latency alone), contenders taking turns in an order that rotates each round. Beacons/s counts 2xx answers over the box, its drain included; latency is from sending a request to the end of its answer, pooled over rounds. Ratios to the bare server are paired round by round. CPU is the time the process's threads ran over the box, and waiting the time its event loop was ready to run but had no core (the scheduler's /proc/PID/task/*/schedstat; 100% = one core); memory is VmRSS and VmHWM from /proc/PID/status.`,
           `Rate limit: the collector's per-client limit (keyed by an HMAC of the address) is set to \`rum.rate_limit: ${RATE_LIMIT}\` for the run, so the generator's one address is never answered 429; the HMAC is still computed for every beacon. The rest of the config: the site's vendors and page group, \`rum.origins\` the page's origin, the journal in a temporary directory.`,
@@ -360,8 +387,8 @@ export const beaconBenchmark: Benchmark = {
           `Besides the beacon, each page view with a cold cache fetches \`/v1/beacon/config\` (${int(payload.configBytes)} bytes answered, cacheable for 300 s) and beacon.js once (cacheable for an hour); a config inlined at build time (\`beacon/build.ts --config\`) saves the former. Headers are HTTP/1.1 as on this loopback; HTTP/2 or 3 compress them.`,
           `The collector's own counter agrees: vendorwatch_rum_beacons_total{result="accepted"} is ${int(counted)} for ${int(answered)} answers 204${counted === answered ? '' : ' (they differ: see its log)'}.`,
           ...bareBound(ingest.throughput),
-        ...(made ? [`${int(made)} bodies were made during boxes (more beacons than prepared): that time is in the generator's CPU, not the server's.`] : []),
-          "A server near 100% CPU is the bottleneck. Below that, it was idle or waiting: for the generator (then near 100% itself), or for its core, taken by other processes on a shared machine (the waiting column). CPU per beacon divides the CPU time the server actually got by the beacons it answered, so it holds whatever else ran; 1 / that is what one whole core would answer. Read it, and the ratios measured in the same round, before the beacons/s.",
+          ...(made ? [`${int(made)} bodies were made during boxes (more beacons than prepared): that time is in the generator's CPU, not the server's.`] : []),
+          'A server near 100% CPU is the bottleneck. Below that, it was idle or waiting: for the generator (then near 100% itself), or for its core, taken by other processes on a shared machine (the waiting column). CPU per beacon divides the CPU time the server actually got by the beacons it answered, so it holds whatever else ran; 1 / that is what one whole core would answer. Read it, and the ratios measured in the same round, before the beacons/s.',
           `The bare server: \`${BARE_SERVER.replace(/\n\s*/g, ' ')}\``,
         ],
       };

@@ -183,7 +183,11 @@ async function steadyState(contenders: readonly BrowserContender[], rounds: numb
   const runs: SteadyRuns = new Map(SCENARIOS.map((s) => [s, new Map(contenders.map((c) => [c, [] as Run[]]))]));
   for (let round = 0; round < rounds; round++) {
     for (const scenario of SCENARIOS) {
-      for (const c of rotated(contenders, round)) runs.get(scenario)!.get(c)!.push(await timed(() => c.run(scenario)));
+      for (const c of rotated(contenders, round))
+        runs
+          .get(scenario)!
+          .get(c)!
+          .push(await timed(() => c.run(scenario)));
     }
   }
   return runs;
@@ -315,11 +319,22 @@ async function footprints(c: BrowserContender, pid: () => number | undefined, o:
     return { contexts, memory: processTreeMemory(root) };
   };
   const result = [await measure(0)];
-  for (const n of o.contexts) result.push(await whileLoaded(n, () => timed(() => c.run(PAGE_LOAD)), () => measure(n)));
+  for (const n of o.contexts)
+    result.push(
+      await whileLoaded(
+        n,
+        () => timed(() => c.run(PAGE_LOAD)),
+        () => measure(n),
+      ),
+    );
   return result;
 }
 
-async function memoryRounds(contenders: { contender: BrowserContender; pid: () => number | undefined }[], o: ReturnType<typeof plan>, log: (line: string) => void) {
+async function memoryRounds(
+  contenders: { contender: BrowserContender; pid: () => number | undefined }[],
+  o: ReturnType<typeof plan>,
+  log: (line: string) => void,
+) {
   log(`memory: ${o.memoryRounds} round(s) of ${o.contexts.join(', ')} contexts per contender`);
   const rounds = new Map(contenders.map((c) => [c.contender, [] as Footprint[][]]));
   for (let round = 0; round < o.memoryRounds; round++) {
@@ -429,7 +444,15 @@ function memoryTable(rounds: Map<BrowserContender, Footprint[][]>, contexts: rea
       const slopes = spread(perRound.map((r) => slope(r.filter((f) => f.contexts > 0).map((f) => [f.contexts, f.memory.bytes]))));
       const first = spread(perRound.map((r) => r.find((f) => f.contexts === contexts[0])!.memory.bytes - r[0]!.memory.bytes));
       const processes = (n: number) => median(spread(at(perRound, n).map((f) => f.memory.processes)), (v) => v.toFixed(0));
-      return [c.name, mb(0), ...contexts.map(mb), median(slopes, mib), range(slopes, mib), median(first, mib), `${processes(0)} → ${processes(contexts.at(-1)!)}`];
+      return [
+        c.name,
+        mb(0),
+        ...contexts.map(mb),
+        median(slopes, mib),
+        range(slopes, mib),
+        median(first, mib),
+        `${processes(0)} → ${processes(contexts.at(-1)!)}`,
+      ];
     }),
   };
 }
@@ -460,7 +483,8 @@ export const browserCheckBenchmark: Benchmark = {
       const plain: BrowserContender = {
         name: 'bare playwright-core',
         version: playwrightVersion,
-        command: 'browser.newContext({ baseURL }) → newPage() → the same transaction script, its steps timed with performance.now() → page load: read loadEventEnd in the page → context.close(); on a long-lived Chromium of its own',
+        command:
+          'browser.newContext({ baseURL }) → newPage() → the same transaction script, its steps timed with performance.now() → page load: read loadEventEnd in the page → context.close(); on a long-lived Chromium of its own',
         run: (s) => bareRun(bare.browser, shop.url, vendorFor(s), s),
       };
       const contenders = [traced, untraced, plain];
@@ -533,7 +557,10 @@ export const browserCheckBenchmark: Benchmark = {
           `Memory: ${o.memoryRounds} round(s), contenders rotating; per contender, the Chromium process tree idle, then with ${o.contexts.join(', ')} contexts open at once, each running the page-load scenario and holding there with its page loaded (vendorwatch: real check runs, so its context options, request attribution and web-vitals reporter, and tracing unless off; bare: newContext → newPage → goto). Measured ${o.settleMs} ms after the last page loaded: the sum of ${measured} over Chromium's main process and all its descendants (/proc/PID/smaps_rollup), in MiB. The slope is the least-squares fit of that sum over the numbers of contexts, per round.`,
         ],
         tables: [
-          { heading: 'Contenders', table: contendersTable([...contenders, { name: cli.name, version: cli.version, command: `${cli.command}; first-run table only` }]) },
+          {
+            heading: 'Contenders',
+            table: contendersTable([...contenders, { name: cli.name, version: cli.version, command: `${cli.command}; first-run table only` }]),
+          },
           { heading: 'Time per run, steady state (ms, median unless a range)', table: timeTable(steady) },
           { heading: 'Overhead per run, steady state (ms, median (p10–p90))', table: overheadTable(steady, plain) },
           { heading: 'First run: Chromium not running yet (page load, ms)', table: firstRunTable(first, steady) },
@@ -541,7 +568,7 @@ export const browserCheckBenchmark: Benchmark = {
         ],
         notes: [
           "“wall − page's own time” is everything a run costs beyond what the page itself takes: creating and closing the context, Playwright's round trips, and (for vendorwatch) attaching the recorder, tracing, collecting the in-page records and building the result. “wall − check's reported total” is the part outside the check's own clock (its total starts when the script starts).",
-          "vendorwatch records a Playwright trace (screenshots and DOM snapshots) of every run by default and keeps it only when the run fails (`artifacts.trace: true`); the trace-off row shows what recording costs on runs that pass.",
+          'vendorwatch records a Playwright trace (screenshots and DOM snapshots) of every run by default and keeps it only when the run fails (`artifacts.trace: true`); the trace-off row shows what recording costs on runs that pass.',
           "The probe relaunches its Chromium after 500 contexts (agent/probe/checks/browser/chromium.ts), and after a crash or hang: one first-run's extra cost per 500 runs in steady state.",
           "Memory counts Chromium's processes only. Playwright's driver side runs inside the Node process (the probe's), which is not counted; Chromium's crash handlers leave the tree (re-parented to init) and are a fixed few MiB per browser, not per context. Contexts closed just before a measurement may still be giving memory back.",
           'The machine is shared and its load varies: compare contenders by the differences and ratios taken in the same round, not numbers across runs.',

@@ -64,7 +64,17 @@ interface Plan {
 
 function plan(quick: boolean): Plan {
   return quick
-    ? { evaluation: [{ size: fleets.quick, evaluations: 5 }], ingest: fleets.quick, window: '5s', rounds: 1, seconds: 0.3, warmupSeconds: 0, connections: 4, pacedSeconds: 0.5, restSeconds: 2 }
+    ? {
+        evaluation: [{ size: fleets.quick, evaluations: 5 }],
+        ingest: fleets.quick,
+        window: '5s',
+        rounds: 1,
+        seconds: 0.3,
+        warmupSeconds: 0,
+        connections: 4,
+        pacedSeconds: 0.5,
+        restSeconds: 2,
+      }
     : {
         evaluation: [
           { size: fleets.small, evaluations: 50 },
@@ -160,7 +170,12 @@ interface RunningCollector extends Server {
   unhealthyProbes(): Promise<number>;
 }
 
-async function startCollectorProcess(fleet: Fleet, window: string | undefined, cpu: number, onStop: (stop: () => Promise<void>) => void): Promise<RunningCollector> {
+async function startCollectorProcess(
+  fleet: Fleet,
+  window: string | undefined,
+  cpu: number,
+  onStop: (stop: () => Promise<void>) => void,
+): Promise<RunningCollector> {
   const dir = tempDir('vendorwatch-bench-collector-');
   const file = join(dir, 'vendorwatch.yaml');
   const journal = join(dir, 'journal.jsonl');
@@ -252,7 +267,13 @@ function tally(cell: Pick<IngestCell, 'latenciesMs' | 'pushes' | 'failed' | 'fir
   if (report.firstFailure) cell.firstFailure ??= report.firstFailure;
 }
 
-async function compareIngest(load: PushLoad, servers: readonly Server[], batches: readonly number[], p: Plan, log: (line: string) => void): Promise<IngestCell[]> {
+async function compareIngest(
+  load: PushLoad,
+  servers: readonly Server[],
+  batches: readonly number[],
+  p: Plan,
+  log: (line: string) => void,
+): Promise<IngestCell[]> {
   const cells = batches.flatMap((batch) => servers.map((server): IngestCell => ({ server, batch, rates: [], latenciesMs: [], pushes: 0, failed: 0 })));
   const box = (cell: IngestCell, seconds: number) => load.run({ url: cell.server.url, token: TOKEN, batch: cell.batch, connections: p.connections, seconds });
   for (const batch of batches) {
@@ -288,8 +309,24 @@ async function pacedIngest(load: PushLoad, servers: readonly Server[], fleet: Fl
   for (const server of servers) {
     const cpuBefore = processUsage(server.pid).cpuSeconds;
     // A connection per probe, as the fleet has: no push waits in the load generator for another to be answered.
-    const report = await load.run({ url: server.url, token: TOKEN, batch: probeBatch(fleet), connections: fleet.probes.length, seconds: p.pacedSeconds, rate: fleet.steadyRate });
-    const cell: PacedCell = { server, offered: fleet.steadyRate, sent: report.sent, accepted: report.accepted, latenciesMs: [], pushes: 0, failed: 0, cpuShare: (processUsage(server.pid).cpuSeconds - cpuBefore) / report.seconds };
+    const report = await load.run({
+      url: server.url,
+      token: TOKEN,
+      batch: probeBatch(fleet),
+      connections: fleet.probes.length,
+      seconds: p.pacedSeconds,
+      rate: fleet.steadyRate,
+    });
+    const cell: PacedCell = {
+      server,
+      offered: fleet.steadyRate,
+      sent: report.sent,
+      accepted: report.accepted,
+      latenciesMs: [],
+      pushes: 0,
+      failed: 0,
+      cpuShare: (processUsage(server.pid).cpuSeconds - cpuBefore) / report.seconds,
+    };
     tally(cell, report);
     cells.push(cell);
   }
@@ -298,7 +335,13 @@ async function pacedIngest(load: PushLoad, servers: readonly Server[], fleet: Fl
 
 /** One whole cycle of the fleet (every probe's result of every check, once), as fast as the collector takes it. */
 async function fullCycle(load: PushLoad, collector: Server, fleet: Fleet, p: Plan): Promise<LoadReport> {
-  const report = await load.run({ url: collector.url, token: TOKEN, batch: probeBatch(fleet), connections: p.connections, results: fleet.probes.length * fleet.checks.length });
+  const report = await load.run({
+    url: collector.url,
+    token: TOKEN,
+    batch: probeBatch(fleet),
+    connections: p.connections,
+    results: fleet.probes.length * fleet.checks.length,
+  });
   if (report.failed) throw new Error(`the collector refused ${report.failed} pushes of a full cycle: ${report.firstFailure}`);
   return report;
 }
@@ -310,7 +353,13 @@ const count = (v: number) => Math.round(v).toLocaleString('en');
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 const times = (v: number) => (v >= 10 ? v.toFixed(0) : v.toFixed(2));
 const percent = (v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)} %`;
-const latency = (values: readonly number[], q: number) => ms(quantile([...values].sort((a, b) => a - b), q));
+const latency = (values: readonly number[], q: number) =>
+  ms(
+    quantile(
+      [...values].sort((a, b) => a - b),
+      q,
+    ),
+  );
 
 function histogramRow(label: string, h: EvaluationHistogram, journalLines: number): string[] {
   const bound = (v: number) => (Number.isFinite(v) ? ms(v) : '> 1000');
@@ -319,7 +368,18 @@ function histogramRow(label: string, h: EvaluationHistogram, journalLines: numbe
 
 function evaluationTable(runs: readonly EvaluationRun[]): Table {
   return {
-    columns: ['probes × checks', 'votes in window', 'Ingest.accept results/s', 'first evaluation ms', 'journal lines it synced', 'evaluation median ms', 'p10–p90', 'p99', 'evaluations', 'median / evaluate_every'],
+    columns: [
+      'probes × checks',
+      'votes in window',
+      'Ingest.accept results/s',
+      'first evaluation ms',
+      'journal lines it synced',
+      'evaluation median ms',
+      'p10–p90',
+      'p99',
+      'evaluations',
+      'median / evaluate_every',
+    ],
     rows: runs.map((r) => {
       const s = spread(r.steadyMs);
       return [
@@ -488,7 +548,12 @@ export const consensusBenchmark: Benchmark = {
             heading: 'Full cycles to the collector (every probe × check once)',
             table: {
               columns: ['cycle', 'results', 'seconds', 'results/s'],
-              rows: cycles.map((c, i) => [i === 0 ? 'first (before judging starts)' : 'second (judging)', count(c.accepted), c.seconds.toFixed(1), count(c.accepted / c.seconds)]),
+              rows: cycles.map((c, i) => [
+                i === 0 ? 'first (before judging starts)' : 'second (judging)',
+                count(c.accepted),
+                c.seconds.toFixed(1),
+                count(c.accepted / c.seconds),
+              ]),
             },
           },
           {

@@ -190,7 +190,12 @@ export const pathOf = (l: Labels): Path => (l.via === 'prometheus' ? 'prometheus
 export const isAbout = (l: Labels, vendor: string) => l.vendor === vendor;
 export const isPage = (l: Labels) => l.severity === 'page';
 /** An alert's identity on its path: its labels but `via`. */
-export const identityOf = (l: Labels) => JSON.stringify(Object.entries(l).filter(([k]) => k !== 'via').sort(([a], [b]) => a.localeCompare(b)));
+export const identityOf = (l: Labels) =>
+  JSON.stringify(
+    Object.entries(l)
+      .filter(([k]) => k !== 'via')
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 /** The collector's vendor states that page on every commit measured. */
 const PAGE_STATES = ['hard_down', 'regional_outage'];
 
@@ -238,10 +243,12 @@ function stageWaits(src: Sources, vendor: string, since: number, timeoutMs: numb
   const paging = (path: Path) => (l: Labels) => pathOf(l) === path && isAbout(l, vendor) && isPage(l);
   const inAlertmanager = (path: Path) => ({
     detect: () => at(src.alertmanager.until((as) => holds(as.some((a) => paging(path)(a.labels))), timeoutMs)),
-    resolve: () => at(src.alertmanager.until((as) => holds(!as.some((a) => pathOf(a.labels) === path && isAbout(a.labels, vendor))), timeoutMs, RESOLVED_HOLD_MS)),
+    resolve: () =>
+      at(src.alertmanager.until((as) => holds(!as.some((a) => pathOf(a.labels) === path && isAbout(a.labels, vendor))), timeoutMs, RESOLVED_HOLD_MS)),
   });
   const notification = (path: Path) => ({
-    detect: () => at(src.notifications.until((ns) => ns.find((n) => n.at >= since && n.status === 'firing' && paging(path)(n.labels)), timeoutMs).then((r) => r?.found)),
+    detect: () =>
+      at(src.notifications.until((ns) => ns.find((n) => n.at >= since && n.status === 'firing' && paging(path)(n.labels)), timeoutMs).then((r) => r?.found)),
     resolve: () => at(src.notifications.until((ns) => allClear(about(path, ns)), timeoutMs, RESOLVED_HOLD_MS).then((r) => r?.found)),
   });
   return {

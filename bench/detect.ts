@@ -88,7 +88,10 @@ function schedule(plan: Plan): { kind: Kind; vendor: string }[] {
  * the one-probe region a verdict of its own; elsewhere that region has none (min_probes 2).
  */
 function configYaml(dir: string, target: string, alertmanager: string, plan: Plan): string {
-  const vendors = [...KINDS.flatMap((kind) => vendorsOf(plan, kind).map((name) => ({ name, thin: isThin(kind) }))), ...FLAP_VENDORS.map((name) => ({ name, thin: false }))];
+  const vendors = [
+    ...KINDS.flatMap((kind) => vendorsOf(plan, kind).map((name) => ({ name, thin: isThin(kind) }))),
+    ...FLAP_VENDORS.map((name) => ({ name, thin: false })),
+  ];
   return [
     `probe: { spool_dir: ${JSON.stringify(join(dir, 'spool'))} }`,
     `collector: { token: "\${VENDORWATCH_TOKEN}", journal: ${JSON.stringify(join(dir, 'journal.jsonl'))} }`,
@@ -149,7 +152,8 @@ export const detectBenchmark: Benchmark = {
         { ruleFiles: [join(dir, 'rules.yaml')], alertmanager: am.url, externalLabels: { via: 'prometheus' } },
       );
       stopAtEnd(prometheus);
-      for (const p of probes) await waitFor(async () => (await fetch(`http://${p.listen}/healthz`)).ok, { what: `probe at ${p.listen}\n${p.output()}`, timeoutMs: 60_000 });
+      for (const p of probes)
+        await waitFor(async () => (await fetch(`http://${p.listen}/healthz`)).ok, { what: `probe at ${p.listen}\n${p.output()}`, timeoutMs: 60_000 });
 
       const intervalMs = config.checks[0]!.interval;
       const windowMs = windowOf(config, FLAP_VENDORS[0]!);
@@ -230,7 +234,9 @@ export const detectBenchmark: Benchmark = {
       const isProbeAlert = (l: Labels) => l.probe !== undefined;
       const falseAlertRows = PATHS.flatMap((path) =>
         (['flapping', 'trials'] as const).map((run) => [
-          run === 'flapping' ? `one flapping probe, ${plan.flapSeconds} s + ${settleMs / 1000} s to settle` : `all trials (${Math.round((trialsEnd - trialsStart) / 1000)} s)`,
+          run === 'flapping'
+            ? `one flapping probe, ${plan.flapSeconds} s + ${settleMs / 1000} s to settle`
+            : `all trials (${Math.round((trialsEnd - trialsStart) / 1000)} s)`,
           path,
           String(unexpected(fired, path, run, isVendorAlert).length),
           String(unexpected(fired, path, run, (l) => isVendorAlert(l) && isPage(l)).length),
@@ -259,7 +265,7 @@ export const detectBenchmark: Benchmark = {
           `Prometheus path: a real Prometheus scrapes the same ${PROBES.length} probes' \`/metrics\` and evaluates the rules \`vendorwatch rules\` prints for the same config, scrape_interval and evaluation_interval ${PROMETHEUS_INTERVAL_S} s, and alerts the same Alertmanager; its alerts carry the external label \`via="prometheus"\`, which is how they are told apart.`,
           "Target: an HTTP server in the benchmark process, one path per vendor, answering per probe (read from the probes' User-Agent): HTTP 503 to the probes of a failing region, else 200.",
           `Trials, each on a vendor of its own (so the collector's flapping rule, which holds the pages of a vendor with several incidents in ${config.collector.flapping.window / 1000} s, does not join them): simultaneous (every region fails at once: hard_down), spreading (eu, then us one interval later, then ap: regional_outage, then hard_down; one incident), thin outage (only ${THIN_PROBE}, alone in ${THIN_REGION}, fails, and keeps failing: regional_outage on one probe's evidence, which must wait for confirmation), thin blip (${THIN_PROBE} fails one run, then passes: nothing may page; watched for W + 2 s). ${KINDS.map((k) => `${plan.trials[k]} ${k}`).join(', ')}, interleaved kind by kind. Before the fault, and again before the recovery, a random wait uniform in [0, interval), so both land at a random phase of the probes' check schedules. An outage stays on until every stage below has seen its page (and its last region has failed), then every region recovers at once, until every stage has seen every alert about the vendor go.`,
-          'Counting is by labels every commit has, never by alertname (older commits name their alerts differently): an alert is about a vendor when its `vendor` label says so, a page when its `severity` is page, and its identity is its label set without `via`. Notifications are the alerts in Alertmanager\'s webhook posts, firing and resolved; pages are the firing ones of severity page.',
+          "Counting is by labels every commit has, never by alertname (older commits name their alerts differently): an alert is about a vendor when its `vendor` label says so, a page when its `severity` is page, and its identity is its label set without `via`. Notifications are the alerts in Alertmanager's webhook posts, firing and resolved; pages are the firing ones of severity page.",
           `Stages, each polled every ${POLL_MS} ms (the time is when the answer arrived): evaluator (collector: \`GET /v1/vendors\` says hard_down or regional_outage, then operational; Prometheus: \`GET /api/v1/alerts\` has a page about the vendor firing, then no alert about it); Alertmanager API (\`GET /api/v2/alerts\`, active alerts only: a page about the vendor from that path listed, then none about it); notification (the webhook post of the first page; then the all-clear, the resolved notification after which every alert about the vendor that fired has resolved; at its arrival in the benchmark's sink, so not limited by polling). Every resolve must hold for ${RESOLVED_HOLD_MS / 1000} s, timed from its start.`,
           "Alertmanager route: group_by ['...'], group_wait 0s, group_interval 1s, so every notification is one message to a person and goes out at once (its defaults, group_wait 30s and group_interval 5m, would delay first and resolved notifications equally for both paths).",
           `False alerts: after the trials, probe ${FLAPPING_PROBE} fails every other run (alternating, per check) of the checks of two healthy vendors (${FLAP_VENDORS.join(', ')}) for ${plan.flapSeconds} s — a probe whose own network is flaky fails whatever it checks, and two vendors let the probe-health rule (unhealthy_vendors: 2) see it. Counted over that run and a settle time of W + 2 s, and over all trials: notifications and distinct alerts in the API about any vendor but an outage trial's own from its fault on (so a blip's count here too), probe alerts (ProbeUnhealthy is legitimate, severity ticket), and the flapping vendors' state changes (collector: \`vendorwatch_vendor_state_changes_total\`; Prometheus: \`changes()\` of \`vendorwatch:vendor_state{state="operational"}\`).`,
@@ -271,7 +277,11 @@ export const detectBenchmark: Benchmark = {
               columns: ['path', 'version', 'what runs'],
               rows: [
                 ['collector', collectorVersion, `vendorwatch probe × ${PROBES.length} → POST /v1/results → vendorwatch collector → POST /api/v2/alerts`],
-                ['prometheus', prometheusVersion, `scrapes the probes' /metrics every ${PROMETHEUS_INTERVAL_S} s, rules from \`vendorwatch rules\` evaluated every ${PROMETHEUS_INTERVAL_S} s → Alertmanager`],
+                [
+                  'prometheus',
+                  prometheusVersion,
+                  `scrapes the probes' /metrics every ${PROMETHEUS_INTERVAL_S} s, rules from \`vendorwatch rules\` evaluated every ${PROMETHEUS_INTERVAL_S} s → Alertmanager`,
+                ],
                 ['(both)', alertmanagerVersion, 'Alertmanager receiving both paths; webhook notifications to the benchmark'],
               ],
             },
@@ -280,16 +290,30 @@ export const detectBenchmark: Benchmark = {
           {
             heading: 'Time to detect and to resolve (s): fault → first page notification, recovery → all-clear notification',
             table: timesTable(results, {
-              collector: (kind) => (kind === 'thin outage' ? `≤ ${sec(2 * i + pushAndEvaluate)} (2 × I + push_interval + evaluate_every)` : `≤ ${sec(i + pushAndEvaluate)} (I + push_interval + evaluate_every)`),
+              collector: (kind) =>
+                kind === 'thin outage'
+                  ? `≤ ${sec(2 * i + pushAndEvaluate)} (2 × I + push_interval + evaluate_every)`
+                  : `≤ ${sec(i + pushAndEvaluate)} (I + push_interval + evaluate_every)`,
               prometheus: (kind) =>
-                kind === 'thin outage' ? `≤ ${sec(2.5 * i + 3 * PROMETHEUS_INTERVAL_S)} (I + 1.5 × I confirm + scrape + 2 × evaluation)` : `≤ ${sec(i + 3 * PROMETHEUS_INTERVAL_S)} (I + scrape + 2 × evaluation)`,
+                kind === 'thin outage'
+                  ? `≤ ${sec(2.5 * i + 3 * PROMETHEUS_INTERVAL_S)} (I + 1.5 × I confirm + scrape + 2 × evaluation)`
+                  : `≤ ${sec(i + 3 * PROMETHEUS_INTERVAL_S)} (I + scrape + 2 × evaluation)`,
             }),
           },
           { heading: 'Where the time goes (median s, max in parentheses)', table: stagesTable(results) },
           {
             heading: `False alerts (${FLAPPING_PROBE} failed ${flapped.failed} of its ${[...flapped.runs.values()].reduce((a, b) => a + b, 0)} runs of the flapping vendors' checks)`,
             table: {
-              columns: ['run', 'path', 'vendor notifications', 'of them pages', 'vendor alerts in the API', 'probe notifications', 'probe alerts in the API', 'vendor state changes'],
+              columns: [
+                'run',
+                'path',
+                'vendor notifications',
+                'of them pages',
+                'vendor alerts in the API',
+                'probe notifications',
+                'probe alerts in the API',
+                'vendor state changes',
+              ],
               rows: falseAlertRows,
             },
           },
@@ -298,9 +322,9 @@ export const detectBenchmark: Benchmark = {
           'One incident should make one page and, when it ends, one resolved notification: 2 notifications and 1 alert identity per incident. More identities mean the path split the incident into several alerts (a person gets each as a new page, and a silence or an inhibition made for one misses the others).',
           'False pages: pages about a vendor that should page nobody (a thin blip; the flapping vendors; a trial vendor before its fault), and for the outage kinds, any such page that arrived during their trials.',
           `Expected bound, collector: every probe's next run starts within one interval I of the fault; its result waits for the next push (push_interval); the collector evaluates within 0.25 s of a push (evaluate_every at the latest). So ≤ I + push_interval + evaluate_every. A thin verdict (one failing probe) counts only once a later failing run started confirm = ½ × I after the first: the next run, one interval later. The window W is not on this path while all probes report; the collector judges nothing for one window after it starts (readyAt), which the benchmark waits out.`,
-          'Expected bound, Prometheus: I + scrape_interval (the last failing result reaches Prometheus) + 2 × evaluation_interval (the consensus group, then the vendor\'s alert group, evaluated apart); a thin failing quorum counts once it has held for 1.5 × I (confirm rounded up to whole intervals, plus half an interval).',
-          'Spreading: times are from the first region\'s fault; that region alone is a regional outage, which pages.',
-          'Resolve: with two probes per region and a strict majority, a region passes again only when both its probes pass (the hysteresis), so recovery waits for the slowest probe\'s next run.',
+          "Expected bound, Prometheus: I + scrape_interval (the last failing result reaches Prometheus) + 2 × evaluation_interval (the consensus group, then the vendor's alert group, evaluated apart); a thin failing quorum counts once it has held for 1.5 × I (confirm rounded up to whole intervals, plus half an interval).",
+          "Spreading: times are from the first region's fault; that region alone is a regional outage, which pages.",
+          "Resolve: with two probes per region and a strict majority, a region passes again only when both its probes pass (the hysteresis), so recovery waits for the slowest probe's next run.",
           `The evaluator and Alertmanager API stages are polled (every ${POLL_MS} ms, each answer stamped when it arrived), so on a busy machine one stage's answer can come in after the next stage's; notifications are stamped exactly, on arrival at the sink.`,
           'The machine is shared and its load varies; the bounds hold regardless, the spread below them is mostly the random phase.',
         ],
@@ -317,7 +341,9 @@ async function getJson<T>(url: string): Promise<T> {
 }
 
 function notificationsOf(received: { at: number; body: unknown }[]): Notification[] {
-  return received.flatMap(({ at, body }) => (body as { alerts: { status: Notification['status']; labels: Labels }[] }).alerts.map((a) => ({ at, status: a.status, labels: a.labels })));
+  return received.flatMap(({ at, body }) =>
+    (body as { alerts: { status: Notification['status']; labels: Labels }[] }).alerts.map((a) => ({ at, status: a.status, labels: a.labels })),
+  );
 }
 
 async function collectorStateChanges(collectorUrl: string): Promise<number> {
@@ -346,7 +372,10 @@ interface Results {
 const sec = (v: number) => v.toFixed(2);
 const brief = (t: Trial) =>
   shouldPage(t.kind)
-    ? PATHS.map((p) => `${p} ${t.detect[p].notification === undefined ? 'missed' : `${sec(t.detect[p].notification)} s`} / ${t.resolve[p].notification === undefined ? 'missed' : `${sec(t.resolve[p].notification)} s`}`).join(', ')
+    ? PATHS.map(
+        (p) =>
+          `${p} ${t.detect[p].notification === undefined ? 'missed' : `${sec(t.detect[p].notification)} s`} / ${t.resolve[p].notification === undefined ? 'missed' : `${sec(t.resolve[p].notification)} s`}`,
+      ).join(', ')
     : 'blip done';
 
 function summary(values: number[]): { median: string; range: string; max: string } {
@@ -395,7 +424,16 @@ function countsTable(r: Results): Table {
     }),
   );
   return {
-    columns: ['trial', 'path', 'trials', 'notifications per incident (firing + resolved)', 'pages per incident', 'alert identities per incident', 'alerts seen (in how many trials)', 'false pages'],
+    columns: [
+      'trial',
+      'path',
+      'trials',
+      'notifications per incident (firing + resolved)',
+      'pages per incident',
+      'alert identities per incident',
+      'alerts seen (in how many trials)',
+      'false pages',
+    ],
     rows,
   };
 }
@@ -411,7 +449,19 @@ function timesTable(r: Results, bounds: Record<Path, (kind: Kind) => string>): T
     }),
   );
   return {
-    columns: ['trial', 'path', 'trials', 'detect median', 'detect p10–p90', 'detect max', 'resolve median', 'resolve p10–p90', 'resolve max', 'expected detect bound (config)', 'missed'],
+    columns: [
+      'trial',
+      'path',
+      'trials',
+      'detect median',
+      'detect p10–p90',
+      'detect max',
+      'resolve median',
+      'resolve p10–p90',
+      'resolve max',
+      'expected detect bound (config)',
+      'missed',
+    ],
     rows,
   };
 }
@@ -426,7 +476,12 @@ function stagesTable(r: Results): Table {
     }),
   );
   return {
-    columns: ['trial', 'path', ...STAGES.map((s) => `detect: ${names[s]}`), ...STAGES.map((s) => `resolve: ${s === 'notification' ? 'all-clear notification' : names[s]}`)],
+    columns: [
+      'trial',
+      'path',
+      ...STAGES.map((s) => `detect: ${names[s]}`),
+      ...STAGES.map((s) => `resolve: ${s === 'notification' ? 'all-clear notification' : names[s]}`),
+    ],
     rows,
   };
 }

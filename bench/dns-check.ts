@@ -49,7 +49,14 @@ export const dnsCheckBenchmark: Benchmark = {
         dns_a: {
           prober: 'dns',
           timeout: '5s',
-          dns: { query_name: QUERY, query_type: 'A', transport_protocol: 'udp', preferred_ip_protocol: 'ip4', ip_protocol_fallback: false, recursion_desired: false },
+          dns: {
+            query_name: QUERY,
+            query_type: 'A',
+            transport_protocol: 'udp',
+            preferred_ip_protocol: 'ip4',
+            ip_protocol_fallback: false,
+            recursion_desired: false,
+          },
         },
       });
       onStop(() => exporter.close());
@@ -74,7 +81,11 @@ export const dnsCheckBenchmark: Benchmark = {
           'runCheck(check) in the benchmark process (config: `kind: dns`, `query`, `zone`, one nameserver, `timeout: 5s`, defaults otherwise: A and SOA asked at once)',
           (t: Target) => t,
         ),
-        vendorwatch.runner('vendorwatch check runner, serial off', 'as above with `consistency: { serial: false }`: only the A question, like blackbox', (t: Target) => `${t}-one-query`),
+        vendorwatch.runner(
+          'vendorwatch check runner, serial off',
+          'as above with `consistency: { serial: false }`: only the A question, like blackbox',
+          (t: Target) => `${t}-one-query`,
+        ),
         vendorwatch.command((t: Target) => t),
         blackboxContender(exporter, servers),
       ];

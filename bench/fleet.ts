@@ -87,7 +87,10 @@ export class Fleet {
 
   /** The collector's config: every vendor and check, defaults otherwise (interval 30 s, window 90 s unless `window` is given). */
   configYaml(collector: { token: string; journal: string; window?: string | undefined }): string {
-    const vendors = Array.from({ length: this.size.vendors }, (_, v) => `  - { name: ${vendorName(v)}, kind: ${vendorKind(v)}, hosts: ["*.${vendorName(v)}.example.net"] }`);
+    const vendors = Array.from(
+      { length: this.size.vendors },
+      (_, v) => `  - { name: ${vendorName(v)}, kind: ${vendorKind(v)}, hosts: ["*.${vendorName(v)}.example.net"] }`,
+    );
     const checks = this.checks.map((c) =>
       c.kind === 'dns'
         ? `  - { name: ${c.name}, vendor: ${c.vendor}, role: ${c.role}, kind: dns, query: { name: www.example.com, type: A }, nameservers: ["ns1.${c.vendor}.example.net", "ns2.${c.vendor}.example.net"] }`
@@ -96,7 +99,12 @@ export class Fleet {
     return [
       `collector: { token: ${JSON.stringify(collector.token)}, journal: ${JSON.stringify(collector.journal)} }`,
       ...(collector.window ? [`consensus: { window: ${collector.window} }`] : []),
-      'vendors:', ...vendors, 'checks:', ...checks, ''].join('\n');
+      'vendors:',
+      ...vendors,
+      'checks:',
+      ...checks,
+      '',
+    ].join('\n');
   }
 
   /** What a probe's run of a check reports, per the scenario in the header. */

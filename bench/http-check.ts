@@ -37,7 +37,8 @@ function blackboxContender(exporter: BlackboxExporter, base: string): Contender<
   return {
     name: 'blackbox_exporter',
     version: exporter.version,
-    command: 'GET /probe?module=http_2xx&target=URL (module: prober http, timeout 5s, ip4); ttfb = resolve+connect+tls+processing phases, total = probe_duration_seconds',
+    command:
+      'GET /probe?module=http_2xx&target=URL (module: prober http, timeout 5s, ip4); ttfb = resolve+connect+tls+processing phases, total = probe_duration_seconds',
     async run(target): Promise<Sample> {
       const m = await exporter.probe('http_2xx', `${base}/${target}`);
       const phase = (p: string) => m.get(`probe_http_duration_seconds{phase="${p}"}`) ?? 0;
@@ -72,7 +73,11 @@ export const httpCheckBenchmark: Benchmark = {
       onStop(() => vendorwatch.close());
 
       const contenders: Contender<Target>[] = [
-        vendorwatch.runner('vendorwatch check runner', 'runCheck(check) in the benchmark process (config: `kind: http`, `url`, `timeout: 5s`, defaults otherwise)', checkName),
+        vendorwatch.runner(
+          'vendorwatch check runner',
+          'runCheck(check) in the benchmark process (config: `kind: http`, `url`, `timeout: 5s`, defaults otherwise)',
+          checkName,
+        ),
         vendorwatch.command(checkName),
         blackboxContender(exporter, targets.http),
         curlContender(targets.http, await toolVersion('curl', /^curl \S+/)),

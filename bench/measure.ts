@@ -159,13 +159,15 @@ export interface Accuracy {
 }
 
 /** One check at a time (no contention between samples), contenders and delays interleaved. */
-async function compareAccuracy<T>(
-  contenders: readonly Contender<T>[],
-  targetFor: (delayMs: number) => T,
-  opts: AccuracyOptions,
-): Promise<Accuracy[]> {
+async function compareAccuracy<T>(contenders: readonly Contender<T>[], targetFor: (delayMs: number) => T, opts: AccuracyOptions): Promise<Accuracy[]> {
   const cells = contenders.flatMap((c) =>
-    opts.delaysMs.map((delayMs) => ({ c, delayMs, errors: { ttfb: [] as number[], total: [] as number[] }, failed: 0, firstFailure: undefined as string | undefined })),
+    opts.delaysMs.map((delayMs) => ({
+      c,
+      delayMs,
+      errors: { ttfb: [] as number[], total: [] as number[] },
+      failed: 0,
+      firstFailure: undefined as string | undefined,
+    })),
   );
   for (let i = 0; i < opts.samples; i++) {
     for (const cell of rotated(cells, i)) {
@@ -185,7 +187,11 @@ async function compareAccuracy<T>(
   return cells.map(({ c, delayMs, errors, failed, firstFailure }) => ({
     contender: c.name,
     delayMs,
-    errors: Object.fromEntries(Object.entries(errors).filter(([, v]) => v.length).map(([k, v]) => [k, spread(v)])),
+    errors: Object.fromEntries(
+      Object.entries(errors)
+        .filter(([, v]) => v.length)
+        .map(([k, v]) => [k, spread(v)]),
+    ),
     failed,
     ...(firstFailure && { firstFailure }),
   }));

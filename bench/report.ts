@@ -65,7 +65,11 @@ export function writeSection(file: string, name: string, markdown: string): void
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const block = `<!-- bench:${name} begin (written by npm run bench -- ${name} --write) -->\n${markdown.trimEnd()}\n<!-- bench:${name} end -->`;
   const marked = new RegExp(`<!-- bench:${name} begin[^>]*-->[\\s\\S]*?<!-- bench:${name} end -->`);
-  if (marked.test(text)) writeFileSync(file, text.replace(marked, () => block));
+  if (marked.test(text))
+    writeFileSync(
+      file,
+      text.replace(marked, () => block),
+    );
   else writeFileSync(file, `${text.trimEnd()}${text ? '\n\n' : ''}${block}\n`);
 }
 

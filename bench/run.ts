@@ -22,7 +22,15 @@ import { load, machine } from './measure.ts';
 import { renderSection, writeSection, type Benchmark } from './report.ts';
 import { soakBenchmark } from './soak.ts';
 
-const benchmarks: Benchmark[] = [httpCheckBenchmark, dnsCheckBenchmark, detectBenchmark, consensusBenchmark, browserCheckBenchmark, beaconBenchmark, soakBenchmark];
+const benchmarks: Benchmark[] = [
+  httpCheckBenchmark,
+  dnsCheckBenchmark,
+  detectBenchmark,
+  consensusBenchmark,
+  browserCheckBenchmark,
+  beaconBenchmark,
+  soakBenchmark,
+];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -38,7 +38,8 @@ export function startScript(file: string, args: readonly string[], opts: { cpu?:
         waiting = undefined;
       }
       const line = lines.shift();
-      if (line === undefined) throw new Error(`${file} ${child.exitCode === null ? `wrote nothing for ${timeoutMs} ms` : `exited with code ${child.exitCode}`}`);
+      if (line === undefined)
+        throw new Error(`${file} ${child.exitCode === null ? `wrote nothing for ${timeoutMs} ms` : `exited with code ${child.exitCode}`}`);
       return line;
     },
     send: (line) => void child.stdin.write(`${line}\n`),

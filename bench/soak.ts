@@ -59,7 +59,11 @@ checks:
 
       const push = async (body: string): Promise<{ status: number | 'reset'; answer: Record<string, unknown> }> => {
         try {
-          const res = await fetch(`${url}/v1/results`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body });
+          const res = await fetch(`${url}/v1/results`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+            body,
+          });
           const text = await res.text();
           return { status: res.status, answer: res.status === 200 ? (JSON.parse(text) as Record<string, unknown>) : {} };
         } catch {
@@ -68,8 +72,22 @@ checks:
         }
       };
       const result = (extra: Partial<HttpResult>): HttpResult => ({
-        id: randomUUID(), check: 'acme-js', vendor: 'acme', kind: 'http', role: 'delivery', probe: 'honest-1', region: 'eu', startedAt: Date.now() - 50,
-        ok: true, degraded: false, reason: 'ok', message: 'ok', phases: { total: 0.02 }, assertions: [], details: {}, ...extra,
+        id: randomUUID(),
+        check: 'acme-js',
+        vendor: 'acme',
+        kind: 'http',
+        role: 'delivery',
+        probe: 'honest-1',
+        region: 'eu',
+        startedAt: Date.now() - 50,
+        ok: true,
+        degraded: false,
+        reason: 'ok',
+        message: 'ok',
+        phases: { total: 0.02 },
+        assertions: [],
+        details: {},
+        ...extra,
       });
 
       const counts: Record<string, number> = {};
@@ -145,7 +163,7 @@ checks:
         ],
         notes: [
           'The same load on commit f6a4d95, before these limits (one run, 90 s): every minted id became a probe, so at 76 s the collector knew 37,401 probes, exposed 149,735 series and served an 11.2 MB status page, its RSS went from 194 to 550–700 MB, the journal reached 32 MB (probe lines and one ProbeDown alert per minted id) and the hourly file 2 MB (a line per far-away hour). Now the probes stop at max_probes (500), so series, status page and journal level off (the journal grows once, by the 500 probes going down); refused results add nothing; the RSS levels off once the ids remembered for de-duplication (200,000) are full.',
-          'The hourly file shows 0 KB: one line (about 250 bytes) for the honest probe\'s hour, written on stop.',
+          "The hourly file shows 0 KB: one line (about 250 bytes) for the honest probe's hour, written on stop.",
           'One run, not repeated: the point is the shape (flat or growing), not the exact numbers.',
         ],
       };

@@ -60,7 +60,12 @@ const beaconResourcesSchema = z
   })
   .refine(
     (r) =>
-      Math.max(r.samples.length, r.cacheHits, r.noTimingAllowOrigin, Object.values(r.protocols).reduce((a, b) => a + b, 0)) <= r.count,
+      Math.max(
+        r.samples.length,
+        r.cacheHits,
+        r.noTimingAllowOrigin,
+        Object.values(r.protocols).reduce((a, b) => a + b, 0),
+      ) <= r.count,
     { message: 'samples, cache hits, entries without Timing-Allow-Origin and protocols cannot exceed the count' },
   );
 export type BeaconResources = z.infer<typeof beaconResourcesSchema>;
@@ -68,17 +73,17 @@ export type BeaconResources = z.infer<typeof beaconResourcesSchema>;
 /** One page view's measurements. Durations in ms; no URL, path or user identifier anywhere. */
 export const beaconSchema = z.strictObject({
   v: z.literal(1),
-  nav: z.string().regex(/^[0-9a-f]{16}$/).describe('Random per document; the same across its page views, never stored in the browser.'),
+  nav: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .describe('Random per document; the same across its page views, never stored in the browser.'),
   seq: z.number().int().nonnegative().max(100_000).describe('Page view number within the document: 0 is the load.'),
   type: z.enum(pageViewTypes),
   group: label.describe('Page group, mapped in the page.'),
   protocol: z.string().max(16).optional().describe("The document's protocol (loads only)."),
   phases: z.partialRecord(z.enum(navigationPhases), ms).optional(),
   vitals: z
-    .partialRecord(
-      z.enum(webVitalNames),
-      z.strictObject({ value: z.number().nonnegative().max(600_000), vendor: label.optional() }),
-    )
+    .partialRecord(z.enum(webVitalNames), z.strictObject({ value: z.number().nonnegative().max(600_000), vendor: label.optional() }))
     .optional()
     .describe('web-vitals values: ms, CLS unitless; vendor behind the LCP resource or the slow INP script.'),
   resources: z.record(label, beaconResourcesSchema).refine(fewKeys(500), 'too many vendors'),

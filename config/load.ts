@@ -72,11 +72,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   return parsed.data;
 }
 
-function describeIssue(
-  issue: z.core.$ZodIssue,
-  raw: unknown,
-  locate: (p: readonly PropertyKey[], m: string) => ConfigProblem,
-): ConfigProblem[] {
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown, locate: (p: readonly PropertyKey[], m: string) => ConfigProblem): ConfigProblem[] {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => locate([...issue.path, key], 'unknown key (check the spelling; see `vendorwatch schema`)'));
   }
@@ -97,12 +93,7 @@ function offsetOf(doc: Document, path: readonly PropertyKey[]): number {
 const VAR = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /** Replaces `${NAME}` and `${NAME:-default}` in every string value; `$$` is a literal `$`. */
-function interpolate(
-  value: unknown,
-  path: PropertyKey[],
-  env: NodeJS.ProcessEnv,
-  fail: (path: PropertyKey[], message: string) => void,
-): unknown {
+function interpolate(value: unknown, path: PropertyKey[], env: NodeJS.ProcessEnv, fail: (path: PropertyKey[], message: string) => void): unknown {
   if (typeof value === 'string') {
     return value.replace(VAR, (whole, name: string | undefined, fallback: string | undefined) => {
       if (!name) return '$';

@@ -22,10 +22,7 @@ export const rumSchema = z.strictObject({
     .default([])
     .describe('Page groups, matched in the browser so paths never leave the page; unmatched pages are "other".'),
   sample_rate: z.number().min(0).max(1).default(1).describe('Share of page loads that send beacons (0 to 1).'),
-  require_consent: z
-    .boolean()
-    .default(false)
-    .describe('Send nothing until the page calls vendorwatch.consent(true); measurements wait in memory until then.'),
+  require_consent: z.boolean().default(false).describe('Send nothing until the page calls vendorwatch.consent(true); measurements wait in memory until then.'),
   respect_do_not_track: z.boolean().default(true).describe('Send nothing from browsers that signal Do-Not-Track or Global Privacy Control.'),
   max_body_bytes: z
     .number()

@@ -7,14 +7,16 @@ import { checkSettings, defaultProbeDownAfter, vendorSettings, type Effective } 
 import { nameSchema } from './terms.ts';
 import { rumSchema } from './rum.ts';
 
-
 /** A p95 latency SLA lets this share of runs be slower than its limit (SLA reports and burn-rate alerts). */
 export const LATENCY_SLA_BUDGET = 0.05;
 export const vendorKinds = ['cdn', 'dns', 'api', 'payment', 'ads', 'analytics', 'other'] as const;
 
 export const vendorSchema = z.strictObject({
   name: nameSchema.describe('Unique vendor name; a metric label.'),
-  kind: z.enum(vendorKinds).default('other').describe('What the vendor provides; shown on the status page and in GET /v1/vendors (nothing else depends on it).'),
+  kind: z
+    .enum(vendorKinds)
+    .default('other')
+    .describe('What the vendor provides; shown on the status page and in GET /v1/vendors (nothing else depends on it).'),
   hosts: z.array(hostPatternSchema).default([]).describe('Host patterns used to attribute requests (RUM, browser checks) to this vendor.'),
   identify: z
     .strictObject({
@@ -35,9 +37,11 @@ export const vendorSchema = z.strictObject({
         ),
     })
     .optional()
-    .describe("The vendor's promise, held against our own measurements by `vendorwatch report`, the burn-rate rules of `vendorwatch rules` and the status page."),
+    .describe(
+      "The vendor's promise, held against our own measurements by `vendorwatch report`, the burn-rate rules of `vendorwatch rules` and the status page.",
+    ),
   runbook: z.url().optional().describe("Runbook URL, linked from this vendor's alerts (runbook_url), the status page and GET /v1/vendors."),
-  dashboard: z.url().optional().describe("Dashboard URL for this vendor, linked from its alerts and the status page; replaces alerts.dashboard_url for it."),
+  dashboard: z.url().optional().describe('Dashboard URL for this vendor, linked from its alerts and the status page; replaces alerts.dashboard_url for it.'),
   status_page: z
     .url({ protocol: /^https?$/ })
     .optional()
@@ -77,8 +81,18 @@ const writtenConfigSchema = z
           .describe(
             "Largest push body, in bytes (JSON, sent uncompressed); keep it under every collector's collector.max_body_bytes. A result too large on its own is cut to fit.",
           ),
-        spool_max_bytes: z.number().int().positive().default(64 * 1024 * 1024).describe('Spool size per collector, in bytes; the oldest results are dropped (and counted) beyond it.'),
-        spool_max_results: z.number().int().positive().default(200_000).describe('Spooled results per collector; the oldest are dropped (and counted) beyond it.'),
+        spool_max_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(64 * 1024 * 1024)
+          .describe('Spool size per collector, in bytes; the oldest results are dropped (and counted) beyond it.'),
+        spool_max_results: z
+          .number()
+          .int()
+          .positive()
+          .default(200_000)
+          .describe('Spooled results per collector; the oldest are dropped (and counted) beyond it.'),
       })
       .prefault({})
       .describe('Settings of a probe process: `vendorwatch probe`, and the probe inside `vendorwatch run`.'),
@@ -126,11 +140,13 @@ const writtenConfigSchema = z
           .describe('A probe is probe_unhealthy when it fails checks of this many vendors that every peer passes.'),
         flapping: z
           .strictObject({
-            window: duration.prefault('30m').describe('Look-back for counting incidents; flapping ends once a whole window passes with no new incident and the vendor is operational.'),
+            window: duration
+              .prefault('30m')
+              .describe('Look-back for counting incidents; flapping ends once a whole window passes with no new incident and the vendor is operational.'),
             incidents: z.number().int().min(2).default(3).describe('Incidents opened within the window that make a vendor flapping.'),
           })
           .prefault({})
-          .describe("A flapping vendor raises one VendorFlapping alert instead of one alert per incident; ProbeUnhealthy also holds for one window."),
+          .describe('A flapping vendor raises one VendorFlapping alert instead of one alert per incident; ProbeUnhealthy also holds for one window.'),
         // --- status page ---
         status_page: z
           .strictObject({
@@ -160,10 +176,8 @@ const writtenConfigSchema = z
           .strictObject({ url: url.describe('Incoming-webhook URL (Slack, or anything that takes `{"text": ...}`).') })
           .optional()
           .describe('Slack-compatible incoming webhook: one message per alert firing or resolved.'),
-        dashboard_url: url.optional().describe('Linked from every alert (a vendor\'s own `dashboard` wins).'),
-        resend_interval: duration
-          .prefault('1m')
-          .describe('Alertmanager: active alerts are re-sent this often, each valid for 4 × this interval.'),
+        dashboard_url: url.optional().describe("Linked from every alert (a vendor's own `dashboard` wins)."),
+        resend_interval: duration.prefault('1m').describe('Alertmanager: active alerts are re-sent this often, each valid for 4 × this interval.'),
       })
       .prefault({})
       .describe('Where alerts go; any combination of receivers. With none, state changes are still journaled and exported as metrics.'),
@@ -207,7 +221,10 @@ export type Config = z.infer<typeof configSchema>;
 function resolveEffective(config: z.infer<typeof writtenConfigSchema>): Effective {
   const vendors = new Map(config.vendors.map((v) => [v.name, v]));
   const checks = Object.fromEntries(
-    config.checks.map((c) => [c.name, checkSettings({ check: c.consensus, vendor: vendors.get(c.vendor)?.consensus, top_level: config.consensus }, c.interval)]),
+    config.checks.map((c) => [
+      c.name,
+      checkSettings({ check: c.consensus, vendor: vendors.get(c.vendor)?.consensus, top_level: config.consensus }, c.interval),
+    ]),
   );
   const configured = config.collector.probe_down_after;
   const downAfter = (region: string) => configured ?? defaultProbeDownAfter(checksForRegion(config.checks, region).map((c) => c.interval));
@@ -216,7 +233,11 @@ function resolveEffective(config: z.infer<typeof writtenConfigSchema>): Effectiv
   return {
     checks,
     vendors: Object.fromEntries(config.vendors.map((v) => [v.name, vendorSettings(v.consensus, config.consensus)])),
-    probe_down_after: { regions: Object.fromEntries(named.map((r) => [r, downAfter(r)])), other: downAfter(''), from: configured === undefined ? 'default' : 'collector' },
+    probe_down_after: {
+      regions: Object.fromEntries(named.map((r) => [r, downAfter(r)])),
+      other: downAfter(''),
+      from: configured === undefined ? 'default' : 'collector',
+    },
     warm_up: Math.max(0, ...Object.values(checks).map((s) => s.window)),
   };
 }

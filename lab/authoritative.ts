@@ -227,7 +227,7 @@ async function untilServed(server: AuthoritativeServer, proc: Process, zone: Zon
     );
     const soa = reply?.answers?.find((a) => a.type === 'SOA');
     const serial = soa?.type === 'SOA' ? soa.data.serial : undefined;
-    if (serial !== undefined && ((serial - zone.serial) >>> 0) < 0x8000_0000) return;
+    if (serial !== undefined && (serial - zone.serial) >>> 0 < 0x8000_0000) return;
     seen = reply ? `${reply.rcode}${serial === undefined ? '' : `, serial ${serial}`}` : 'no reply';
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -77,24 +77,21 @@ export async function startCdnEdge(opts: CdnEdgeOptions): Promise<CdnEdge> {
   const fetchOrigin = (req: IncomingMessage): Promise<Stored> =>
     new Promise((resolve, reject) => {
       const headers = { ...req.headers, host: origin.host, via: `1.1 ${name}` };
-      const out = request(
-        { host: origin.hostname, port: origin.port, method: req.method, path: req.url, headers, timeout: originTimeoutMs },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const kept = Object.entries(res.headers).filter(([k]) => !HOP_BY_HOP.has(k));
-            resolve({
-              status: res.statusCode ?? 502,
-              headers: Object.fromEntries(kept.map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])),
-              body: Buffer.concat(chunks),
-              storedAt: Date.now(),
-              ttlSeconds: sharedTtl(res.statusCode ?? 0, res.headers),
-            });
+      const out = request({ host: origin.hostname, port: origin.port, method: req.method, path: req.url, headers, timeout: originTimeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const kept = Object.entries(res.headers).filter(([k]) => !HOP_BY_HOP.has(k));
+          resolve({
+            status: res.statusCode ?? 502,
+            headers: Object.fromEntries(kept.map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])),
+            body: Buffer.concat(chunks),
+            storedAt: Date.now(),
+            ttlSeconds: sharedTtl(res.statusCode ?? 0, res.headers),
           });
-        },
-      );
+        });
+      });
       out.on('timeout', () => out.destroy(new Error(`origin took longer than ${originTimeoutMs} ms`)));
       out.on('error', reject);
       out.end();

@@ -153,7 +153,8 @@ export interface AlertReceiver {
 /** "2 pages (VendorOutage edgeco, VendorOutage payco), 5 tickets (…), 7 resolved" */
 export function notificationCount(notes: readonly Notification[]): string {
   const firing = (severity: string) => notes.filter((n) => n.status === 'firing' && n.severity === severity);
-  const list = (ns: Notification[], one: string) => `${ns.length} ${one}${ns.length === 1 ? '' : 's'}${ns.length ? ` (${ns.map((n) => `${n.alertname} ${n.who}`).join(', ')})` : ''}`;
+  const list = (ns: Notification[], one: string) =>
+    `${ns.length} ${one}${ns.length === 1 ? '' : 's'}${ns.length ? ` (${ns.map((n) => `${n.alertname} ${n.who}`).join(', ')})` : ''}`;
   return `${list(firing('page'), 'page')}, ${list(firing('ticket'), 'ticket')}, ${notes.filter((n) => n.status === 'resolved').length} resolved`;
 }
 

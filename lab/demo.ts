@@ -128,7 +128,6 @@ async function portFor(place: Place, wanted: { host: string; port: number }, udp
   return 0;
 }
 
-
 async function startLab(configText: string): Promise<Lab> {
   const want = (place: Place) => defaultAddress(configText, ADDRESS_VARS[place]);
   const host = want('edge').host;
@@ -169,14 +168,7 @@ async function startLab(configText: string): Promise<Lab> {
     },
     async close() {
       receiver.server.closeAllConnections();
-      await Promise.all([
-        new Promise((done) => receiver.server.close(done)),
-        edge.close(),
-        origin.close(),
-        shop.close(),
-        dnsAlpha.close(),
-        dnsBeta.close(),
-      ]);
+      await Promise.all([new Promise((done) => receiver.server.close(done)), edge.close(), origin.close(), shop.close(), dnsAlpha.close(), dnsBeta.close()]);
     },
   };
 }
@@ -336,12 +328,14 @@ async function play(lab: Lab, steps: Step[], watch: CollectorWatch, speed: numbe
     if (await until(() => step.seen(watch.latest), TIMING.detectTimeout, signal, noteBlame)) say(dim(`   seen after ${seconds(injected)}`));
     else if (!signal.aborted) say(`   not seen within ${TIMING.detectTimeout / 1000} s; moving on`);
     await until(() => false, TIMING.hold / speed, signal, noteBlame);
-    if (step.blamesNoVendor && !signal.aborted) say(blamed.size ? `   vendors blamed meanwhile: ${[...blamed].join(', ')}` : dim('   no vendor was blamed meanwhile'));
+    if (step.blamesNoVendor && !signal.aborted)
+      say(blamed.size ? `   vendors blamed meanwhile: ${[...blamed].join(', ')}` : dim('   no vendor was blamed meanwhile'));
     step.recover(lab);
     if (signal.aborted) return;
     say(bold(`── recovery: ${step.recovery}.`));
     const recovering = Date.now();
-    if (await until(() => calm(watch.latest), TIMING.recoverTimeout, signal)) say(dim(`   every vendor operational and every probe up again after ${seconds(recovering)}`));
+    if (await until(() => calm(watch.latest), TIMING.recoverTimeout, signal))
+      say(dim(`   every vendor operational and every probe up again after ${seconds(recovering)}`));
     else if (!signal.aborted) say(`   not recovered within ${TIMING.recoverTimeout / 1000} s; moving on`);
     say(dim(`   notifications in this step: ${notificationCount(lab.receiver.notifications.slice(notifiedBefore))}`));
   }
@@ -390,7 +384,14 @@ async function startProcesses(lab: Lab, configFile: string, env: NodeJS.ProcessE
   const probes: Child[] = [];
   for (const p of PROBES) {
     const listen = `${lab.host}:${await freePort(lab.host)}`;
-    probes.push(spawnCli(`probe-${p.id}`, ['probe', '--config', configFile, '--listen', listen, '--id', p.id, '--region', p.region, '--collector', collectorUrl], env, dir));
+    probes.push(
+      spawnCli(
+        `probe-${p.id}`,
+        ['probe', '--config', configFile, '--listen', listen, '--id', p.id, '--region', p.region, '--collector', collectorUrl],
+        env,
+        dir,
+      ),
+    );
   }
   return {
     collectorUrl,

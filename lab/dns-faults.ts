@@ -173,8 +173,7 @@ function respond(message: Buffer, fault: DnsFault, answer: string, serial: numbe
     ttl: 60,
     data: { mname: `ns1.${name}`, rname: `hostmaster.${name}`, serial, refresh: 3600, retry: 600, expire: 86400, minimum: 60 },
   };
-  const answers: Answer[] =
-    fault === 'tc' ? [] : question.type === 'A' ? [{ name, type: 'A', ttl: 60, data: answer }] : question.type === 'SOA' ? [soa] : [];
+  const answers: Answer[] = fault === 'tc' ? [] : question.type === 'A' ? [{ name, type: 'A', ttl: 60, data: answer }] : question.type === 'SOA' ? [soa] : [];
   const reply = dnsPacket.encode({
     type: 'response',
     id: fault === 'wrong-id' ? (query.id ?? 0) ^ 0x5555 : query.id,

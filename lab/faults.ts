@@ -72,5 +72,9 @@ export function startFaultServer(opts: LabServerOptions = {}): Promise<LabServer
 }
 
 export function startSilentServer(opts: LabServerOptions = {}): Promise<LabServer> {
-  return listen(createTcpServer(() => {}), opts, 'http');
+  return listen(
+    createTcpServer(() => {}),
+    opts,
+    'http',
+  );
 }

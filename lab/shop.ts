@@ -118,7 +118,13 @@ export async function startShop(opts: ShopOptions = {}): Promise<Shop> {
     }
     if (req.url === '/v1/payco.js') {
       const api = `${paymentUrl}/v1/charges`;
-      return send(res, 200, 'text/javascript', `window.Payco = { charge: (amount) => fetch(${JSON.stringify(api)}, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount }) }) };`, cors);
+      return send(
+        res,
+        200,
+        'text/javascript',
+        `window.Payco = { charge: (amount) => fetch(${JSON.stringify(api)}, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount }) }) };`,
+        cors,
+      );
     }
     if (req.url === '/v1/charges' && req.method === 'OPTIONS') {
       return send(res, 204, 'text/plain', '', { ...cors, 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type' });
@@ -146,13 +152,26 @@ export async function startShop(opts: ShopOptions = {}): Promise<Shop> {
     if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
     if (path === '/static/shop.css') return send(res, 200, 'text/css', 'body{font-family:sans-serif;margin:2rem}main{max-width:40rem}[role=alert]{color:#b00}');
     if (path === '/static/logo.svg') {
-      return send(res, 200, 'image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="32"><text x="0" y="24" font-size="24">Lab shop</text></svg>');
+      return send(
+        res,
+        200,
+        'image/svg+xml',
+        '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="32"><text x="0" y="24" font-size="24">Lab shop</text></svg>',
+      );
     }
     if (path === '/' && req.method === 'GET') {
-      return send(res, 200, 'text/html', page('Sign in', `<h1>Sign in</h1><form method="post" action="/login">
+      return send(
+        res,
+        200,
+        'text/html',
+        page(
+          'Sign in',
+          `<h1>Sign in</h1><form method="post" action="/login">
 <p><label>User <input name="user" autocomplete="username"></label></p>
 <p><label>Password <input name="password" type="password" autocomplete="current-password"></label></p>
-<button>Sign in</button></form>`));
+<button>Sign in</button></form>`,
+        ),
+      );
     }
     if (path === '/login' && req.method === 'POST') {
       const form = await readForm(req);
@@ -166,8 +185,16 @@ export async function startShop(opts: ShopOptions = {}): Promise<Shop> {
     }
     if (!cart) return redirect('/');
     if (path === '/products/espresso' && req.method === 'GET') {
-      return send(res, 200, 'text/html', page('Espresso beans', `<h1>Espresso beans</h1><p>1 kg, 12.00 EUR</p>
-<form method="post" action="/cart"><button>Add to cart</button></form>`));
+      return send(
+        res,
+        200,
+        'text/html',
+        page(
+          'Espresso beans',
+          `<h1>Espresso beans</h1><p>1 kg, 12.00 EUR</p>
+<form method="post" action="/cart"><button>Add to cart</button></form>`,
+        ),
+      );
     }
     if (path === '/cart' && req.method === 'POST') {
       cart.cart++;
@@ -177,7 +204,13 @@ export async function startShop(opts: ShopOptions = {}): Promise<Shop> {
       return send(res, 200, 'text/html', page('Cart', `<h1>Your cart</h1><p>${cart.cart} × Espresso beans</p><a href="/checkout">Checkout</a>`));
     }
     if (path === '/checkout' && req.method === 'GET') {
-      return send(res, 200, 'text/html', page('Checkout', `<h1>Checkout</h1><p>Total: ${(cart.cart * 12).toFixed(2)} EUR</p>
+      return send(
+        res,
+        200,
+        'text/html',
+        page(
+          'Checkout',
+          `<h1>Checkout</h1><p>Total: ${(cart.cart * 12).toFixed(2)} EUR</p>
 <button id="pay">Pay</button><p role="alert" id="error" hidden></p>
 <script src="${paymentUrl}/v1/payco.js"></script>
 <script>
@@ -193,7 +226,9 @@ document.getElementById('pay').addEventListener('click', async () => {
     error.hidden = false;
   }
 });
-</script>`));
+</script>`,
+        ),
+      );
     }
     if (path === '/orders' && req.method === 'POST') {
       const id = randomUUID().slice(0, 8);

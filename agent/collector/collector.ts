@@ -22,7 +22,16 @@ import {
   vendorStateGauge,
   type VoteCounts,
 } from './metrics.ts';
-import { flappingAlert, probeClockSkewAlert, probeDownAlert, probeUnhealthyAlert, vendorAlert, vendorSummary, type Alert, type AlertLinks } from './alerts/alert.ts';
+import {
+  flappingAlert,
+  probeClockSkewAlert,
+  probeDownAlert,
+  probeUnhealthyAlert,
+  vendorAlert,
+  vendorSummary,
+  type Alert,
+  type AlertLinks,
+} from './alerts/alert.ts';
 import { AlertDispatcher } from './alerts/dispatcher.ts';
 import type { Receiver } from './alerts/receiver.ts';
 import { ClockSamples } from './clockSkew.ts';
@@ -173,7 +182,13 @@ export class Collector {
       probe.lastSeen = Math.max(probe.lastSeen, receivedAt);
       probe.region = result.region;
     } else {
-      this.probeRecords.set(result.probe, { region: result.region, lastSeen: receivedAt, health: 'up', since: receivedAt, disagrees: { vendors: [], checks: [] } });
+      this.probeRecords.set(result.probe, {
+        region: result.region,
+        lastSeen: receivedAt,
+        health: 'up',
+        since: receivedAt,
+        disagrees: { vendors: [], checks: [] },
+      });
       this.journal({ type: 'probe', at: receivedAt, probe: result.probe, region: result.region, health: 'up' });
       this.opts.logger.info({ probe: result.probe, region: result.region }, 'new probe reporting');
     }
@@ -260,7 +275,11 @@ export class Collector {
     probeUp.reset();
     probeUnhealthy.reset();
     for (const [id, p] of this.probeRecords) {
-      const health: ProbeHealth = isDown(p.lastSeen, now, probeDownAfterIn(this.opts.config.effective, p.region)) ? 'down' : unhealthy.has(id) ? 'unhealthy' : 'up';
+      const health: ProbeHealth = isDown(p.lastSeen, now, probeDownAfterIn(this.opts.config.effective, p.region))
+        ? 'down'
+        : unhealthy.has(id)
+          ? 'unhealthy'
+          : 'up';
       const d = found.get(id);
       p.disagrees = { vendors: [...(d?.vendors ?? [])].sort(), checks: [...(d?.checks ?? [])].sort() };
       if (health !== p.health) {
@@ -370,7 +389,13 @@ export class Collector {
         vendorStateChanges.inc({ vendor: vendor.name, from: prev.state, to: next.state });
         logger.info({ vendor: vendor.name, from: prev.state, to: next.state, regions: next.conditions[0]?.regions }, 'vendor state changed');
       }
-      if (statusChanged(prev, next)) this.journal({ type: 'vendor', at: now, vendor: vendor.name, status: { ...next, evidence: compact(next.evidence), lastKnown: { ...next.lastKnown, evidence: compact(next.lastKnown.evidence) } } });
+      if (statusChanged(prev, next))
+        this.journal({
+          type: 'vendor',
+          at: now,
+          vendor: vendor.name,
+          status: { ...next, evidence: compact(next.evidence), lastKnown: { ...next.lastKnown, evidence: compact(next.lastKnown.evidence) } },
+        });
 
       for (const state of vendorStates) vendorStateGauge.set({ vendor: vendor.name, state }, next.conditions.some((c) => c.state === state) ? 1 : 0);
       for (const [region, conditions] of Object.entries(next.regions)) {

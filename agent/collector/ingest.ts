@@ -113,7 +113,10 @@ export class Ingest {
     if (answer.refused.length) {
       const first = answer.refused[0]!;
       const example = results.find((r) => r.id === first.id)!;
-      this.opts.logger.warn({ refused: answer.refused.length, reason: first.reason, probe: example.probe, region: example.region, startedAt: example.startedAt }, 'results refused');
+      this.opts.logger.warn(
+        { refused: answer.refused.length, reason: first.reason, probe: example.probe, region: example.region, startedAt: example.startedAt },
+        'results refused',
+      );
     }
     if (answer.accepted) this.collector.requestEvaluation();
     return answer;
@@ -192,10 +195,20 @@ function checkEach(results: readonly unknown[]): { valid: CheckResult[]; invalid
     const parsed = checkResultSchema.safeParse(raw);
     if (parsed.success) return void valid.push(parsed.data);
     const where = (path: PropertyKey[]) => [`results[${i}]`, ...path.map(String)].join('.');
-    const error = parsed.error.issues.map((issue) => `${where(issue.path)}: ${issue.message}`).join('; ').slice(0, 1000);
+    const error = parsed.error.issues
+      .map((issue) => `${where(issue.path)}: ${issue.message}`)
+      .join('; ')
+      .slice(0, 1000);
     const id = (raw as { id?: unknown } | null)?.id;
     invalid.push({ id: typeof id === 'string' ? id.slice(0, 64) : '', reason: 'invalid', error });
   });
-  if (results.length && !valid.length) throw new HttpError(400, `not a batch of CheckResults: ${invalid.map((r) => r.error).join('; ').slice(0, 1000)}`);
+  if (results.length && !valid.length)
+    throw new HttpError(
+      400,
+      `not a batch of CheckResults: ${invalid
+        .map((r) => r.error)
+        .join('; ')
+        .slice(0, 1000)}`,
+    );
   return { valid, invalid };
 }

@@ -159,7 +159,7 @@ export class Journal {
 
 /** write(2) may write part of a buffer (a disk filling up): write the rest, or throw. */
 function writeWhole(fd: number, data: Buffer): void {
-  for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+  for (let done = 0; done < data.length;) done += writeSync(fd, data, done, data.length - done);
 }
 
 /** After a crash mid-write the file may not end in a newline: end the torn line. Answers the file's size. */

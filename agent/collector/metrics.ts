@@ -21,7 +21,7 @@ export const ingestRequests = new Counter({
 
 export const ingestResults = new Counter({
   name: 'vendorwatch_ingest_results_total',
-  help: 'Results received by the collector: accepted, duplicate (same id seen before) or unknown_check (not in this collector\'s config).',
+  help: "Results received by the collector: accepted, duplicate (same id seen before) or unknown_check (not in this collector's config).",
   labelNames: ['probe', 'result'] as const,
   registers: [registry],
 });

@@ -39,7 +39,11 @@ export function startCollector(config: Config, logger: Logger): RunningCollector
   const token = config.collector.token || process.env.VENDORWATCH_TOKEN || undefined;
   const ingest = new Ingest(collector, { token, config: config.collector, logger });
   const { status_page } = config.collector;
-  const vendorStatus = new VendorStatusPoller(config.vendors, { everyMs: status_page.vendor_status_every, timeoutMs: status_page.vendor_status_timeout, logger });
+  const vendorStatus = new VendorStatusPoller(config.vendors, {
+    everyMs: status_page.vendor_status_every,
+    timeoutMs: status_page.vendor_status_timeout,
+    logger,
+  });
   const rum = new RecentRum();
   collector.start();
   hourly.start();

@@ -232,13 +232,14 @@ function regionGrid(vendors: VendorView[]): Html {
 <div class="scroll"><table class="grid">
 <thead><tr><th scope="col">vendor</th>${regions.map((r) => html`<th scope="col">${r}</th>`)}</tr></thead>
 <tbody>${vendors.map(
-    (v) => html`<tr><th scope="row"><a href="#vendor-${v.vendor.name}">${v.vendor.name}</a></th>${regions.map((r) => {
-      const conditions = v.status?.regions[r];
-      if (!conditions) return html`<td class="none">–</td>`;
-      // A region judged alone is either down or not: "hard down" there just means "down".
-      const state = stateOf(conditions).state;
-      return html`<td class="s-${state}">${state === 'hard_down' || state === 'regional_outage' ? 'down' : LABELS[state]}</td>`;
-    })}</tr>`,
+    (v) =>
+      html`<tr><th scope="row"><a href="#vendor-${v.vendor.name}">${v.vendor.name}</a></th>${regions.map((r) => {
+        const conditions = v.status?.regions[r];
+        if (!conditions) return html`<td class="none">–</td>`;
+        // A region judged alone is either down or not: "hard down" there just means "down".
+        const state = stateOf(conditions).state;
+        return html`<td class="s-${state}">${state === 'hard_down' || state === 'regional_outage' ? 'down' : LABELS[state]}</td>`;
+      })}</tr>`,
   )}</tbody>
 </table></div></section>`;
 }
@@ -248,19 +249,29 @@ function regionGrid(vendors: VendorView[]): Html {
 function checksSection(vendors: VendorView[], now: number): Html {
   return html`<section id="checks"><h2>Checks and probe votes</h2>
 <p class="hint">Each probe's latest result inside the consensus window; ✗ failed, ✓ passed, ◔ slow. A region fails only on a quorum of probes.</p>
-${vendors.map((v) => html`<h3 id="checks-${v.vendor.name}">${v.vendor.name}</h3>${v.checks.length ? html`<div class="scroll"><table class="checks">
+${vendors.map(
+  (v) =>
+    html`<h3 id="checks-${v.vendor.name}">${v.vendor.name}</h3>${
+      v.checks.length
+        ? html`<div class="scroll"><table class="checks">
 <thead><tr><th scope="col">check</th><th scope="col">region</th><th scope="col">verdict</th><th scope="col">probe votes</th></tr></thead>
 <tbody>${v.checks.map((c) => checkRows(c, v.status?.evidence.filter((e) => e.check === c.name) ?? [], now))}</tbody>
-</table></div>` : html`<p>No checks.</p>`}`)}
+</table></div>`
+        : html`<p>No checks.</p>`
+    }`,
+)}
 </section>`;
 }
 
 function checkRows(check: Check, evidence: Evidence[], now: number): Html {
   const name = html`<th scope="row" rowspan="${Math.max(1, evidence.length)}">${check.name}<br><small>${check.kind} · ${check.role}</small></th>`;
   if (!evidence.length) return html`<tr>${name}<td colspan="3" class="none">no probe runs it yet</td></tr>`;
-  return html`${evidence.map((e, i) => html`<tr>${i === 0 ? name : ''}<td class="region">${e.region}</td><td class="verdict">${verdictCell(e)}</td><td><ul class="votes">${e.votes.map((vote) => voteItem(vote, now))}${
-    e.voters > e.votes.length ? html`<li class="vote">… ${e.voters - e.votes.length} more</li>` : ''
-  }${e.excluded.map((p) => html`<li class="vote excluded">${p} ignored (unhealthy)</li>`)}</ul></td></tr>`)}`;
+  return html`${evidence.map(
+    (e, i) =>
+      html`<tr>${i === 0 ? name : ''}<td class="region">${e.region}</td><td class="verdict">${verdictCell(e)}</td><td><ul class="votes">${e.votes.map((vote) => voteItem(vote, now))}${
+        e.voters > e.votes.length ? html`<li class="vote">… ${e.voters - e.votes.length} more</li>` : ''
+      }${e.excluded.map((p) => html`<li class="vote excluded">${p} ignored (unhealthy)</li>`)}</ul></td></tr>`,
+  )}`;
 }
 
 function verdictCell(e: Evidence): Html {
@@ -313,17 +324,18 @@ function probesSection(view: StatusPageView): Html {
 <div class="scroll"><table>
 <thead><tr><th scope="col">probe</th><th scope="col">region</th><th scope="col">health</th><th scope="col">last result</th><th scope="col">clock</th><th scope="col">note</th></tr></thead>
 <tbody>${view.probes.map(
-    ([id, p]) => html`<tr class="p-${p.health}"><th scope="row">${id}</th><td>${p.region}</td><td><span class="badge h-${p.health}">${
-      p.health === 'up' ? 'up' : p.health === 'down' ? 'probe_down' : 'probe_unhealthy'
-    }</span> since ${when(p.since, view.now)}</td><td>${ago(p.lastSeen, view.now)}</td>${clockCell(p)}<td>${
-      p.health === 'unhealthy'
-        ? `alone fails checks of ${p.disagrees.vendors.join(', ')} (${p.disagrees.checks.join(', ')}); its votes are ignored`
-        : p.health === 'down'
-          ? 'sends no results; its votes have expired'
-          : p.disagrees.checks.length
-            ? `alone fails ${p.disagrees.checks.join(', ')}`
-            : ''
-    }</td></tr>`,
+    ([id, p]) =>
+      html`<tr class="p-${p.health}"><th scope="row">${id}</th><td>${p.region}</td><td><span class="badge h-${p.health}">${
+        p.health === 'up' ? 'up' : p.health === 'down' ? 'probe_down' : 'probe_unhealthy'
+      }</span> since ${when(p.since, view.now)}</td><td>${ago(p.lastSeen, view.now)}</td>${clockCell(p)}<td>${
+        p.health === 'unhealthy'
+          ? `alone fails checks of ${p.disagrees.vendors.join(', ')} (${p.disagrees.checks.join(', ')}); its votes are ignored`
+          : p.health === 'down'
+            ? 'sends no results; its votes have expired'
+            : p.disagrees.checks.length
+              ? `alone fails ${p.disagrees.checks.join(', ')}`
+              : ''
+      }</td></tr>`,
   )}</tbody>
 </table></div></section>`;
 }

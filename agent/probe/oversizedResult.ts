@@ -24,7 +24,12 @@ export function shrinkResult(result: CheckResult, maxBytes: number): string {
       ...result,
       message: cutString(result.message, cut.chars),
       // Assertions stay a list of assertions (the collector checks their shape); only their values are cut.
-      assertions: result.assertions.map((a) => ({ ...a, name: cutString(a.name, cut.chars), expected: cutValue(a.expected, cut), actual: cutValue(a.actual, cut) })),
+      assertions: result.assertions.map((a) => ({
+        ...a,
+        name: cutString(a.name, cut.chars),
+        expected: cutValue(a.expected, cut),
+        actual: cutValue(a.actual, cut),
+      })),
       details: { ...(cutValue(result.details, cut) as CheckResult['details']), truncated },
     });
     if (Buffer.byteLength(line) <= maxBytes) return line;

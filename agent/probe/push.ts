@@ -223,7 +223,10 @@ export class Outbox {
       if (batch.body === undefined) continue;
       this.remove(batch);
       this.count('dropped', batch.results);
-      this.opts.logger.error({ collector: this.label, results: batch.results }, 'stopping with results neither delivered nor spooled (the spool cannot be written); they are lost');
+      this.opts.logger.error(
+        { collector: this.label, results: batch.results },
+        'stopping with results neither delivered nor spooled (the spool cannot be written); they are lost',
+      );
     }
   }
 
@@ -291,7 +294,10 @@ export class Outbox {
         return 'done';
       }
       if (res.status === 400) {
-        this.opts.logger.error({ collector: this.label, status: res.status, answer: res.text, results: batch.results }, 'collector refused a batch; dropping it');
+        this.opts.logger.error(
+          { collector: this.label, status: res.status, answer: res.text, results: batch.results },
+          'collector refused a batch; dropping it',
+        );
         this.remove(batch);
         this.count('rejected', batch.results);
         return 'done';
@@ -330,13 +336,24 @@ export class Outbox {
     let parts: Batch[];
     if (results.length > 1) {
       const half = Math.ceil(results.length / 2);
-      parts = [results.slice(0, half), results.slice(half)].map((rs, i) => this.spooled(`${batch.stem}.${i}`, rs.map((r) => JSON.stringify(r))));
+      parts = [results.slice(0, half), results.slice(half)].map((rs, i) =>
+        this.spooled(
+          `${batch.stem}.${i}`,
+          rs.map((r) => JSON.stringify(r)),
+        ),
+      );
       pushBatchSplits.inc({ collector: this.label });
-      this.opts.logger.warn({ collector: this.label, answer, results: results.length, bytes: batch.bytes }, 'collector refused a batch as too large (413); sending it in halves');
+      this.opts.logger.warn(
+        { collector: this.label, answer, results: results.length, bytes: batch.bytes },
+        'collector refused a batch as too large (413); sending it in halves',
+      );
     } else {
       const line = this.shrink(results[0]!, Math.floor(batch.bytes / 2) - ENVELOPE_BYTES);
       if (ENVELOPE_BYTES + Buffer.byteLength(line) >= batch.bytes) {
-        this.opts.logger.error({ collector: this.label, answer, bytes: batch.bytes }, 'collector refused a result as too large (413) and it cannot be shrunk further; dropping it');
+        this.opts.logger.error(
+          { collector: this.label, answer, bytes: batch.bytes },
+          'collector refused a result as too large (413) and it cannot be shrunk further; dropping it',
+        );
         this.remove(batch);
         this.count('rejected', 1);
         return;
@@ -378,6 +395,9 @@ export class Outbox {
 
   private updateGauges(): void {
     spoolResults.set({ collector: this.label }, this.queuedResults());
-    spoolBytes.set({ collector: this.label }, this.batches.reduce((n, b) => n + b.bytes, 0));
+    spoolBytes.set(
+      { collector: this.label },
+      this.batches.reduce((n, b) => n + b.bytes, 0),
+    );
   }
 }

@@ -67,14 +67,17 @@ export class Scheduler {
   }
 
   private schedule(check: Check, at: number): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(check.name);
-      this.tick(check);
-      let next = at + check.interval;
-      // After a long stall (suspended host), skip the missed slots instead of bursting.
-      if (next <= Date.now()) next += Math.ceil((Date.now() - next + 1) / check.interval) * check.interval;
-      if (!this.shutdown.signal.aborted) this.schedule(check, next);
-    }, Math.max(0, at - Date.now()));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(check.name);
+        this.tick(check);
+        let next = at + check.interval;
+        // After a long stall (suspended host), skip the missed slots instead of bursting.
+        if (next <= Date.now()) next += Math.ceil((Date.now() - next + 1) / check.interval) * check.interval;
+        if (!this.shutdown.signal.aborted) this.schedule(check, next);
+      },
+      Math.max(0, at - Date.now()),
+    );
     this.timers.set(check.name, timer);
   }
 
@@ -89,9 +92,7 @@ export class Scheduler {
       return result;
     });
     this.running.set(check.name, run);
-    run
-      .catch((err) => this.opts.logger.error({ err, check: check.name }, 'result handler failed'))
-      .finally(() => this.running.delete(check.name));
+    run.catch((err) => this.opts.logger.error({ err, check: check.name }, 'result handler failed')).finally(() => this.running.delete(check.name));
   }
 
   private async runWithTimeout(check: Check): Promise<CheckResult | undefined> {

@@ -20,7 +20,8 @@ const DEFINITIONS = {
   collectorDowntime: 'Time the collector was stopped counts in the state it last journaled.',
   latency: `Latency: successful delivery check runs, in the UTC hours starting inside the period. p95 is estimated from histogram buckets; the share of runs slower than the SLA's p95 is exact. The latency objective is met when at most ${LATENCY_SLA_BUDGET * 100}% of runs are slower.`,
   budget: `Error budget: (100 − SLA)% of the measured time may be downtime; ${LATENCY_SLA_BUDGET * 100}% of runs may be slower than the SLA's p95. Left is what remains; negative once breached.`,
-  incidents: 'Incidents overlapping the period are listed with their downtime inside it; when availability is breached, every incident with downtime is marked breaching.',
+  incidents:
+    'Incidents overlapping the period are listed with their downtime inside it; when availability is breached, every incident with downtime is marked breaching.',
 };
 
 export function renderReport(report: SlaReport, format: ReportFormat, source: string): string {
@@ -53,16 +54,14 @@ function slaText(v: VendorReport): string {
 function reportMarkdown(r: SlaReport, source: string): string {
   const out: string[] = [];
   out.push(`# Vendor SLA report: ${utc(r.period.from)} to ${utc(r.period.to)}`, '');
-  out.push(
-    `Measured by vendorwatch from ${source}${r.measuredUntil < r.period.to ? `, up to ${utc(r.measuredUntil)} (the period is not over)` : ''}.`,
-    '',
-  );
+  out.push(`Measured by vendorwatch from ${source}${r.measuredUntil < r.period.to ? `, up to ${utc(r.measuredUntil)} (the period is not over)` : ''}.`, '');
   out.push('## How this is measured', '', ...Object.values(DEFINITIONS).map((d) => `- ${d}`), '');
   out.push('## Summary', '');
   out.push('| vendor | SLA | availability | downtime | not measured | budget left | p95 latency | slower than SLA | verdict |');
   out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const v of r.vendors) {
-    const left = v.availability.budgetLeftMs === undefined ? '–' : `${humanDuration(v.availability.budgetLeftMs)} (${pct(v.availability.budgetLeftPercent, 1)})`;
+    const left =
+      v.availability.budgetLeftMs === undefined ? '–' : `${humanDuration(v.availability.budgetLeftMs)} (${pct(v.availability.budgetLeftPercent, 1)})`;
     out.push(
       `| ${v.vendor} | ${slaText(v)} | ${pct(v.availability.percent)} | ${humanDuration(v.downtimeMs)} | ${humanDuration(v.unknownMs)} | ${left} | ` +
         `${v.latency.p95Ms === undefined ? '–' : `${Math.round(v.latency.p95Ms)} ms`} | ${pct(v.latency.slowPercent, 2)} | ${verdict(v)} |`,

@@ -135,7 +135,14 @@ function timeline(events: readonly VendorEvent[], from: number, until: number): 
 const overlap = (s: Stretch, a: number, b: number) => Math.max(0, Math.min(s.end, b) - Math.max(s.start, a));
 const percent = (part: number, whole: number) => (whole > 0 ? (100 * part) / whole : undefined);
 
-export function slaReport(config: Config, events: readonly JournalEvent[], hours: readonly HourLine[], period: Period, now: number, vendors = config.vendors): SlaReport {
+export function slaReport(
+  config: Config,
+  events: readonly JournalEvent[],
+  hours: readonly HourLine[],
+  period: Period,
+  now: number,
+  vendors = config.vendors,
+): SlaReport {
   const until = Math.min(period.to, now);
   const sorted = [...events].sort((a, b) => a.at - b.at);
   // One pass over the journal: each vendor's states in order, and each incident's last version.
@@ -150,7 +157,16 @@ export function slaReport(config: Config, events: readonly JournalEvent[], hours
   return {
     period,
     measuredUntil: until,
-    vendors: vendors.map((v) => vendorReport(v, states.get(v.name) ?? [], incidents.filter((i) => i.vendor === v.name), hours, period, until)),
+    vendors: vendors.map((v) =>
+      vendorReport(
+        v,
+        states.get(v.name) ?? [],
+        incidents.filter((i) => i.vendor === v.name),
+        hours,
+        period,
+        until,
+      ),
+    ),
   };
 }
 

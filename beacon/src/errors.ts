@@ -8,8 +8,7 @@ export function observeLoadErrors(onError: (url: string) => void): void {
     'error',
     (event) => {
       const t = event.target;
-      const url =
-        t instanceof HTMLScriptElement ? t.src : t instanceof HTMLImageElement ? t.currentSrc || t.src : t instanceof HTMLLinkElement ? t.href : '';
+      const url = t instanceof HTMLScriptElement ? t.src : t instanceof HTMLImageElement ? t.currentSrc || t.src : t instanceof HTMLLinkElement ? t.href : '';
       if (url) onError(url);
     },
     true,

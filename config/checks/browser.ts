@@ -37,10 +37,7 @@ export const browserCheckSchema = z.strictObject({
   thresholds: z
     .strictObject({
       total: duration.optional().describe('A transaction slower than this (all steps together) is degraded.'),
-      steps: z
-        .record(z.string().min(1).max(100), duration)
-        .prefault({})
-        .describe('Step name → duration: a step slower than this makes the run degraded.'),
+      steps: z.record(z.string().min(1).max(100), duration).prefault({}).describe('Step name → duration: a step slower than this makes the run degraded.'),
       vendors: z
         .record(nameSchema, duration)
         .prefault({})

@@ -40,7 +40,7 @@ export const consensusSchema = z.strictObject({
     .gt(0)
     .max(1)
     .optional()
-    .describe("Share of the regions with a verdict whose delivery checks must fail for hard_down (fewer: regional_outage). Default: a strict majority."),
+    .describe('Share of the regions with a verdict whose delivery checks must fail for hard_down (fewer: regional_outage). Default: a strict majority.'),
   confirm: duration
     .optional()
     .describe(
@@ -55,9 +55,10 @@ const checkConsensusSchema = consensusSchema.omit({ global_quorum: true });
 export const commonCheckFields = {
   name: nameSchema.describe('Unique check name; a metric label.'),
   vendor: nameSchema.describe('The vendor (from `vendors`) this check watches.'),
-  role: z.enum(checkRoles).default('delivery').describe(
-    'delivery failing → outage; performance slow → degraded; control failing → api_down; telemetry failing → limited_visibility.',
-  ),
+  role: z
+    .enum(checkRoles)
+    .default('delivery')
+    .describe('delivery failing → outage; performance slow → degraded; control failing → api_down; telemetry failing → limited_visibility.'),
   interval: duration.prefault('30s').describe('How often the check runs.'),
   timeout: duration.prefault('10s').describe('Hard limit for one run; must not exceed the interval.'),
   regions: z.array(nameSchema).min(1).optional().describe('Run only on probes in these regions (default: all).'),

@@ -6,12 +6,30 @@ import { commonCheckFields } from './common.ts';
 
 /** Record types the check can ask for and read (the ones dns-packet decodes). */
 export const recordTypes = [
-  'A', 'AAAA', 'CAA', 'CDNSKEY', 'CDS', 'CNAME', 'DNAME', 'DNSKEY', 'DS', 'HINFO', 'MX', 'NAPTR',
-  'NS', 'NSEC', 'NSEC3', 'PTR', 'RRSIG', 'SOA', 'SRV', 'SSHFP', 'TLSA', 'TXT',
+  'A',
+  'AAAA',
+  'CAA',
+  'CDNSKEY',
+  'CDS',
+  'CNAME',
+  'DNAME',
+  'DNSKEY',
+  'DS',
+  'HINFO',
+  'MX',
+  'NAPTR',
+  'NS',
+  'NSEC',
+  'NSEC3',
+  'PTR',
+  'RRSIG',
+  'SOA',
+  'SRV',
+  'SSHFP',
+  'TLSA',
+  'TXT',
 ] as const;
-export const rcodes = [
-  'NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE',
-] as const;
+export const rcodes = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'] as const;
 /** Most nameservers one check queries (configured or discovered); also bounds the metric labels. */
 export const MAX_NAMESERVERS = 16;
 
@@ -62,7 +80,7 @@ const discoverSchema = z.strictObject({
     .array(server)
     .min(1)
     .optional()
-    .describe('Ask these servers for the zone\'s NS records (their glue gives the addresses). Default: the system resolver.'),
+    .describe("Ask these servers for the zone's NS records (their glue gives the addresses). Default: the system resolver."),
   port: z.number().int().min(1).max(65535).default(53).describe('Port to query the discovered nameservers on.'),
   max: z.number().int().min(1).max(MAX_NAMESERVERS).default(8).describe('At most this many discovered nameservers are queried (sorted by name).'),
 });
@@ -106,12 +124,17 @@ const expectations = z.strictObject({
   rcode: z.array(z.enum(rcodes)).min(1).optional().describe('Accepted response codes. Default: [NOERROR].'),
   authoritative: z.boolean().optional().describe('The AA flag must be set. Default: true.'),
   answers: recordSetSchema.optional().describe('Assertions on the answer records of the queried type (after any CNAME chain).'),
-  min_answers: z.number().int().min(0).optional().describe('Fewest answer records of the queried type. Default: 1 when the reply is NOERROR (0 accepts NODATA).'),
+  min_answers: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Fewest answer records of the queried type. Default: 1 when the reply is NOERROR (0 accepts NODATA).'),
   cname: z.array(domainName).optional().describe('The CNAME chain from the query name, target by target; [] means no CNAME.'),
   ttl: z
     .strictObject({
-      min: duration.optional().describe('Every answer record\'s TTL at least this.'),
-      max: duration.optional().describe('Every answer record\'s TTL at most this.'),
+      min: duration.optional().describe("Every answer record's TTL at least this."),
+      max: duration.optional().describe("Every answer record's TTL at most this."),
     })
     .optional()
     .describe('Bounds on the TTL of the answer records.'),
@@ -140,7 +163,7 @@ export const dnsCheckSchema = z
     nameservers: z
       .union([
         z.array(nameserverSchema).min(1).max(MAX_NAMESERVERS),
-        z.strictObject({ discover: discoverSchema.describe('Query every nameserver in the zone\'s NS records.') }),
+        z.strictObject({ discover: discoverSchema.describe("Query every nameserver in the zone's NS records.") }),
       ])
       .describe(
         'Authoritative nameservers to query directly, every one on every run: a list of names or addresses (optionally with :port), or `{ discover: {...} }`.',
@@ -175,7 +198,7 @@ export const dnsCheckSchema = z
       .describe('Ask with the DO bit and check signatures.'),
     consistency: z
       .strictObject({
-        serial: z.boolean().default(true).describe('Compare the zone\'s SOA serial across nameservers.'),
+        serial: z.boolean().default(true).describe("Compare the zone's SOA serial across nameservers."),
         serial_spread: z.number().int().min(0).default(0).describe('Largest allowed difference between serials (e.g. while a secondary catches up).'),
         answers: z.boolean().default(true).describe('All nameservers must give the same rcode, CNAME chain and answer records.'),
       })

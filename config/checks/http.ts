@@ -94,7 +94,9 @@ export const httpExpectSchema = z.strictObject({
   protocol: z.enum(httpProtocols).optional().describe('The HTTP version negotiated by ALPN.'),
   tls_version: oneOrMany(z.enum(tlsVersions)).optional().describe('Accepted TLS versions.'),
   cert_min_days: z.number().nonnegative().optional().describe('The certificate chain must stay valid at least this many days.'),
-  content_encoding: oneOrMany(z.enum([...contentCodings, 'identity'])).optional().describe('Accepted Content-Encoding of the response.'),
+  content_encoding: oneOrMany(z.enum([...contentCodings, 'identity']))
+    .optional()
+    .describe('Accepted Content-Encoding of the response.'),
   cache: oneOrMany(z.enum(cacheStatuses)).optional().describe('Accepted normalised edge cache status.'),
   cacheable: z.boolean().optional().describe('Whether a shared cache may serve the response without asking the origin.'),
   ttl: z
@@ -178,10 +180,7 @@ export const httpCheckSchema = z
       .describe('Request the URL once from every address the host (or `connect_to`) resolves to, and fail if any fails.'),
     resolver: hostPort.optional().describe('Resolve names through this DNS server (IP, optionally :port) instead of the system resolver.'),
     bust: z.boolean().default(false).describe('Add a unique query parameter so the request misses the edge cache and reaches the origin.'),
-    pair: z
-      .boolean()
-      .default(false)
-      .describe('Also send a cache-busted request each run, so a failure says whether the edge or the origin path broke.'),
+    pair: z.boolean().default(false).describe('Also send a cache-busted request each run, so a failure says whether the edge or the origin path broke.'),
     cache_headers: z
       .array(z.string().min(1))
       .default([])

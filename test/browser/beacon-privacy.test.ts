@@ -80,7 +80,9 @@ describe('with rum.require_consent', () => {
 
   it('sends nothing without consent, and what it measured once consent comes', async () => {
     await visit(c, '/other');
-    await visit(c, '/product/42', { then: (page) => page.evaluate(() => (window as unknown as { vendorwatch: { consent(g: boolean): void } }).vendorwatch.consent(true)) });
+    await visit(c, '/product/42', {
+      then: (page) => page.evaluate(() => (window as unknown as { vendorwatch: { consent(g: boolean): void } }).vendorwatch.consent(true)),
+    });
     await arrived(c, 1);
     await settle();
     expect(c.arrivals).toEqual([{ status: 204, type: 'text/plain', mode: 'cors' }]);

@@ -32,7 +32,10 @@ async function startTap(target: string, port: number): Promise<{ server: Server;
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks);
     seen.push({ method: req.method!, url: req.url!, headers: req.headers, raw, text: (raw[0] === 0x1f ? gunzipSync(raw) : raw).toString() });
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<
+      string,
+      string
+    >;
     const answer = await fetch(`${target}${req.url}`, { method: req.method, headers, body: raw.length ? raw : undefined });
     const body = Buffer.from(await answer.arrayBuffer());
     const out = Object.fromEntries([...answer.headers].filter(([k]) => !['content-encoding', 'content-length', 'transfer-encoding', 'connection'].includes(k)));

@@ -37,7 +37,10 @@ describe('vendorwatch check --json on the shop transaction', () => {
   it('prints steps and vendor timings, and failure artifacts for the run that failed', async () => {
     const { code, stdout, stderr } = await runCli(['check', '--json', '--config', config]);
     expect(code, stderr).toBe(1);
-    const results = stdout.trim().split('\n').map((line) => checkResultSchema.parse(JSON.parse(line)));
+    const results = stdout
+      .trim()
+      .split('\n')
+      .map((line) => checkResultSchema.parse(JSON.parse(line)));
     const by = Object.fromEntries(results.map((r) => [r.check, { ...r, details: browserDetailsSchema.parse(r.details) }]));
 
     expect(by.checkout).toMatchObject({ ok: true, kind: 'browser', reason: 'ok' });

@@ -65,8 +65,14 @@ function processGroup(pgid: number): number[] {
 beforeAll(async () => {
   configureRunners({ logger, browserConcurrency: 2 });
   shop = await startShop();
-  writeFileSync(scripts.hang, `export default async ({ page, step }: { page: any; step: any }) => {\n  await step('open', () => page.goto('/'));\n  await step('wait forever', () => new Promise(() => {}));\n};\n`);
-  writeFileSync(scripts.busyPage, `export default async ({ page, step }: { page: any; step: any }) => {\n  await step('spin', () => page.setContent('<script>for (;;) {}</script>'));\n};\n`);
+  writeFileSync(
+    scripts.hang,
+    `export default async ({ page, step }: { page: any; step: any }) => {\n  await step('open', () => page.goto('/'));\n  await step('wait forever', () => new Promise(() => {}));\n};\n`,
+  );
+  writeFileSync(
+    scripts.busyPage,
+    `export default async ({ page, step }: { page: any; step: any }) => {\n  await step('spin', () => page.setContent('<script>for (;;) {}</script>'));\n};\n`,
+  );
   writeFileSync(
     scripts.linger,
     `import { writeFileSync } from 'node:fs';\nexport default async ({ page, step }) => {\n  await step('open', () => page.goto('/'));\n  writeFileSync(${JSON.stringify(lingering)}, '');\n  await step('linger', () => page.waitForTimeout(60_000));\n};\n`,

@@ -43,7 +43,14 @@ ${extra}`,
 
 async function run(opts: Parameters<typeof config>[0] = {}): Promise<{ result: CheckResult; details: BrowserDetails }> {
   const c = config(opts);
-  const scheduler = new Scheduler({ checks: [], vendors: c.vendors, probe: { id: 'test', region: 'lab' }, logger: createLogger('warn'), concurrency: 4, onResult: () => {} });
+  const scheduler = new Scheduler({
+    checks: [],
+    vendors: c.vendors,
+    probe: { id: 'test', region: 'lab' },
+    logger: createLogger('warn'),
+    concurrency: 4,
+    onResult: () => {},
+  });
   const result = checkResultSchema.parse(await scheduler.runOnce(c.checks[0]!));
   return { result, details: browserDetailsSchema.parse(result.details) };
 }

@@ -35,10 +35,21 @@ let outcome: (check: string, probe: string) => { ok: boolean; message: string; r
 function result(check: string, vendor: string, role: CheckResult['role'], [probe, region]: (typeof PROBES)[number]): CheckResult {
   const o = outcome(check, probe);
   return {
-    id: randomUUID(), check, vendor, kind: 'http', role, probe, region, startedAt: Date.now(),
-    ok: o.ok, degraded: false, reason: o.reason, message: o.message,
+    id: randomUUID(),
+    check,
+    vendor,
+    kind: 'http',
+    role,
+    probe,
+    region,
+    startedAt: Date.now(),
+    ok: o.ok,
+    degraded: false,
+    reason: o.reason,
+    message: o.message,
     phases: o.ok ? { connect: 0.004, ttfb: 0.08, total: 0.095 } : { connect: 0.004 },
-    assertions: [], details: {},
+    assertions: [],
+    details: {},
   };
 }
 
@@ -50,7 +61,11 @@ async function push(): Promise<void> {
     ['dnsco-soa', 'dnsco', 'delivery'],
   ] as const;
   const results = checks.flatMap(([check, vendor, role]) => PROBES.map((p) => result(check, vendor, role, p)));
-  const res = await fetch(`${url}/v1/results`, { method: 'POST', body: JSON.stringify({ results }), headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } });
+  const res = await fetch(`${url}/v1/results`, {
+    method: 'POST',
+    body: JSON.stringify({ results }),
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+  });
   if (!res.ok) throw new Error(`push answered ${res.status}: ${await res.text()}`);
 }
 
@@ -131,9 +146,22 @@ checks:
 
   // A page view's beacon: acme served 10 resources, one failed.
   const beacon = {
-    v: 1, nav: '0123456789abcdef', seq: 0, type: 'navigate', group: 'other', lost: 0,
+    v: 1,
+    nav: '0123456789abcdef',
+    seq: 0,
+    type: 'navigate',
+    group: 'other',
+    lost: 0,
     resources: {
-      'acme-cdn': { count: 10, bytes: 50_000, cacheHits: 2, failed: 1, noTimingAllowOrigin: 0, protocols: { h2: 10 }, samples: Array.from({ length: 10 }, (_, i) => ['script', 'miss', 40 + i * 20]) },
+      'acme-cdn': {
+        count: 10,
+        bytes: 50_000,
+        cacheHits: 2,
+        failed: 1,
+        noTimingAllowOrigin: 0,
+        protocols: { h2: 10 },
+        samples: Array.from({ length: 10 }, (_, i) => ['script', 'miss', 40 + i * 20]),
+      },
     },
   };
   const sent = await fetch(`${url}/v1/beacon`, { method: 'POST', body: JSON.stringify(beacon), headers: { origin: SITE, 'content-type': 'text/plain' } });
@@ -178,13 +206,19 @@ describe('the status page in Chromium', () => {
     expect(why).toContain('2 of 2 probes fail acme-js at ttfb (timeout)');
     // What the vendor says, beside what we measure
     expect(await acme.locator('.facts').innerText()).toMatch(/Vendor says\s+Degraded performance in Europe \(minor incident, /);
-    expect(await acme.locator('.facts').innerText()).toMatch(/Real users\s+10 resources in the last \d+s: 10\.0% failed, 20\.0% from the browser cache, p75 load \d+ ms/);
+    expect(await acme.locator('.facts').innerText()).toMatch(
+      /Real users\s+10 resources in the last \d+s: 10\.0% failed, 20\.0% from the browser cache, p75 load \d+ ms/,
+    );
     expect(await acme.locator('a', { hasText: 'runbook' }).getAttribute('href')).toBe('https://wiki.example.com/runbooks/acme-cdn');
     // A vendor whose page refuses connections, and one that never answers: unreachable, page not held up
     expect(await page.locator('#vendor-payco .facts').innerText()).toMatch(/Vendor says\s+unreachable: .*ECONNREFUSED/);
     expect(await page.locator('#vendor-dnsco .facts').innerText()).toMatch(/Vendor says\s+unreachable: no answer within 1000 ms/);
     // Problem vendors come first
-    expect(await page.locator('article.vendor h2').evaluateAll((hs) => hs.map((h) => h.firstChild?.textContent?.trim()))).toEqual(['acme-cdn', 'dnsco', 'payco']);
+    expect(await page.locator('article.vendor h2').evaluateAll((hs) => hs.map((h) => h.firstChild?.textContent?.trim()))).toEqual([
+      'acme-cdn',
+      'dnsco',
+      'payco',
+    ]);
 
     await page.screenshot({ path: join(ARTIFACTS, 'status-page.png'), fullPage: true });
     await page.close();
@@ -289,7 +323,9 @@ checks:
     const listen = `127.0.0.1:${await freePort()}`;
     const run = startCli(['run', '--config', config, '--listen', listen, '--id', 'lab-1']);
     try {
-      await waitFor(async () => (await (await fetch(`http://${listen}/v1/vendors`)).json()).vendors[0].state === 'hard_down', { what: `lab-cdn hard_down\n${run.output()}` });
+      await waitFor(async () => (await (await fetch(`http://${listen}/v1/vendors`)).json()).vendors[0].state === 'hard_down', {
+        what: `lab-cdn hard_down\n${run.output()}`,
+      });
       const page = await browser.newPage();
       await page.goto(`http://${listen}/`);
       expect(await page.locator('#vendor-lab-cdn .badge').first().innerText()).toBe('hard down');

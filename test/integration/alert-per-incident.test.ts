@@ -46,8 +46,10 @@ interface Notified {
 const notified = () => sink.bodies('/alertmanager').flatMap((b) => (b as { alerts: Notified[] }).alerts);
 const forVendor = (vendor: string) => notified().filter((a) => a.labels.vendor === vendor);
 /** Distinct alert identities (label sets) Alertmanager notified about for a vendor. */
-const identities = (vendor: string) => [...new Set(forVendor(vendor).map((a) => JSON.stringify(Object.entries(a.labels).sort())))].map((s) => Object.fromEntries(JSON.parse(s)));
-const count = (vendor: string, alertname: string, status: Notified['status']) => forVendor(vendor).filter((a) => a.labels.alertname === alertname && a.status === status).length;
+const identities = (vendor: string) =>
+  [...new Set(forVendor(vendor).map((a) => JSON.stringify(Object.entries(a.labels).sort())))].map((s) => Object.fromEntries(JSON.parse(s)));
+const count = (vendor: string, alertname: string, status: Notified['status']) =>
+  forVendor(vendor).filter((a) => a.labels.alertname === alertname && a.status === status).length;
 
 interface IncidentView {
   worst: string;
@@ -140,7 +142,9 @@ afterAll(async () => {
 describe('one vendor incident, one page (real Alertmanager)', () => {
   it('an outage that reaches three regions at once and recovers: one page identity, fired once, resolved once, no flapping', async () => {
     breakIn('spread', ['r1', 'r2', 'r3']);
-    await waitFor(async () => (await activeInAm('spread')).some((a) => a.annotations.regions === 'r1, r2, r3'), { what: 'spread down in r1, r2, r3 in Alertmanager' });
+    await waitFor(async () => (await activeInAm('spread')).some((a) => a.annotations.regions === 'r1, r2, r3'), {
+      what: 'spread down in r1, r2, r3 in Alertmanager',
+    });
     repair('spread');
     await recovered('spread');
 

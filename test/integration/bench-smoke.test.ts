@@ -20,7 +20,10 @@ function tableRows(section: string, heading: string): string[][] {
   const at = section.indexOf(`**${heading}`);
   expect(at, `no table "${heading}"`).toBeGreaterThanOrEqual(0);
   const lines = section.slice(at).split('\n').slice(2);
-  const table = lines.slice(0, lines.findIndex((l) => !l.startsWith('|')));
+  const table = lines.slice(
+    0,
+    lines.findIndex((l) => !l.startsWith('|')),
+  );
   return table.slice(2).map((l) => l.slice(2, -2).split(' | '));
 }
 
@@ -36,10 +39,7 @@ describe('benchmarks (quick mode)', () => {
     const existing = join(dir, 'existing.md');
     const fresh = join(dir, 'fresh.md');
     writeFileSync(existing, '# Benchmarks\n\n<!-- bench:http begin -->\nstale numbers\n<!-- bench:http end -->\n\nText after the section stays.\n');
-    const runs = await Promise.all([
-      runBench(['--quick', '--write', '--file', existing, 'http']),
-      runBench(['--quick', '--write', '--file', fresh, 'dns']),
-    ]);
+    const runs = await Promise.all([runBench(['--quick', '--write', '--file', existing, 'http']), runBench(['--quick', '--write', '--file', fresh, 'dns'])]);
     for (const { code, stderr } of runs) expect(code, stderr).toBe(0);
     const text = readFileSync(existing, 'utf8');
     expect(text).not.toContain('stale numbers');
@@ -66,7 +66,10 @@ describe('benchmarks (quick mode)', () => {
       expect(accuracy.map((r) => r[0])).toEqual(contenders);
       for (const row of accuracy) {
         expect(row.at(-1), `${name} ${row[0]} failures`).toBe('0');
-        expect(row.slice(3, -1).every((cell) => Number.isFinite(Number(cell))), `${name} ${row.join(' | ')}`).toBe(true);
+        expect(
+          row.slice(3, -1).every((cell) => Number.isFinite(Number(cell))),
+          `${name} ${row.join(' | ')}`,
+        ).toBe(true);
       }
     }
   });
@@ -116,45 +119,54 @@ describe('benchmarks (quick mode)', () => {
     }
   });
 
-  it('detect: both paths page and resolve every outage trial, count notifications per incident, and a flapping probe pages nobody', { timeout: 300_000 }, async () => {
-    const file = join(dir, 'detect.md');
-    // Eight vendorwatch processes, Prometheus and Alertmanager start on a machine others share: room to be slow.
-    const { code, stdout, stderr } = await runBench(['--quick', '--write', '--file', file, 'detect'], 270_000);
-    expect(code, stderr).toBe(0);
-    const body = section(readFileSync(file, 'utf8'), 'detect');
-    expect(stdout.trim()).toBe(body.trim());
-    expect(tableRows(body, 'Contenders').map((r) => r[0])).toEqual(['collector', 'prometheus', '(both)']);
-    const byKind = (kinds: string[]) => kinds.flatMap((kind) => [`${kind} / collector`, `${kind} / prometheus`]);
-    const outages = ['simultaneous', 'spreading', 'thin outage'];
+  it(
+    'detect: both paths page and resolve every outage trial, count notifications per incident, and a flapping probe pages nobody',
+    { timeout: 300_000 },
+    async () => {
+      const file = join(dir, 'detect.md');
+      // Eight vendorwatch processes, Prometheus and Alertmanager start on a machine others share: room to be slow.
+      const { code, stdout, stderr } = await runBench(['--quick', '--write', '--file', file, 'detect'], 270_000);
+      expect(code, stderr).toBe(0);
+      const body = section(readFileSync(file, 'utf8'), 'detect');
+      expect(stdout.trim()).toBe(body.trim());
+      expect(tableRows(body, 'Contenders').map((r) => r[0])).toEqual(['collector', 'prometheus', '(both)']);
+      const byKind = (kinds: string[]) => kinds.flatMap((kind) => [`${kind} / collector`, `${kind} / prometheus`]);
+      const outages = ['simultaneous', 'spreading', 'thin outage'];
 
-    // Counts only, never what they are: a loaded machine can time out a probe's run and make a real page.
-    const counts = tableRows(body, 'Notifications per incident');
-    expect(counts.map((r) => `${r[0]} / ${r[1]}`)).toEqual(byKind([...outages, 'thin blip']));
-    for (const [kind, path, trials, notifications, pages, identities, , falsePages] of counts) {
-      const what = `${kind}, ${path}`;
-      expect(trials, what).toBe('1');
-      for (const cell of [notifications, pages, identities, falsePages]) expect(cell, what).toMatch(/^\d+$/);
-      if (kind !== 'thin blip') expect(Number(pages), `${what}: pages`).toBeGreaterThanOrEqual(1);
-    }
+      // Counts only, never what they are: a loaded machine can time out a probe's run and make a real page.
+      const counts = tableRows(body, 'Notifications per incident');
+      expect(counts.map((r) => `${r[0]} / ${r[1]}`)).toEqual(byKind([...outages, 'thin blip']));
+      for (const [kind, path, trials, notifications, pages, identities, , falsePages] of counts) {
+        const what = `${kind}, ${path}`;
+        expect(trials, what).toBe('1');
+        for (const cell of [notifications, pages, identities, falsePages]) expect(cell, what).toMatch(/^\d+$/);
+        if (kind !== 'thin blip') expect(Number(pages), `${what}: pages`).toBeGreaterThanOrEqual(1);
+      }
 
-    const times = tableRows(body, 'Time to detect and to resolve');
-    expect(times.map((r) => `${r[0]} / ${r[1]}`)).toEqual(byKind(outages));
-    for (const [kind, path, , detectMedian, , , resolveMedian, , , bound, missed] of times) {
-      expect(missed, `${kind}, ${path}: missed`).toBe('0');
-      for (const cell of [detectMedian, resolveMedian]) expect(Number.isFinite(Number(cell)), `${kind}, ${path}: ${cell}`).toBe(true);
-      expect(bound).toMatch(/^≤ \d+\.\d\d /);
-    }
-    for (const row of tableRows(body, 'Where the time goes')) {
-      expect(row.filter((cell) => /^\d+\.\d\d \(\d+\.\d\d\)$/.test(cell)), row.join(' | ')).toHaveLength(6);
-    }
+      const times = tableRows(body, 'Time to detect and to resolve');
+      expect(times.map((r) => `${r[0]} / ${r[1]}`)).toEqual(byKind(outages));
+      for (const [kind, path, , detectMedian, , , resolveMedian, , , bound, missed] of times) {
+        expect(missed, `${kind}, ${path}: missed`).toBe('0');
+        for (const cell of [detectMedian, resolveMedian]) expect(Number.isFinite(Number(cell)), `${kind}, ${path}: ${cell}`).toBe(true);
+        expect(bound).toMatch(/^≤ \d+\.\d\d /);
+      }
+      for (const row of tableRows(body, 'Where the time goes')) {
+        expect(
+          row.filter((cell) => /^\d+\.\d\d \(\d+\.\d\d\)$/.test(cell)),
+          row.join(' | '),
+        ).toHaveLength(6);
+      }
 
-    const falseAlerts = tableRows(body, 'False alerts');
-    const runName = (cell: string) => cell.replace(/[,(].*/, '').trim();
-    expect(falseAlerts.map((r) => `${r[1]} / ${runName(r[0])}`)).toEqual(['collector', 'prometheus'].flatMap((p) => [`${p} / one flapping probe`, `${p} / all trials`]));
-    for (const [run, path, notifications, pages, apiAlerts] of falseAlerts.filter((r) => runName(r[0]) === 'one flapping probe')) {
-      expect([notifications, pages, apiAlerts], `${run}, ${path}`).toEqual(['0', '0', '0']);
-    }
-  });
+      const falseAlerts = tableRows(body, 'False alerts');
+      const runName = (cell: string) => cell.replace(/[,(].*/, '').trim();
+      expect(falseAlerts.map((r) => `${r[1]} / ${runName(r[0])}`)).toEqual(
+        ['collector', 'prometheus'].flatMap((p) => [`${p} / one flapping probe`, `${p} / all trials`]),
+      );
+      for (const [run, path, notifications, pages, apiAlerts] of falseAlerts.filter((r) => runName(r[0]) === 'one flapping probe')) {
+        expect([notifications, pages, apiAlerts], `${run}, ${path}`).toEqual(['0', '0', '0']);
+      }
+    },
+  );
 
   it('consensus: the collector and both ceilings take every push, and evaluation times and vendor states come out', { timeout: 150_000 }, async () => {
     const file = join(dir, 'consensus.md');
@@ -199,7 +211,11 @@ describe('benchmarks (quick mode)', () => {
 
     const sizes = tableRows(body, 'Script size');
     expect(sizes.map((r) => r[0])).toEqual(expect.arrayContaining(['beacon.js', 'web-vitals as the beacon bundles it', 'web-vitals.attribution.iife.js']));
-    for (const row of sizes) expect(row.slice(2).every((cell) => Number(cell.replaceAll(',', '')) > 0), row.join(' | ')).toBe(true);
+    for (const row of sizes)
+      expect(
+        row.slice(2).every((cell) => Number(cell.replaceAll(',', '')) > 0),
+        row.join(' | '),
+      ).toBe(true);
 
     // Every page view sent one beacon, and the real collector took it.
     const payload = tableRows(body, 'Payload per page view');

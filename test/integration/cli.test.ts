@@ -47,7 +47,10 @@ describe('vendorwatch check', () => {
   it('exits 1 when a check fails and says why', async () => {
     const { code, stdout } = await runCli(['check', '--json', '--config', config]);
     expect(code).toBe(1);
-    const results = stdout.trim().split('\n').map((l) => checkResultSchema.parse(JSON.parse(l)));
+    const results = stdout
+      .trim()
+      .split('\n')
+      .map((l) => checkResultSchema.parse(JSON.parse(l)));
     const by = Object.fromEntries(results.map((r) => [r.check, r]));
     expect(by.up).toMatchObject({ ok: true });
     expect(by.down).toMatchObject({ ok: false, reason: 'http_status', message: expect.stringContaining('503') });
@@ -77,7 +80,10 @@ describe('vendorwatch validate', () => {
 
   it('prints file, line and path of a mistake and exits 2', async () => {
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, 'vendors: [{ name: acme }]\nchecks:\n  - name: web\n    vendor: acme\n    kind: http\n    url: https://a.example/\n    interval: soon\n');
+    writeFileSync(
+      bad,
+      'vendors: [{ name: acme }]\nchecks:\n  - name: web\n    vendor: acme\n    kind: http\n    url: https://a.example/\n    interval: soon\n',
+    );
     const { code, stderr } = await runCli(['validate', '--config', bad]);
     expect(code).toBe(2);
     expect(stderr).toContain(`${bad}:7:15: checks[0].interval: expected a duration like "10s"`);
@@ -128,13 +134,31 @@ checks:
     expect(JSON.parse(stdout)).toEqual({
       checks: [
         {
-          check: 'a1', vendor: 'a', kind: 'http', role: 'delivery', interval: 10_000, timeout: 5000, regions: ['eu'],
-          window: 60_000, min_probes: 1, quorum: 0.6, confirm: 5000,
+          check: 'a1',
+          vendor: 'a',
+          kind: 'http',
+          role: 'delivery',
+          interval: 10_000,
+          timeout: 5000,
+          regions: ['eu'],
+          window: 60_000,
+          min_probes: 1,
+          quorum: 0.6,
+          confirm: 5000,
           from: { window: 'vendor', min_probes: 'check', quorum: 'top_level', confirm: 'default' },
         },
         {
-          check: 'b1', vendor: 'b', kind: 'dns', role: 'telemetry', interval: 20_000, timeout: 10_000, regions: null,
-          window: 60_000, min_probes: 2, quorum: 0.6, confirm: 10_000,
+          check: 'b1',
+          vendor: 'b',
+          kind: 'dns',
+          role: 'telemetry',
+          interval: 20_000,
+          timeout: 10_000,
+          regions: null,
+          window: 60_000,
+          min_probes: 2,
+          quorum: 0.6,
+          confirm: 10_000,
           from: { window: 'default', min_probes: 'default', quorum: 'top_level', confirm: 'default' },
         },
       ],
@@ -149,7 +173,10 @@ checks:
 
   it('says "majority" for an unset quorum and names a configured probe_down_after', async () => {
     const plain = join(dir, 'plain.yaml');
-    writeFileSync(plain, 'collector: { probe_down_after: 2m }\nvendors: [{ name: a }]\nchecks:\n  - { name: a1, vendor: a, kind: http, url: "http://x.test/" }\n');
+    writeFileSync(
+      plain,
+      'collector: { probe_down_after: 2m }\nvendors: [{ name: a }]\nchecks:\n  - { name: a1, vendor: a, kind: http, url: "http://x.test/" }\n',
+    );
     const { code, stdout } = await runCli(['validate', '--effective', '--config', plain]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^a1\s.*\smajority \(default\)\s/m);

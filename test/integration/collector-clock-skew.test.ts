@@ -55,7 +55,9 @@ checks:
   collector = startCli(['collector', '--config', config, '--listen', new URL(collectorUrl).host]);
   for (const id of ['eu-1', 'eu-2', 'eu-late']) {
     const env = id === 'eu-late' ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${shiftClock}` } : {};
-    probes.push(startCli(['probe', '--config', config, '--listen', `127.0.0.1:${await freePort()}`, '--id', id, '--region', 'eu', '--collector', collectorUrl], { env }));
+    probes.push(
+      startCli(['probe', '--config', config, '--listen', `127.0.0.1:${await freePort()}`, '--id', id, '--region', 'eu', '--collector', collectorUrl], { env }),
+    );
   }
 }, 60_000);
 

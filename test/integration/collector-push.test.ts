@@ -31,8 +31,22 @@ checks:
 
 function result(extra: Partial<HttpResult> = {}): HttpResult {
   return {
-    id: randomUUID(), check: 'acme-js', vendor: 'acme', kind: 'http', role: 'delivery', probe: 'p1', region: 'eu', startedAt: Date.now(),
-    ok: true, degraded: false, reason: 'ok', message: 'ok', phases: { total: 0.01 }, assertions: [], details: {}, ...extra,
+    id: randomUUID(),
+    check: 'acme-js',
+    vendor: 'acme',
+    kind: 'http',
+    role: 'delivery',
+    probe: 'p1',
+    region: 'eu',
+    startedAt: Date.now(),
+    ok: true,
+    degraded: false,
+    reason: 'ok',
+    message: 'ok',
+    phases: { total: 0.01 },
+    assertions: [],
+    details: {},
+    ...extra,
   };
 }
 
@@ -50,7 +64,11 @@ describe('POST /v1/results on a collector process', () => {
   afterAll(() => collector?.stop());
 
   const post = (body: string, token: string | null = TOKEN) =>
-    fetch(`${url}/v1/results`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    fetch(`${url}/v1/results`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
 
   it('refuses a missing or wrong token with 401', async () => {
     const body = JSON.stringify({ results: [result()] });

@@ -182,7 +182,9 @@ describe('consensus across probe processes, alerts in a real Alertmanager', () =
     expect(Date.parse(resolved.endsAt!)).toBeGreaterThan(Date.parse(resolved.startsAt));
     expect(resolved.annotations.summary).toMatch(/^Resolved: cdn-a was hard down in eu, us for \d+s \(incident .+\)\.$/);
     expect(count(hooked(), 'resolved', 'VendorOutage', 'cdn-a')).toBe(1);
-    const { incidents } = (await (await fetch(`${collectorUrl}/v1/incidents?vendor=cdn-a`)).json()) as { incidents: { worst: string; regions: string[]; end: number | null; evidence: unknown[] }[] };
+    const { incidents } = (await (await fetch(`${collectorUrl}/v1/incidents?vendor=cdn-a`)).json()) as {
+      incidents: { worst: string; regions: string[]; end: number | null; evidence: unknown[] }[];
+    };
     expect(incidents).toHaveLength(1);
     expect(incidents[0]).toMatchObject({ worst: 'hard_down', regions: ['eu', 'us'] });
     expect(incidents[0]!.end).not.toBeNull();
@@ -212,12 +214,16 @@ describe('consensus across probe processes, alerts in a real Alertmanager', () =
     try {
       const alert = await waitFor(() => amAlert('ProbeUnhealthy', 'eu-1'), { what: 'ProbeUnhealthy in Alertmanager' });
       expect(alert.labels).toEqual({ alertname: 'ProbeUnhealthy', probe: 'eu-1', region: 'eu', severity: 'ticket' });
-      expect(alert.annotations.summary).toMatch(/^Probe eu-1 in eu is UNHEALTHY: it fails checks of \d vendors \([a-z-]+(, [a-z-]+)+\) that every other probe passes\./);
+      expect(alert.annotations.summary).toMatch(
+        /^Probe eu-1 in eu is UNHEALTHY: it fails checks of \d vendors \([a-z-]+(, [a-z-]+)+\) that every other probe passes\./,
+      );
       for (const name of ['cdn-a', 'cdn-b', 'api-p', 'cdn-flap']) expect((await vendor(name))!.state).toBe('operational');
     } finally {
       brokenProbe = undefined;
     }
-    await waitFor(async () => (await (await fetch(`${collectorUrl}/v1/probes`)).json()).probes?.find((p: { id: string }) => p.id === 'eu-1')?.health === 'up', { what: 'probe healthy again' });
+    await waitFor(async () => (await (await fetch(`${collectorUrl}/v1/probes`)).json()).probes?.find((p: { id: string }) => p.id === 'eu-1')?.health === 'up', {
+      what: 'probe healthy again',
+    });
     // Its alert stays open for one flapping window (30 s here) of health, so an on-and-off probe raises one ticket.
     await waitFor(async () => !(await amAlert('ProbeUnhealthy', 'eu-1')), { what: 'ProbeUnhealthy resolved', timeoutMs: 60_000 });
     expect(hooked().filter((a) => a.labels.alertname === 'ProbeUnhealthy' && a.status === 'firing')).toHaveLength(1);
@@ -255,10 +261,13 @@ describe('consensus across probe processes, alerts in a real Alertmanager', () =
         /^api-p is DEGRADED in eu, us: it still delivers, but slowly\. \d of \d probes find (p-api slow: "degraded: total [\d.]+ s over 0\.5 s"|p-latency slow at ttfb \(timeout\))/,
       );
       // Both ways of being slow show in the evidence: delivery passing over its threshold, the performance check timing out.
-      const evidence = await waitFor(async () => {
-        const rows = (await vendor('api-p'))!.evidence;
-        return rows.length === 4 && rows.every((r) => r.slow === 'failing') ? rows : undefined;
-      }, { what: 'both checks slow in both regions' });
+      const evidence = await waitFor(
+        async () => {
+          const rows = (await vendor('api-p'))!.evidence;
+          return rows.length === 4 && rows.every((r) => r.slow === 'failing') ? rows : undefined;
+        },
+        { what: 'both checks slow in both regions' },
+      );
       for (const row of evidence.filter((r) => r.check === 'p-api')) {
         expect(row.outage).toBe('passing');
         expect(row.votes.every((v) => v.ok && v.degraded)).toBe(true);
@@ -276,7 +285,10 @@ describe('consensus across probe processes, alerts in a real Alertmanager', () =
   it('a flapping target raises one flapping notice after two pages, not a stream of pages', async () => {
     const changes = async () => {
       const text = await (await fetch(`${collectorUrl}/metrics`)).text();
-      return text.split('\n').filter((l) => l.startsWith('vendorwatch_vendor_state_changes_total{vendor="cdn-flap"')).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+      return text
+        .split('\n')
+        .filter((l) => l.startsWith('vendorwatch_vendor_state_changes_total{vendor="cdn-flap"'))
+        .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
     };
     let failing = false;
     faults['/flap'] = () => (failing ? 'fail' : 'ok');
@@ -317,13 +329,17 @@ describe('consensus across probe processes, alerts in a real Alertmanager', () =
     await collector.stop('SIGKILL');
     // While it is gone, every probe spools; what each had delivered cannot change.
     for (const [id] of PROBES) {
-      await waitFor(async () => sample(await probeMetrics(id), 'vendorwatch_push_spool_results', { collector: collectorLabel() }) > 0, { what: `${id} spooling` });
+      await waitFor(async () => sample(await probeMetrics(id), 'vendorwatch_push_spool_results', { collector: collectorLabel() }) > 0, {
+        what: `${id} spooling`,
+      });
       delivered[id] = sample(await probeMetrics(id), 'vendorwatch_push_results_total', { collector: collectorLabel(), result: 'delivered' });
     }
     collector = startCli(collectorArgs, { env: { VENDORWATCH_TOKEN: TOKEN } });
     await waitFor(async () => (await vendor('cdn-a'))?.state === 'hard_down', { what: `restarted collector judging again\n${collector.output()}` });
     for (const [id] of PROBES) {
-      await waitFor(async () => sample(await probeMetrics(id), 'vendorwatch_push_spool_results', { collector: collectorLabel() }) === 0, { what: `${id} spool drained` });
+      await waitFor(async () => sample(await probeMetrics(id), 'vendorwatch_push_spool_results', { collector: collectorLabel() }) === 0, {
+        what: `${id} spool drained`,
+      });
     }
     // Let a few evaluations pass: the restored alert stays as it was, unannounced.
     await new Promise((r) => setTimeout(r, 3000));
@@ -342,7 +358,10 @@ describe('consensus across probe processes, alerts in a real Alertmanager', () =
       PROBES.map(async ([id]) => {
         const { proc } = probes.get(id)!;
         expect(await proc.stop('SIGTERM')).toBe(0);
-        const line = proc.output().split('\n').find((l) => l.includes('"msg":"push stopped"'));
+        const line = proc
+          .output()
+          .split('\n')
+          .find((l) => l.includes('"msg":"push stopped"'));
         return [id, JSON.parse(line!) as { queued: number; delivered: number; rejected: number; dropped: number; spooled: number }] as const;
       }),
     );

@@ -76,7 +76,9 @@ function substitute(expr: string): string {
     .replace(/\$(vendor|region|check)\b/g, '.*');
 }
 
-async function query(expr: string): Promise<{ status: string; error?: string; data?: { result: { metric: Record<string, string>; value: [number, string] }[] } }> {
+async function query(
+  expr: string,
+): Promise<{ status: string; error?: string; data?: { result: { metric: Record<string, string>; value: [number, string] }[] } }> {
   const res = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(substitute(expr))}`);
   return (await res.json()) as { status: string; error?: string };
 }
@@ -125,7 +127,9 @@ describe('vendorwatch dashboard', () => {
       ...panelsWithQueries().flatMap((p) => (p.targets ?? []).map((t) => ({ where: p.title, expr: t.expr }))),
       ...dashboard.annotations.list.map((a) => ({ where: 'annotation', expr: a.expr })),
       // label_values(selector, label): the selector is PromQL
-      ...dashboard.templating.list.flatMap((v) => (v.definition ? [{ where: `$${v.name}`, expr: v.definition.replace(/^label_values\((.*), \w+\)$/, '$1') }] : [])),
+      ...dashboard.templating.list.flatMap((v) =>
+        v.definition ? [{ where: `$${v.name}`, expr: v.definition.replace(/^label_values\((.*), \w+\)$/, '$1') }] : [],
+      ),
     ];
     expect(exprs.length).toBeGreaterThan(15);
     for (const { where, expr } of exprs) {
@@ -135,7 +139,9 @@ describe('vendorwatch dashboard', () => {
   });
 
   it('shows the probe’s vendor in the top row: operational (from the rules), available, with a p95', async () => {
-    const [state, availability, latency] = panelsWithQueries().slice(0, 3).map((p) => p.targets![0]!.expr);
+    const [state, availability, latency] = panelsWithQueries()
+      .slice(0, 3)
+      .map((p) => p.targets![0]!.expr);
     const values = await waitFor(
       async () => {
         const [s, a, l] = await Promise.all([state, availability, latency].map((e) => query(e!)));

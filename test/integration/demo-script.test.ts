@@ -87,16 +87,20 @@ describe('vendorwatch demo', () => {
     expect(out).toContain('no vendor was blamed meanwhile');
 
     // The collector agrees: each problem is an incident, closed by now, and every vendor is operational again.
-    const { incidents } = (await (await fetch(`${collectorUrl}/v1/incidents`)).json()) as { incidents: { vendor: string; worst: string; end: number | null }[] };
+    const { incidents } = (await (await fetch(`${collectorUrl}/v1/incidents`)).json()) as {
+      incidents: { vendor: string; worst: string; end: number | null }[];
+    };
     const worst = new Set(incidents.map((i) => `${i.vendor} ${i.worst}`));
-    for (const expected of ['payco hard_down', 'edgeco regional_outage', 'edgeco degraded', 'dns-beta api_down', 'payco api_down', 'payco limited_visibility']) expect(worst).toContain(expected);
+    for (const expected of ['payco hard_down', 'edgeco regional_outage', 'edgeco degraded', 'dns-beta api_down', 'payco api_down', 'payco limited_visibility'])
+      expect(worst).toContain(expected);
     expect(incidents.every((i) => i.end !== null)).toBe(true);
     const { vendors } = (await (await fetch(`${collectorUrl}/v1/vendors`)).json()) as { vendors: { name: string; state: string }[] };
     expect(vendors.map((v) => v.state)).toEqual(['operational', 'operational', 'operational', 'operational']);
 
     // The status page tells the same story: recent incidents, and payco's own page saying all is well.
     const page = (await (await fetch(`${collectorUrl}/`)).text()).replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
-    for (const seen of ['payco hard down', 'edgeco regional outage in eu-west', 'dns-beta API down', 'payco limited visibility', 'All Systems Operational']) expect(page).toContain(seen);
+    for (const seen of ['payco hard down', 'edgeco regional outage in eu-west', 'dns-beta API down', 'payco limited visibility', 'All Systems Operational'])
+      expect(page).toContain(seen);
   }, 190_000);
 
   it('sent alerts to the console receiver and to Alertmanager: one page per paging fault', async () => {
@@ -109,7 +113,11 @@ describe('vendorwatch demo', () => {
     expect(out).toMatch(/The script is over after \d+ s\. Notifications: 2 pages \(VendorOutage (edgeco|payco), VendorOutage (edgeco|payco)\), \d+ tickets/);
     expect(out).not.toMatch(/VendorFlapping/);
     const notified = await waitFor(
-      () => sink.bodies('/alertmanager').flatMap((b) => (b as { alerts: { status: string; labels: Record<string, string> }[] }).alerts).find((a) => a.labels.vendor === 'edgeco'),
+      () =>
+        sink
+          .bodies('/alertmanager')
+          .flatMap((b) => (b as { alerts: { status: string; labels: Record<string, string> }[] }).alerts)
+          .find((a) => a.labels.vendor === 'edgeco'),
       { what: 'an edgeco notification from Alertmanager' },
     );
     expect(notified.labels).toEqual({ alertname: 'VendorOutage', vendor: 'edgeco', severity: 'page' });

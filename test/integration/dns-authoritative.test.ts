@@ -58,11 +58,27 @@ const byName = (r: CheckResult) => Object.fromEntries(servers(r).map((s) => [s.n
 
 describe('DNS check against NSD and Knot serving the same zone', () => {
   it('queries every nameserver and reports each one: latency, rcode, flags, TTL, serial, NSID', async () => {
-    const r = await runDns({ query: { name: 'www.lab.test', type: 'A' }, zone: 'lab.test', nameservers: both, expect: { answers: { exactly: ['192.0.2.2', '192.0.2.1'] }, ttl: { min: '1m', max: '1h' } } });
+    const r = await runDns({
+      query: { name: 'www.lab.test', type: 'A' },
+      zone: 'lab.test',
+      nameservers: both,
+      expect: { answers: { exactly: ['192.0.2.2', '192.0.2.1'] }, ttl: { min: '1m', max: '1h' } },
+    });
     expect(r).toMatchObject({ ok: true, reason: 'ok', message: '2 nameservers ok: 192.0.2.1 192.0.2.2, serial 2024110301' });
     expect(r.phases.total).toBeGreaterThan(0);
     const ns = byName(r);
-    expect(ns.ns1).toMatchObject({ provider: 'nsd', ok: true, rcode: 'NOERROR', flags: ['qr', 'aa'], ttl: 300, serial: SERIAL, nsid: 'nsd-lab', transport: 'udp', first_attempt: 'answer', final_attempt: 'answer' });
+    expect(ns.ns1).toMatchObject({
+      provider: 'nsd',
+      ok: true,
+      rcode: 'NOERROR',
+      flags: ['qr', 'aa'],
+      ttl: 300,
+      serial: SERIAL,
+      nsid: 'nsd-lab',
+      transport: 'udp',
+      first_attempt: 'answer',
+      final_attempt: 'answer',
+    });
     expect(ns.ns2).toMatchObject({ provider: 'knot', ok: true, rcode: 'NOERROR', flags: ['qr', 'aa'], ttl: 300, serial: SERIAL, nsid: 'knot-lab' });
     for (const s of Object.values(ns)) expect(s.seconds).toBeGreaterThan(0);
     expect(r.assertions.filter((a) => a.name.startsWith('consistency'))).toEqual([
@@ -72,7 +88,11 @@ describe('DNS check against NSD and Knot serving the same zone', () => {
   });
 
   it('follows a CNAME and checks the chain and its TTLs', async () => {
-    const pass = await runDns({ query: { name: 'alias.lab.test' }, nameservers: both, expect: { cname: ['www.lab.test'], answers: { includes: ['192.0.2.1'] } } });
+    const pass = await runDns({
+      query: { name: 'alias.lab.test' },
+      nameservers: both,
+      expect: { cname: ['www.lab.test'], answers: { includes: ['192.0.2.1'] } },
+    });
     expect(pass).toMatchObject({ ok: true, message: '2 nameservers ok: CNAME www.lab.test → 192.0.2.1 192.0.2.2, serial 2024110301' });
     const fail = await runDns({ query: { name: 'alias.lab.test' }, nameservers: both, expect: { ttl: { min: '2m' } } });
     expect(fail).toMatchObject({ ok: false, reason: 'assertion' });
@@ -111,7 +131,7 @@ describe('DNS check against NSD and Knot serving the same zone', () => {
     for (const s of servers(tcp)) expect(s.attempts.map((a) => `${a.transport} ${a.outcome}`)).toEqual(['tcp answer']);
   });
 
-  it('discovers the nameservers from the zone\'s NS records and their glue', async () => {
+  it("discovers the nameservers from the zone's NS records and their glue", async () => {
     const r = await runDns({ query: { name: 'www.lab.test' }, zone: 'lab.test', nameservers: { discover: { via: [nsd.address], port: nsd.port } } });
     expect(r).toMatchObject({ ok: true });
     expect(r.phases.dns).toBeGreaterThan(0);
@@ -124,7 +144,7 @@ describe('DNS check against NSD and Knot serving the same zone', () => {
     expect(wrongZone).toMatchObject({ ok: false, reason: 'dns', message: expect.stringContaining('without NS records for www.lab.test') });
   });
 
-  it('asserts the answers expected in the probe\'s region (traffic steering)', async () => {
+  it("asserts the answers expected in the probe's region (traffic steering)", async () => {
     const spec = {
       query: { name: 'www.lab.test' },
       nameservers: both,
@@ -142,7 +162,11 @@ describe('DNS check against NSD and Knot serving the same zone', () => {
     expect(ok).toMatchObject({ ok: true });
     expect(byName(ok).ns2!.rrsig_expires_at).toBeGreaterThan(Date.now() + 9 * 86_400_000);
     const soon = await runDns({ query: { name: 'www.signed.test' }, nameservers: ns2, dnssec: { min_validity: '30d' } });
-    expect(soon).toMatchObject({ ok: false, reason: 'assertion', message: expect.stringMatching(/^ns2 \(knot\): dnssec validity: expected valid now and for at least 30\.0 days, got expires \S+ \(in \d+\.\d days\)$/) });
+    expect(soon).toMatchObject({
+      ok: false,
+      reason: 'assertion',
+      message: expect.stringMatching(/^ns2 \(knot\): dnssec validity: expected valid now and for at least 30\.0 days, got expires \S+ \(in \d+\.\d days\)$/),
+    });
     const negative = await runDns({ query: { name: 'nope.signed.test' }, nameservers: ns2, dnssec: {}, expect: { rcode: ['NXDOMAIN'] } });
     expect(negative).toMatchObject({ ok: true });
     const unsigned = await runDns({ query: { name: 'www.lab.test' }, nameservers: both, dnssec: {} });
@@ -153,27 +177,51 @@ describe('DNS check against NSD and Knot serving the same zone', () => {
   it('passes `vendorwatch check --json` while both servers agree', async () => {
     const { code, stdout } = await cli();
     expect(code).toBe(0);
-    const results = stdout.trim().split('\n').map((l) => checkResultSchema.parse(JSON.parse(l)));
-    expect(results.map((r) => [r.check, r.ok])).toEqual(expect.arrayContaining([['lab-www', true], ['lab-soa', true]]));
+    const results = stdout
+      .trim()
+      .split('\n')
+      .map((l) => checkResultSchema.parse(JSON.parse(l)));
+    expect(results.map((r) => [r.check, r.ok])).toEqual(
+      expect.arrayContaining([
+        ['lab-www', true],
+        ['lab-soa', true],
+      ]),
+    );
   });
 
   it('names the nameserver that serves a newer serial, then the one that serves another answer', async () => {
     await knot.updateZone({ ...lab, serial: SERIAL + 1 });
     const serial = await runDns({ query: { name: 'www.lab.test' }, zone: 'lab.test', nameservers: both });
     expect(serial).toMatchObject({ ok: false, reason: 'inconsistent', message: 'ns1 (nsd) serves serial 2024110301, ns2 (knot) serves serial 2024110302' });
-    expect(await runDns({ query: { name: 'www.lab.test' }, zone: 'lab.test', nameservers: both, consistency: { serial_spread: 1 } })).toMatchObject({ ok: true });
+    expect(await runDns({ query: { name: 'www.lab.test' }, zone: 'lab.test', nameservers: both, consistency: { serial_spread: 1 } })).toMatchObject({
+      ok: true,
+    });
 
     await knot.updateZone({ ...lab, serial: SERIAL + 2, records: lab.records.map((r) => r.replace('www A 192.0.2.2', 'www A 192.0.2.99')) });
     const answers = await runDns({ query: { name: 'www.lab.test' }, zone: 'lab.test', nameservers: both, consistency: { serial: false } });
-    expect(answers).toMatchObject({ ok: false, reason: 'inconsistent', message: 'ns1 (nsd) answers 192.0.2.1 192.0.2.2, ns2 (knot) answers 192.0.2.1 192.0.2.99' });
+    expect(answers).toMatchObject({
+      ok: false,
+      reason: 'inconsistent',
+      message: 'ns1 (nsd) answers 192.0.2.1 192.0.2.2, ns2 (knot) answers 192.0.2.1 192.0.2.99',
+    });
     expect(byName(answers).ns2).toMatchObject({ ok: true, answers: expect.arrayContaining([expect.objectContaining({ data: '192.0.2.99' })]) });
   });
 
   it('reports the mismatch through `vendorwatch check --json` and the table', async () => {
     const { code, stdout } = await cli();
     expect(code).toBe(1);
-    const results = Object.fromEntries(stdout.trim().split('\n').map((l) => checkResultSchema.parse(JSON.parse(l))).map((r) => [r.check, r]));
-    expect(results['lab-soa']).toMatchObject({ ok: false, reason: 'inconsistent', message: 'ns1 (nsd) serves serial 2024110301, ns2 (knot) serves serial 2024110303' });
+    const results = Object.fromEntries(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => checkResultSchema.parse(JSON.parse(l)))
+        .map((r) => [r.check, r]),
+    );
+    expect(results['lab-soa']).toMatchObject({
+      ok: false,
+      reason: 'inconsistent',
+      message: 'ns1 (nsd) serves serial 2024110301, ns2 (knot) serves serial 2024110303',
+    });
     expect(results['lab-www']).toMatchObject({ ok: false, reason: 'assertion' });
     expect(results['lab-www']!.message).toContain('ns2 (knot): answers exactly: expected [192.0.2.1, 192.0.2.2], got [192.0.2.1, 192.0.2.99]');
     expect(results['lab-www']!.message).toContain('ns1 (nsd) answers 192.0.2.1 192.0.2.2, ns2 (knot) answers 192.0.2.1 192.0.2.99');

@@ -30,7 +30,13 @@ afterAll(async () => {
 /** One check run against the fault server with the given faults; short tries keep the suite quick. */
 function against(faults: { udp?: DnsFault; tcp?: DnsFault }, extra: Record<string, unknown> = {}): Promise<CheckResult> {
   faulty.setFaults({ udp: 'ok', tcp: 'ok', ...faults });
-  return runDns({ query: { name: 'www.example.test' }, nameservers: [{ server: faulty.address, name: 'ns1' }], attempt_timeout: '300ms', consistency: { serial: false }, ...extra });
+  return runDns({
+    query: { name: 'www.example.test' },
+    nameservers: [{ server: faulty.address, name: 'ns1' }],
+    attempt_timeout: '300ms',
+    consistency: { serial: false },
+    ...extra,
+  });
 }
 const only = (r: CheckResult) => dnsDetailsSchema.parse(r.details).nameservers[0]!;
 const tries = (r: CheckResult) => only(r).attempts.map((a) => `${a.transport} ${a.outcome}`);
@@ -109,7 +115,11 @@ describe('DNS check against misbehaving servers', () => {
     expect(named).toMatchObject({ ok: true, phases: { dns: expect.any(Number) } });
     expect(only(named)).toMatchObject({ nameserver: `localhost:${faulty.port}`, address: '127.0.0.1' });
     const unknown = await runDns({ query: { name: 'www.example.test' }, nameservers: [{ server: 'ns1.vendorwatch.invalid', name: 'ns1' }] });
-    expect(unknown).toMatchObject({ ok: false, reason: 'dns', message: expect.stringMatching(/^ns1: name lookup of ns1\.vendorwatch\.invalid failed: E[A-Z]+$/) });
+    expect(unknown).toMatchObject({
+      ok: false,
+      reason: 'dns',
+      message: expect.stringMatching(/^ns1: name lookup of ns1\.vendorwatch\.invalid failed: E[A-Z]+$/),
+    });
   });
 
   it.skipIf(!ipv6)('queries IPv6 nameservers written as [::1]:port', async () => {
@@ -128,7 +138,10 @@ describe('DNS check against misbehaving servers', () => {
     faulty.setFaults({ udp: 'silent' });
     const r = await runDns({
       query: { name: 'www.example.test' },
-      nameservers: [{ server: healthy.address, name: 'good' }, { server: faulty.address, name: 'bad' }],
+      nameservers: [
+        { server: healthy.address, name: 'good' },
+        { server: faulty.address, name: 'bad' },
+      ],
       timeout: '500ms',
       attempt_timeout: '500ms',
       attempts: 5,

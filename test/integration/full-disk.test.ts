@@ -49,7 +49,10 @@ describe.skipIf(!disk)(`the journal on a full disk${disk ? '' : ` (${NO_TMPFS})`
 
     const text = readFileSync(path, 'utf8');
     expect(text.endsWith('\n')).toBe(true);
-    const written = text.trim().split('\n').map((l) => JSON.parse(l) as JournalEvent);
+    const written = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as JournalEvent);
     expect(written.length).toBeLessThan(500);
     // No torn line: every event written is whole, and the ones after the disk had room again are all there.
     expect(journal.read()).toEqual(written);
@@ -83,7 +86,9 @@ checks:
     const collectorUrl = `http://127.0.0.1:${await freePort()}`;
     const collector = startCli(['collector', '--config', config, '--listen', new URL(collectorUrl).host], { env });
     const probeUrl = `http://127.0.0.1:${await freePort()}`;
-    const probe = startCli(['probe', '--config', config, '--listen', new URL(probeUrl).host, '--id', 'p1', '--region', 'eu', '--collector', collectorUrl], { env });
+    const probe = startCli(['probe', '--config', config, '--listen', new URL(probeUrl).host, '--id', 'p1', '--region', 'eu', '--collector', collectorUrl], {
+      env,
+    });
     try {
       // Twice probe_down_after worth of results (one a second) reached the collector.
       await waitFor(async () => sum(await scrape(collectorUrl), 'vendorwatch_ingest_results_total', { probe: 'p1', result: 'accepted' }) >= 6, {

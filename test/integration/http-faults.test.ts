@@ -82,7 +82,11 @@ describe('http checks against fault servers', () => {
     const limited = await runHttp({ url: at('/redirect/3'), follow_redirects: 2 });
     expect(limited).toMatchObject({ ok: false, reason: 'http_status', message: expect.stringMatching(/^more than 2 redirects: /) });
 
-    const notFollowed = await runHttp({ url: at('/redirect/3'), follow_redirects: 0, expect: { status: 302, headers: [{ name: 'location', matches: '^/redirect/2$' }] } });
+    const notFollowed = await runHttp({
+      url: at('/redirect/3'),
+      follow_redirects: 0,
+      expect: { status: 302, headers: [{ name: 'location', matches: '^/redirect/2$' }] },
+    });
     expect(notFollowed).toMatchObject({ ok: true, details: { status: 302 } });
   });
 
@@ -106,7 +110,11 @@ describe('http checks against fault servers', () => {
     expect(reset).toMatchObject({ ok: false, reason: 'reset', message: `asset ${at('/asset/fail-reset.js')}: connection reset waiting for response headers` });
 
     const hang = await runHttp({ url: at('/page?fail=hang'), assets: true, timeout: '1s' });
-    expect(hang).toMatchObject({ ok: false, reason: 'timeout', message: `asset ${at('/asset/fail-hang.js')}: timed out after 1 s waiting for response headers` });
+    expect(hang).toMatchObject({
+      ok: false,
+      reason: 'timeout',
+      message: `asset ${at('/asset/fail-hang.js')}: timed out after 1 s waiting for response headers`,
+    });
     expect(hang.details.assets).toMatchObject({ checked: [{ ok: true }, { ok: true }, { ok: false, reason: 'timeout' }] });
   });
 

@@ -27,7 +27,10 @@ describe('http checks over TLS (a local origin with a test CA)', () => {
       tls: { ca_file: pki.caFile },
       expect: { protocol: 'h2', tls_version: ['TLSv1.2', 'TLSv1.3'], cert_min_days: 7 },
     });
-    expect(r).toMatchObject({ ok: true, details: { protocol: 'h2', status: 200, tls: { version: 'TLSv1.3', authorized: true, cert: { subject: 'localhost' } } } });
+    expect(r).toMatchObject({
+      ok: true,
+      details: { protocol: 'h2', status: 200, tls: { version: 'TLSv1.3', authorized: true, cert: { subject: 'localhost' } } },
+    });
     expect(Object.keys(r.phases).sort()).toEqual(['connect', 'dns', 'tls', 'total', 'transfer', 'ttfb']);
     const days = (r.details.tls as { cert: { days_left: number } }).cert.days_left;
     expect(days).toBeGreaterThan(28);

@@ -63,12 +63,26 @@ describe('vendorwatch report on a known month', () => {
       runs: { total: 102, failed: 2, successPercent: 98.0392 },
       latency: { successfulRuns: 100, p95Seconds: 0.34375, slowRuns: 4, slowPercent: 4, met: true, budgetLeftPercent: 20 },
     });
-    expect(acme.incidents.map((i: { id: string; downtimeSeconds: number; budgetPercent: number; breaching: boolean }) => [i.id, i.downtimeSeconds, i.budgetPercent, i.breaching])).toEqual([
+    expect(
+      acme.incidents.map((i: { id: string; downtimeSeconds: number; budgetPercent: number; breaching: boolean }) => [
+        i.id,
+        i.downtimeSeconds,
+        i.budgetPercent,
+        i.breaching,
+      ]),
+    ).toEqual([
       ['inc-1', 1800, 70.6215, true],
       ['inc-2', 3600, 141.2429, true],
       ['inc-3', 0, 0, false],
     ]);
-    expect(payco.availability).toMatchObject({ percent: 100, met: true, measuredSeconds: 1_382_400, budgetSeconds: 6912, budgetLeftPercent: 100, budgetExhaustedAt: null });
+    expect(payco.availability).toMatchObject({
+      percent: 100,
+      met: true,
+      measuredSeconds: 1_382_400,
+      budgetSeconds: 6912,
+      budgetLeftPercent: 100,
+      budgetExhaustedAt: null,
+    });
     expect(dnsco).toMatchObject({ verdict: 'no SLA', sla: null, availability: { percent: 99.1667, met: null, budgetSeconds: null } });
     expect(json.definitions.availability).toContain('weighted by the share of regions down');
   });
@@ -76,7 +90,9 @@ describe('vendorwatch report on a known month', () => {
   it('--format csv: a row per vendor, then a row per incident', async () => {
     const csv = (await report('--format', 'csv')).trimEnd().split('\n');
     const header = csv[0]!.split(',');
-    const rows = csv.slice(1).map((line) => Object.fromEntries(line.match(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)!.map((c, i) => [header[i], c.replace(/,$/, '').replace(/^"|"$/g, '')])));
+    const rows = csv
+      .slice(1)
+      .map((line) => Object.fromEntries(line.match(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)!.map((c, i) => [header[i], c.replace(/,$/, '').replace(/^"|"$/g, '')])));
     expect(rows.map((r) => [r.record, r.vendor, r.incident])).toEqual([
       ['vendor', 'acme-cdn', ''],
       ['vendor', 'payco', ''],
@@ -98,7 +114,13 @@ describe('vendorwatch report on a known month', () => {
       latency_met: 'true',
     });
     expect(rows.filter((r) => r.breaching === 'true').map((r) => r.incident)).toEqual(['inc-1', 'inc-2']);
-    expect(rows[3]).toMatchObject({ start: '2025-11-03T10:00:00.000Z', end: '2025-11-03T10:30:00.000Z', worst: 'hard_down', regions: 'ap eu us', downtime_seconds: '1800' });
+    expect(rows[3]).toMatchObject({
+      start: '2025-11-03T10:00:00.000Z',
+      end: '2025-11-03T10:30:00.000Z',
+      worst: 'hard_down',
+      regions: 'ap eu us',
+      downtime_seconds: '1800',
+    });
   });
 
   it('--vendor picks one vendor; bad arguments exit 2 with the reason', async () => {
@@ -134,16 +156,36 @@ checks:
     const collector = startCli(['collector', '--config', liveConfig, '--listen', listen]);
     await waitFor(async () => (await fetch(`http://${listen}/healthz`)).ok, { what: `collector up\n${collector.output()}` });
     const result = (check: string, ok: boolean, total: number): CheckResult => ({
-      id: randomUUID(), check, vendor: 'acme-cdn', kind: 'http', role: 'delivery', probe: 'p1', region: 'eu', startedAt: Date.now(),
-      ok, degraded: false, reason: ok ? 'ok' : 'timeout', message: ok ? 'HTTP 200' : 'timed out', phases: { total }, assertions: [], details: {},
+      id: randomUUID(),
+      check,
+      vendor: 'acme-cdn',
+      kind: 'http',
+      role: 'delivery',
+      probe: 'p1',
+      region: 'eu',
+      startedAt: Date.now(),
+      ok,
+      degraded: false,
+      reason: ok ? 'ok' : 'timeout',
+      message: ok ? 'HTTP 200' : 'timed out',
+      phases: { total },
+      assertions: [],
+      details: {},
     });
     // 3 delivery runs (one failed, one slower than 300 ms); the control check does not count
     const results = [result('acme-js', true, 0.12), result('acme-js', true, 0.4), result('acme-js', false, 1), result('acme-api', true, 0.05)];
-    const res = await fetch(`http://${listen}/v1/results`, { method: 'POST', body: JSON.stringify({ results }), headers: { authorization: 'Bearer t0k', 'content-type': 'application/json' } });
+    const res = await fetch(`http://${listen}/v1/results`, {
+      method: 'POST',
+      body: JSON.stringify({ results }),
+      headers: { authorization: 'Bearer t0k', 'content-type': 'application/json' },
+    });
     expect(await res.json()).toMatchObject({ accepted: 4, duplicate: 0, unknown_check: 0, refused: [] });
     expect(await collector.stop()).toBe(0);
 
-    const lines = readFileSync(join(live, 'journal.hourly.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(live, 'journal.hourly.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual([expect.objectContaining({ vendor: 'acme-cdn', runs: 3, failures: 1, slow: 1 })]);
     const r = await runCli(['report', '--config', liveConfig, '--format', 'json']);
     expect(r.code).toBe(0);

@@ -98,9 +98,7 @@ const run = (vote: Vote, n: number): Vote[] => Array.from({ length: n }, () => v
 
 /** Tracks for every probe of the regions given, all with the same votes. */
 function probes(check: string, regions: Record<string, number>, votes: Vote[]): Track[] {
-  return Object.entries(regions).flatMap(([region, n]) =>
-    Array.from({ length: n }, (_, i) => ({ check, region, probe: `${region}-${i + 1}`, votes })),
-  );
+  return Object.entries(regions).flatMap(([region, n]) => Array.from({ length: n }, (_, i) => ({ check, region, probe: `${region}-${i + 1}`, votes })));
 }
 
 const three = { eu: 3, us: 3, ap: 3 };
@@ -250,7 +248,15 @@ const scenarios: Scenario[] = [
   {
     name: 'three incidents within the flapping window: one VendorFlapping, no third VendorOutage',
     steps: 20,
-    tracks: probes('flap-web', three, [...run('ok', 2), ...run('fail', 2), ...run('ok', 3), ...run('fail', 2), ...run('ok', 3), ...run('fail', 2), ...run('ok', 6)]),
+    tracks: probes('flap-web', three, [
+      ...run('ok', 2),
+      ...run('fail', 2),
+      ...run('ok', 3),
+      ...run('fail', 2),
+      ...run('ok', 3),
+      ...run('fail', 2),
+      ...run('ok', 6),
+    ]),
     expect: [
       { step: 2, vendor: 'flap', state: 'hard_down', alerts: ['VendorOutage'] },
       { step: 5, vendor: 'flap', state: 'operational', alerts: [] },
@@ -343,7 +349,12 @@ describe('vendorwatch rules agree with the collector', () => {
     const timeline = collectorTimeline(s);
     for (const e of s.expect) {
       const at = timeline[e.step]!;
-      const alerts = e.alerts && at.alerts.filter((a) => a.vendor === e.vendor).map((a) => a.alertname).sort();
+      const alerts =
+        e.alerts &&
+        at.alerts
+          .filter((a) => a.vendor === e.vendor)
+          .map((a) => a.alertname)
+          .sort();
       expect({ step: e.step, vendor: e.vendor, state: at.state[e.vendor], ...(alerts && { alerts }) }).toEqual(e);
     }
 
@@ -358,7 +369,10 @@ describe('vendorwatch rules agree with the collector', () => {
       {
         expr: `ALERTS{alertstate="firing",alertname=~"${incidentAlertnames.join('|')}"}`,
         eval_time: `${(step * STEP_MS) / 1000}s`,
-        exp_samples: t.alerts.map((a) => ({ labels: `ALERTS{alertname="${a.alertname}",alertstate="firing",severity="${a.severity}",vendor="${a.vendor}"}`, value: 1 })),
+        exp_samples: t.alerts.map((a) => ({
+          labels: `ALERTS{alertname="${a.alertname}",alertstate="firing",severity="${a.severity}",vendor="${a.vendor}"}`,
+          value: 1,
+        })),
       },
     ]);
     const file = join(dir, `${s.name.replace(/\W+/g, '-')}.test.yaml`);
@@ -366,7 +380,12 @@ describe('vendorwatch rules agree with the collector', () => {
     writeFileSync(
       file,
       stringify(
-        { rule_files: [rulesFile], evaluation_interval: '10s', group_eval_order: groupOrder, tests: [{ name: s.name, interval: '10s', input_series: inputSeries(s), promql_expr_test }] },
+        {
+          rule_files: [rulesFile],
+          evaluation_interval: '10s',
+          group_eval_order: groupOrder,
+          tests: [{ name: s.name, interval: '10s', input_series: inputSeries(s), promql_expr_test }],
+        },
         { lineWidth: 0 },
       ),
     );

@@ -87,7 +87,9 @@ describe('generated rules in a real Prometheus', () => {
           data: { alerts: { labels: Record<string, string>; annotations: Record<string, string>; state: string }[] };
         };
         // The reasons come from increase() over the failure counters: they show once two scrapes of them are in.
-        return body.data.alerts.find((a) => a.labels.alertname === 'VendorOutage' && a.state === 'firing' && a.annotations.description?.includes('Failure reasons'));
+        return body.data.alerts.find(
+          (a) => a.labels.alertname === 'VendorOutage' && a.state === 'firing' && a.annotations.description?.includes('Failure reasons'),
+        );
       },
       { what: 'VendorOutage firing, with its failure reasons' },
     );

@@ -103,7 +103,10 @@ function alertsFiring(evalTime: string, alerts: { alertname: string; vendor: str
   return {
     expr: `ALERTS{alertstate="firing",alertname=~"${incidentAlerts.join('|')}"}`,
     eval_time: evalTime,
-    exp_samples: alerts.map((a) => ({ labels: `ALERTS{alertname="${a.alertname}",alertstate="firing",severity="${a.severity}",vendor="${a.vendor}"}`, value: 1 })),
+    exp_samples: alerts.map((a) => ({
+      labels: `ALERTS{alertname="${a.alertname}",alertstate="firing",severity="${a.severity}",vendor="${a.vendor}"}`,
+      value: 1,
+    })),
   };
 }
 
@@ -173,13 +176,18 @@ describe('vendorwatch rules', () => {
           { series: `vendorwatch_check_degraded{${labels}}`, values: '0x35' },
         ],
         alert_rule_test: [
-          fires('4m', 'VendorOutage', { severity: 'page', vendor: 'jsdelivr' }, {
-            summary: 'jsdelivr is hard down: delivery fails in 1 of 1 regions',
-            description: "Probes agree that jsdelivr's delivery checks are failing: jsdelivr-npm-file in local (1 of 1 probes).",
-            state: 'hard_down',
-            regions: 'local',
-            vendor_status_url: 'https://status.jsdelivr.com/api/v2/status.json',
-          }),
+          fires(
+            '4m',
+            'VendorOutage',
+            { severity: 'page', vendor: 'jsdelivr' },
+            {
+              summary: 'jsdelivr is hard down: delivery fails in 1 of 1 regions',
+              description: "Probes agree that jsdelivr's delivery checks are failing: jsdelivr-npm-file in local (1 of 1 probes).",
+              state: 'hard_down',
+              regions: 'local',
+              vendor_status_url: 'https://status.jsdelivr.com/api/v2/status.json',
+            },
+          ),
         ],
       },
       'shipped config',
@@ -205,12 +213,17 @@ describe('promtool test rules: the same verdicts as the collector', () => {
           runs('acme-js', 'failure', 'http_status', '0x5 1+3x30'),
         ],
         alert_rule_test: [
-          fires('2m', 'VendorOutage', { severity: 'page', vendor: 'acme-cdn' }, {
-            ...hardDownText(),
-            description:
-              "Probes agree that acme-cdn's delivery checks are failing: acme-js in ap (3 of 3 probes), acme-js in eu (3 of 3 probes), " +
-              'acme-js in us (3 of 3 probes). Failure reasons, most frequent first: http_status.',
-          }),
+          fires(
+            '2m',
+            'VendorOutage',
+            { severity: 'page', vendor: 'acme-cdn' },
+            {
+              ...hardDownText(),
+              description:
+                "Probes agree that acme-cdn's delivery checks are failing: acme-js in ap (3 of 3 probes), acme-js in eu (3 of 3 probes), " +
+                'acme-js in us (3 of 3 probes). Failure reasons, most frequent first: http_status.',
+            },
+          ),
         ],
         promql_expr_test: [
           alertsFiring('2m', [outage]),
@@ -218,7 +231,10 @@ describe('promtool test rules: the same verdicts as the collector', () => {
           {
             expr: 'vendorwatch:region_failing:bool{check="acme-js"}',
             eval_time: '2m',
-            exp_samples: regions.map((region) => ({ labels: `vendorwatch:region_failing:bool{check="acme-js",region="${region}",vendor="acme-cdn"}`, value: 1 })),
+            exp_samples: regions.map((region) => ({
+              labels: `vendorwatch:region_failing:bool{check="acme-js",region="${region}",vendor="acme-cdn"}`,
+              value: 1,
+            })),
           },
         ],
       },
@@ -229,10 +245,13 @@ describe('promtool test rules: the same verdicts as the collector', () => {
   it('delivery failing in one region of three → regional_outage naming it', () => {
     scenario(
       {
-        input_series: [...probe('acme-js', 'eu', 'p1', '1x5 0x30'), ...probe('acme-js', 'eu', 'p2', '1x5 0x30'), ...probe('acme-js', 'eu', 'p3', '1x35'), ...everywhere('acme-js', '1x35', threeProbes, ['ap', 'us'])],
-        alert_rule_test: [
-          fires('2m', 'VendorOutage', { severity: 'page', vendor: 'acme-cdn' }, regionalText('eu', 'acme-js in eu (2 of 3 probes)', 1)),
+        input_series: [
+          ...probe('acme-js', 'eu', 'p1', '1x5 0x30'),
+          ...probe('acme-js', 'eu', 'p2', '1x5 0x30'),
+          ...probe('acme-js', 'eu', 'p3', '1x35'),
+          ...everywhere('acme-js', '1x35', threeProbes, ['ap', 'us']),
         ],
+        alert_rule_test: [fires('2m', 'VendorOutage', { severity: 'page', vendor: 'acme-cdn' }, regionalText('eu', 'acme-js in eu (2 of 3 probes)', 1))],
         promql_expr_test: [alertsFiring('2m', [outage]), statesHold('2m', 'acme-cdn', ['regional_outage'])],
       },
       'regional outage',
@@ -242,12 +261,25 @@ describe('promtool test rules: the same verdicts as the collector', () => {
   it('one probe of three failing in a region → no alert: the region is not failing', () => {
     scenario(
       {
-        input_series: [...probe('acme-js', 'eu', 'p1', '1x5 0x30'), ...probe('acme-js', 'eu', 'p2', '1x35'), ...probe('acme-js', 'eu', 'p3', '1x35'), ...everywhere('acme-js', '1x35', threeProbes, ['ap', 'us'])],
+        input_series: [
+          ...probe('acme-js', 'eu', 'p1', '1x5 0x30'),
+          ...probe('acme-js', 'eu', 'p2', '1x35'),
+          ...probe('acme-js', 'eu', 'p3', '1x35'),
+          ...everywhere('acme-js', '1x35', threeProbes, ['ap', 'us']),
+        ],
         alert_rule_test: silent('3m', ...incidentAlerts),
         promql_expr_test: [
           statesHold('3m', 'acme-cdn', ['operational']),
-          { expr: 'vendorwatch:region_failing_voters:count{region="eu"}', eval_time: '3m', exp_samples: [{ labels: 'vendorwatch:region_failing_voters:count{check="acme-js",region="eu",vendor="acme-cdn"}', value: 1 }] },
-          { expr: 'vendorwatch:region_failing:bool{region="eu"}', eval_time: '3m', exp_samples: [{ labels: 'vendorwatch:region_failing:bool{check="acme-js",region="eu",vendor="acme-cdn"}', value: 0 }] },
+          {
+            expr: 'vendorwatch:region_failing_voters:count{region="eu"}',
+            eval_time: '3m',
+            exp_samples: [{ labels: 'vendorwatch:region_failing_voters:count{check="acme-js",region="eu",vendor="acme-cdn"}', value: 1 }],
+          },
+          {
+            expr: 'vendorwatch:region_failing:bool{region="eu"}',
+            eval_time: '3m',
+            exp_samples: [{ labels: 'vendorwatch:region_failing:bool{check="acme-js",region="eu",vendor="acme-cdn"}', value: 0 }],
+          },
         ],
       },
       'one bad probe',
@@ -262,7 +294,11 @@ describe('promtool test rules: the same verdicts as the collector', () => {
         promql_expr_test: [
           statesHold('2m', 'acme-cdn', ['unknown']),
           { expr: 'vendorwatch:region_failing:bool', eval_time: '2m', exp_samples: [] },
-          { expr: 'vendorwatch:region_voters:count{region="eu"}', eval_time: '2m', exp_samples: [{ labels: 'vendorwatch:region_voters:count{check="acme-js",region="eu",vendor="acme-cdn"}', value: 1 }] },
+          {
+            expr: 'vendorwatch:region_voters:count{region="eu"}',
+            eval_time: '2m',
+            exp_samples: [{ labels: 'vendorwatch:region_voters:count{check="acme-js",region="eu",vendor="acme-cdn"}', value: 1 }],
+          },
         ],
       },
       'too few probes',
@@ -275,8 +311,16 @@ describe('promtool test rules: the same verdicts as the collector', () => {
       {
         input_series: [...probe('acme-js', 'eu', 'p1', '0x10'), ...probe('acme-js', 'eu', 'p2', '0x10'), ...probe('acme-js', 'eu', 'p3', '1x30')],
         promql_expr_test: [
-          { expr: 'vendorwatch:region_failing:bool', eval_time: '90s', exp_samples: [{ labels: 'vendorwatch:region_failing:bool{check="acme-js",region="eu",vendor="acme-cdn"}', value: 1 }] },
-          { expr: 'vendorwatch:region_voters:count', eval_time: '140s', exp_samples: [{ labels: 'vendorwatch:region_voters:count{check="acme-js",region="eu",vendor="acme-cdn"}', value: 1 }] },
+          {
+            expr: 'vendorwatch:region_failing:bool',
+            eval_time: '90s',
+            exp_samples: [{ labels: 'vendorwatch:region_failing:bool{check="acme-js",region="eu",vendor="acme-cdn"}', value: 1 }],
+          },
+          {
+            expr: 'vendorwatch:region_voters:count',
+            eval_time: '140s',
+            exp_samples: [{ labels: 'vendorwatch:region_voters:count{check="acme-js",region="eu",vendor="acme-cdn"}', value: 1 }],
+          },
           statesHold('140s', 'acme-cdn', ['unknown']),
         ],
       },
@@ -289,10 +333,7 @@ describe('promtool test rules: the same verdicts as the collector', () => {
     scenario(
       {
         input_series: everywhere('acme-js', '1x5 0x11 1x30'),
-        alert_rule_test: [
-          fires('170s', 'VendorOutage', { severity: 'page', vendor: 'acme-cdn' }, hardDownText()),
-          ...silent('180s', ...incidentAlerts),
-        ],
+        alert_rule_test: [fires('170s', 'VendorOutage', { severity: 'page', vendor: 'acme-cdn' }, hardDownText()), ...silent('180s', ...incidentAlerts)],
         promql_expr_test: [statesHold('170s', 'acme-cdn', ['hard_down']), statesHold('180s', 'acme-cdn', ['operational'])],
       },
       'recovery',
@@ -320,13 +361,18 @@ describe('promtool test rules: the same verdicts as the collector', () => {
       {
         input_series: [...everywhere('acme-js', '1x35'), ...everywhere(check, '1x5 0x30')],
         alert_rule_test: [
-          fires('2m', 'VendorImpaired', { severity: 'ticket', vendor: 'acme-cdn' }, {
-            summary,
-            description: `Probes agree that acme-cdn's ${what} checks are failing: ${votes}. ${consequence}`,
-            state,
-            regions: 'ap,eu,us',
-            ...acmeLinks,
-          }),
+          fires(
+            '2m',
+            'VendorImpaired',
+            { severity: 'ticket', vendor: 'acme-cdn' },
+            {
+              summary,
+              description: `Probes agree that acme-cdn's ${what} checks are failing: ${votes}. ${consequence}`,
+              state,
+              regions: 'ap,eu,us',
+              ...acmeLinks,
+            },
+          ),
         ],
         promql_expr_test: [alertsFiring('2m', [impaired]), statesHold('2m', 'acme-cdn', [state])],
       },
@@ -344,9 +390,7 @@ describe('promtool test rules: the same verdicts as the collector', () => {
           ...probe('acme-big', 'eu', 'p2', '1x35', '0x5 1x30'), // passed, but over its threshold
           ...probe('acme-big', 'eu', 'p3', '1x35'),
         ],
-        alert_rule_test: [
-          fires('2m', 'VendorImpaired', { severity: 'ticket', vendor: 'acme-cdn' }, degradedText('acme-big in eu (2 of 3 probes)')),
-        ],
+        alert_rule_test: [fires('2m', 'VendorImpaired', { severity: 'ticket', vendor: 'acme-cdn' }, degradedText('acme-big in eu (2 of 3 probes)'))],
         promql_expr_test: [alertsFiring('2m', [impaired]), statesHold('2m', 'acme-cdn', ['degraded'])],
       },
       'degraded',
@@ -368,17 +412,27 @@ describe('promtool test rules: the same verdicts as the collector', () => {
           ...everywhere('payco-checkout', '0x35', ['p1', 'p2'], ['ap']),
         ],
         alert_rule_test: [
-          fires('2m', 'VendorOutage', { severity: 'page', vendor: 'payco' }, {
-            summary: 'payco is down in eu',
-            description: "Probes agree that payco's delivery checks are failing: payco-checkout in eu (3 of 9 probes). 1 of 2 regions with a verdict are affected.",
-            state: 'regional_outage',
-            regions: 'eu',
-            ...payLinks,
-          }),
+          fires(
+            '2m',
+            'VendorOutage',
+            { severity: 'page', vendor: 'payco' },
+            {
+              summary: 'payco is down in eu',
+              description:
+                "Probes agree that payco's delivery checks are failing: payco-checkout in eu (3 of 9 probes). 1 of 2 regions with a verdict are affected.",
+              state: 'regional_outage',
+              regions: 'eu',
+              ...payLinks,
+            },
+          ),
         ],
         promql_expr_test: [
           statesHold('2m', 'payco', ['regional_outage']),
-          { expr: 'vendorwatch:region_failing:bool{region="us"}', eval_time: '2m', exp_samples: [{ labels: 'vendorwatch:region_failing:bool{check="payco-checkout",region="us",vendor="payco"}', value: 0 }] },
+          {
+            expr: 'vendorwatch:region_failing:bool{region="us"}',
+            eval_time: '2m',
+            exp_samples: [{ labels: 'vendorwatch:region_failing:bool{check="payco-checkout",region="us",vendor="payco"}', value: 0 }],
+          },
         ],
       },
       'payco knobs',
@@ -419,13 +473,18 @@ describe('promtool test rules: the same verdicts as the collector', () => {
         interval: '1m',
         input_series: [runs('acme-js', 'success', 'ok', '0+199x240'), runs('acme-js', 'failure', 'timeout', '0+1x240')],
         alert_rule_test: [
-          fires('3h', 'VendorAvailabilityBudgetBurn', { severity: 'ticket', vendor: 'acme-cdn' }, {
-            summary: 'acme-cdn is using up the error budget of its 99.9% availability SLA steadily',
-            description:
-              "0.5% of acme-cdn's delivery check runs fail, against the 0.1% its 99.9% availability SLA allows. " +
-              'At this rate a 30-day error budget lasts about 10 to 30 days.',
-            ...acmeLinks,
-          }),
+          fires(
+            '3h',
+            'VendorAvailabilityBudgetBurn',
+            { severity: 'ticket', vendor: 'acme-cdn' },
+            {
+              summary: 'acme-cdn is using up the error budget of its 99.9% availability SLA steadily',
+              description:
+                "0.5% of acme-cdn's delivery check runs fail, against the 0.1% its 99.9% availability SLA allows. " +
+                'At this rate a 30-day error budget lasts about 10 to 30 days.',
+              ...acmeLinks,
+            },
+          ),
         ],
       },
       'slow availability burn',
@@ -446,7 +505,11 @@ describe('promtool test rules: the same verdicts as the collector', () => {
           bucket('0.25', '0x90'),
           bucket('0.5', '0x90'),
           bucket('1', '0+6x90'),
-          { series: 'vendorwatch_check_duration_seconds_count{vendor="acme-cdn",check="acme-js",kind="http",region="eu",phase="total",instance="eu:9797",job="vendorwatch"}', values: '0+6x90' },
+          {
+            series:
+              'vendorwatch_check_duration_seconds_count{vendor="acme-cdn",check="acme-js",kind="http",region="eu",phase="total",instance="eu:9797",job="vendorwatch"}',
+            values: '0+6x90',
+          },
         ],
         alert_rule_test: [
           {
@@ -546,13 +609,18 @@ describe('promtool test rules: the alert contract (one identity per severity, he
       {
         input_series: everywhere('acme-js', '1x5 0x3 1x5 0x3 1x5 0x3 1x200'),
         alert_rule_test: [
-          fires('280s', 'VendorFlapping', { severity: 'page', vendor: 'acme-cdn' }, {
-            ...hardDownText(),
-            summary: 'acme-cdn is flapping: 3 incidents opened in the last 30m',
-            description:
-              'acme-cdn keeps failing and recovering, so this one alert stands for its incidents instead of an alert each. ' +
-              'It resolves once 30m pass with no new incident and acme-cdn is operational. Now: acme-cdn is hard down: delivery fails in 3 of 3 regions.',
-          }),
+          fires(
+            '280s',
+            'VendorFlapping',
+            { severity: 'page', vendor: 'acme-cdn' },
+            {
+              ...hardDownText(),
+              summary: 'acme-cdn is flapping: 3 incidents opened in the last 30m',
+              description:
+                'acme-cdn keeps failing and recovering, so this one alert stands for its incidents instead of an alert each. ' +
+                'It resolves once 30m pass with no new incident and acme-cdn is operational. Now: acme-cdn is hard down: delivery fails in 3 of 3 regions.',
+            },
+          ),
         ],
         promql_expr_test: [
           ...throughout(60, 90, (t) => alertsFiring(t, [outage])),
@@ -665,7 +733,9 @@ describe('promtool test rules: the alert contract (one identity per severity, he
     const verdict = (seconds: number) => ({
       expr: 'vendorwatch:region_failing:bool',
       eval_time: `${seconds}s`,
-      exp_samples: [{ labels: `vendorwatch:region_failing:bool{check="jsdelivr-npm-file",region="local",vendor="jsdelivr"}`, value: failing.includes(seconds) ? 1 : 0 }],
+      exp_samples: [
+        { labels: `vendorwatch:region_failing:bool{check="jsdelivr-npm-file",region="local",vendor="jsdelivr"}`, value: failing.includes(seconds) ? 1 : 0 },
+      ],
     });
     scenario(
       {

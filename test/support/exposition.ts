@@ -20,9 +20,7 @@ export function parseExposition(text: string): Sample[] {
 
 /** The sum of the samples with this name whose labels include `labels`. */
 export function sum(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  return samples
-    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
-    .reduce((total, s) => total + s.value, 0);
+  return samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((total, s) => total + s.value, 0);
 }
 
 export async function scrape(baseUrl: string): Promise<Sample[]> {

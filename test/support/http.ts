@@ -16,7 +16,14 @@ export type HttpRun = Omit<ResultOfKind<'http'>, 'details'> & { details: HttpDet
  */
 export async function runHttp(fields: Record<string, unknown>, vendors: Vendor[] = labVendors): Promise<HttpRun> {
   const check = httpCheckSchema.parse({ name: 'web', vendor: 'acme-cdn', kind: 'http', timeout: '5s', ...fields });
-  const scheduler = new Scheduler({ checks: [], vendors, probe: { id: 'test', region: 'lab' }, logger: pino({ level: 'silent' }), concurrency: 4, onResult: () => {} });
+  const scheduler = new Scheduler({
+    checks: [],
+    vendors,
+    probe: { id: 'test', region: 'lab' },
+    logger: pino({ level: 'silent' }),
+    concurrency: 4,
+    onResult: () => {},
+  });
   const ran = await scheduler.runOnce(check);
   const result = checkResultSchema.parse(ran);
   // The schema describes everything the check reports (nothing is dropped parsing it), per request too.

@@ -46,13 +46,32 @@ function status(state: VendorState, regions: string[], all: string[], at: number
 }
 
 const failing = (check: string, region: string, probes: string[]): Evidence => ({
-  check, role: 'delivery', region, outage: 'failing', slow: 'passing', voters: probes.length, failing: probes.length, slowVotes: 0,
+  check,
+  role: 'delivery',
+  region,
+  outage: 'failing',
+  slow: 'passing',
+  voters: probes.length,
+  failing: probes.length,
+  slowVotes: 0,
   votes: probes.map((probe) => ({ probe, region, ok: false, degraded: false, reason: 'timeout', message: 'aborted at the check timeout', phases: {}, at: 0 })),
   excluded: [],
 });
 
 function incident(id: string, vendor: string, start: string, end: string, worst: VendorState, regions: string[], evidence: Evidence[]): JournalEvent[] {
-  const open: Incident = { id, vendor, start: t(start), end: null, worst, states: [worst], regions, flapped: false, summary: `${vendor} was ${worst} in ${regions.join(', ')}.`, evidence, raised: { page: t(start) } };
+  const open: Incident = {
+    id,
+    vendor,
+    start: t(start),
+    end: null,
+    worst,
+    states: [worst],
+    regions,
+    flapped: false,
+    summary: `${vendor} was ${worst} in ${regions.join(', ')}.`,
+    evidence,
+    raised: { page: t(start) },
+  };
   return [
     { type: 'incident', at: t(start), incident: open },
     { type: 'incident', at: t(end), incident: { ...open, end: t(end) } },
@@ -61,13 +80,26 @@ function incident(id: string, vendor: string, start: string, end: string, worst:
 
 export function journalEvents(): JournalEvent[] {
   const acme = ['ap', 'eu', 'us'];
-  const v = (vendor: string, at: string, state: VendorState, regions: string[], all: string[]): JournalEvent => ({ type: 'vendor', at: t(at), vendor, status: status(state, regions, all, t(at)) });
+  const v = (vendor: string, at: string, state: VendorState, regions: string[], all: string[]): JournalEvent => ({
+    type: 'vendor',
+    at: t(at),
+    vendor,
+    status: status(state, regions, all, t(at)),
+  });
   return [
     ...incident('inc-0', 'acme-cdn', '2025-10-15T08:00:00Z', '2025-10-15T09:00:00Z', 'hard_down', acme, []),
     v('acme-cdn', '2025-10-31T23:00:00Z', 'operational', [], acme),
     v('dnsco', '2025-10-01T00:00:00Z', 'operational', [], ['eu']),
     v('acme-cdn', '2025-11-03T10:00:00Z', 'hard_down', acme, acme),
-    ...incident('inc-1', 'acme-cdn', '2025-11-03T10:00:00Z', '2025-11-03T10:30:00Z', 'hard_down', acme, acme.map((r) => failing('acme-js', r, [`${r}-1`, `${r}-2`]))),
+    ...incident(
+      'inc-1',
+      'acme-cdn',
+      '2025-11-03T10:00:00Z',
+      '2025-11-03T10:30:00Z',
+      'hard_down',
+      acme,
+      acme.map((r) => failing('acme-js', r, [`${r}-1`, `${r}-2`])),
+    ),
     v('acme-cdn', '2025-11-03T10:30:00Z', 'operational', [], acme),
     v('acme-cdn', '2025-11-10T00:00:00Z', 'regional_outage', ['eu'], acme),
     ...incident('inc-2', 'acme-cdn', '2025-11-10T00:00:00Z', '2025-11-10T03:00:00Z', 'regional_outage', ['eu'], [failing('acme-js', 'eu', ['eu-1', 'eu-2'])]),
@@ -101,6 +133,16 @@ export function hourLines(): HourLine[] {
 
 /** Writes the month as a collector would have: journal.jsonl and journal.hourly.jsonl. */
 export function writeSlaJournal(journal: string, hourly: string): void {
-  writeFileSync(journal, journalEvents().map((e) => `${JSON.stringify(e)}\n`).join(''));
-  writeFileSync(hourly, hourLines().map((l) => `${JSON.stringify(l)}\n`).join(''));
+  writeFileSync(
+    journal,
+    journalEvents()
+      .map((e) => `${JSON.stringify(e)}\n`)
+      .join(''),
+  );
+  writeFileSync(
+    hourly,
+    hourLines()
+      .map((l) => `${JSON.stringify(l)}\n`)
+      .join(''),
+  );
 }

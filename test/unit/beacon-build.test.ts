@@ -29,7 +29,10 @@ describe('beacon build', () => {
 
   it('inlines the vendors, page groups and switches with --config', async () => {
     const config = join(dir, 'site.yaml');
-    writeFileSync(config, 'vendors: [{ name: acme-cdn, hosts: ["static.example.com"] }]\nrum: { page_groups: [{ name: checkout, match: "^/checkout" }], require_consent: true }\n');
+    writeFileSync(
+      config,
+      'vendors: [{ name: acme-cdn, hosts: ["static.example.com"] }]\nrum: { page_groups: [{ name: checkout, match: "^/checkout" }], require_consent: true }\n',
+    );
     const inlined = join(dir, 'inlined');
     await buildBeacon({ configFile: config, outdir: inlined });
     const script = readFileSync(join(inlined, 'beacon.js'), 'utf8');

@@ -45,7 +45,19 @@ function beacon(over: Partial<Beacon> = {}): Beacon {
     phases: { dns: 12, connect: 20, tls: 30, ttfb: 150, download: 10, dom: 300, load: 1200 },
     vitals: { LCP: { value: 2300, vendor: 'acme-cdn' }, INP: { value: 240, vendor: 'payco' }, CLS: { value: 0.12 }, FCP: { value: 900 }, TTFB: { value: 180 } },
     resources: {
-      'acme-cdn': { count: 3, bytes: 5000, cacheHits: 1, failed: 0, noTimingAllowOrigin: 0, protocols: { h2: 3 }, samples: [['script', 'miss', 40], ['img', 'hit', 0], ['css', 'miss', 35]] },
+      'acme-cdn': {
+        count: 3,
+        bytes: 5000,
+        cacheHits: 1,
+        failed: 0,
+        noTimingAllowOrigin: 0,
+        protocols: { h2: 3 },
+        samples: [
+          ['script', 'miss', 40],
+          ['img', 'hit', 0],
+          ['css', 'miss', 35],
+        ],
+      },
       payco: { count: 1, bytes: 0, cacheHits: 0, failed: 1, noTimingAllowOrigin: 1, protocols: { unknown: 1 }, samples: [['fetch', 'unknown', 800]] },
     },
     lost: 0,
@@ -207,7 +219,21 @@ describe('hostile and broken beacons', () => {
     ['an unknown vital', () => post({ ...beacon(), vitals: { FID: { value: 10 } } }), 400, 'invalid'],
     ['a long vendor label', () => post({ ...beacon(), vitals: { LCP: { value: 10, vendor: 'v'.repeat(64) } } }), 400, 'invalid'],
     ['an unknown resource type', () => post(withResource({ samples: [['evil', 'hit', 1]] })), 400, 'invalid'],
-    ['more samples than entries', () => post(withResource({ count: 1, samples: [['img', 'hit', 1], ['img', 'hit', 1]] })), 400, 'invalid'],
+    [
+      'more samples than entries',
+      () =>
+        post(
+          withResource({
+            count: 1,
+            samples: [
+              ['img', 'hit', 1],
+              ['img', 'hit', 1],
+            ],
+          }),
+        ),
+      400,
+      'invalid',
+    ],
     ['more cache hits than entries', () => post(withResource({ count: 1, cacheHits: 5 })), 400, 'invalid'],
     ['a float count', () => post(withResource({ count: 1.5 })), 400, 'invalid'],
     ['an astronomic count', () => post(withResource({ count: 1e300 })), 400, 'invalid'],
@@ -272,7 +298,11 @@ describe('rate limit', () => {
     const limited = await startServer({ listen: '127.0.0.1:0', logger, routes: beaconRoutes(config({ rate_limit: 2 }), logger) });
     try {
       const hit = (xff: string) =>
-        fetch(`${limited.url}/v1/beacon`, { method: 'POST', headers: { origin: SITE, 'content-type': 'text/plain', 'x-forwarded-for': xff }, body: JSON.stringify(beacon()) });
+        fetch(`${limited.url}/v1/beacon`, {
+          method: 'POST',
+          headers: { origin: SITE, 'content-type': 'text/plain', 'x-forwarded-for': xff },
+          body: JSON.stringify(beacon()),
+        });
       expect((await hit('198.51.100.1')).status).toBe(204);
       expect((await hit('198.51.100.2')).status).toBe(204);
       const third = await hit('198.51.100.3');

@@ -61,7 +61,16 @@ describe('pageGroup', () => {
 });
 
 describe('addVital', () => {
-  const view = (seq: number, type: PageView['type'], path: string, over: Partial<PageView> = {}): PageView => ({ seq, type, path, entries: [], failedLoads: [], vitals: {}, lost: 0, ...over });
+  const view = (seq: number, type: PageView['type'], path: string, over: Partial<PageView> = {}): PageView => ({
+    seq,
+    type,
+    path,
+    entries: [],
+    failedLoads: [],
+    vitals: {},
+    lost: 0,
+    ...over,
+  });
   const metric = (name: Metric['name'], navigationType: Metric['navigationType'], value: number, navigationURL?: string) =>
     ({ name, navigationType, value, navigationURL }) as Metric;
 
@@ -100,7 +109,18 @@ describe('encodeBeacon', () => {
     group: 'home',
     vitals: { LCP: { value: 1200, vendor: 'acme-cdn' } },
     resources: Object.fromEntries(
-      [...Array(40)].map((_, i) => [`vendor-${i}`, { count: 2000, bytes: 1, cacheHits: 0, failed: 0, noTimingAllowOrigin: 0, protocols: { h2: 2000 }, samples: [...Array(2000)].map(() => ['img', 'miss', 123] as ['img', 'miss', number]) }]),
+      [...Array(40)].map((_, i) => [
+        `vendor-${i}`,
+        {
+          count: 2000,
+          bytes: 1,
+          cacheHits: 0,
+          failed: 0,
+          noTimingAllowOrigin: 0,
+          protocols: { h2: 2000 },
+          samples: [...Array(2000)].map(() => ['img', 'miss', 123] as ['img', 'miss', number]),
+        },
+      ]),
     ),
     lost: 0,
   });

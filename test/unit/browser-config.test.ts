@@ -10,7 +10,6 @@ checks:
     script: transactions/checkout.ts
 `;
 
-
 describe('browser check config', () => {
   it('fills browser defaults for a minimal check', () => {
     const config = parseConfig(base, '/etc/vendorwatch/test.yaml', {});

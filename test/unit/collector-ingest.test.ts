@@ -58,8 +58,22 @@ function harness() {
   });
   const ingest = new Ingest(collector, { token: 'shared', config: config.collector, logger });
   const result = (extra: Partial<HttpResult> = {}): HttpResult => ({
-    id: randomUUID(), check: 'acme-js', vendor: 'acme', kind: 'http', role: 'delivery', probe: 'eu-1', region: 'eu', startedAt: now - 100,
-    ok: true, degraded: false, reason: 'ok', message: 'ok', phases: { total: 0.05 }, assertions: [], details: {}, ...extra,
+    id: randomUUID(),
+    check: 'acme-js',
+    vendor: 'acme',
+    kind: 'http',
+    role: 'delivery',
+    probe: 'eu-1',
+    region: 'eu',
+    startedAt: now - 100,
+    ok: true,
+    degraded: false,
+    reason: 'ok',
+    message: 'ok',
+    phases: { total: 0.05 },
+    assertions: [],
+    details: {},
+    ...extra,
   });
   return { collector, ingest, hourly, result, sent, now: () => now, advance: (ms: number) => (now += ms) };
 }
@@ -84,7 +98,10 @@ describe('result times', () => {
     expect(await metric('vendorwatch_ingest_results_total', { probe: 'eu-1', result: 'too_old' })).toBeGreaterThanOrEqual(1);
 
     h.hourly.stop();
-    const hours = readFileSync(h.hourly.path, 'utf8').trim().split('\n').map((l) => new Date(JSON.parse(l).hour).getUTCFullYear());
+    const hours = readFileSync(h.hourly.path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => new Date(JSON.parse(l).hour).getUTCFullYear());
     expect(new Set(hours)).toEqual(new Set([2029, 2030]));
     // The probe is alive all the same (its clock may be what is wrong).
     expect(h.collector.probes().map(([id]) => id)).toEqual(['eu-1']);
@@ -96,7 +113,10 @@ describe('probe identity', () => {
     const h = harness();
     const ids = Array.from({ length: 50 }, (_, i) => `minted-${i}`);
     const before = await metric('vendorwatch_ingest_results_total', { result: 'too_many_probes' });
-    const answer = h.ingest.accept(ids.map((probe) => h.result({ probe })), h.now());
+    const answer = h.ingest.accept(
+      ids.map((probe) => h.result({ probe })),
+      h.now(),
+    );
     expect(answer).toMatchObject({ accepted: 3, too_many_probes: 47 });
     expect(answer.refused.every((r) => r.reason === 'too_many_probes')).toBe(true);
     expect(h.collector.probes()).toHaveLength(3);
@@ -109,7 +129,10 @@ describe('probe identity', () => {
 
   it('adds no series and no probe for results of checks it does not know', async () => {
     const h = harness();
-    const answer = h.ingest.accept(Array.from({ length: 20 }, (_, i) => h.result({ probe: `stranger-${i}`, check: 'nope' })), h.now());
+    const answer = h.ingest.accept(
+      Array.from({ length: 20 }, (_, i) => h.result({ probe: `stranger-${i}`, check: 'nope' })),
+      h.now(),
+    );
     expect(answer).toMatchObject({ unknown_check: 20, refused: [] });
     expect(h.collector.probes()).toEqual([]);
     const series = await seriesOf('vendorwatch_ingest_results_total');
@@ -121,11 +144,17 @@ describe('probe identity', () => {
     const scope = (regions: string[], probes: string[] = []) => ({ regions: new Set(regions), probes: new Set(probes) });
     expect(h.ingest.accept([h.result({ probe: 'us-9', region: 'us' })], h.now()).accepted).toBe(1); // the shared token
     const eu = scope(['eu']);
-    const answer = h.ingest.accept([h.result({ probe: 'eu-2' }), h.result({ probe: 'us-2', region: 'us' }), h.result({ probe: 'us-9', region: 'eu' })], h.now(), eu);
+    const answer = h.ingest.accept(
+      [h.result({ probe: 'eu-2' }), h.result({ probe: 'us-2', region: 'us' }), h.result({ probe: 'us-9', region: 'eu' })],
+      h.now(),
+      eu,
+    );
     // us-9 is known in us: an eu token cannot move it to eu.
     expect(answer).toMatchObject({ accepted: 1, forbidden: 2 });
     expect(h.collector.probeRegion('us-9')).toBe('us');
-    expect(h.ingest.accept([h.result({ probe: 'us-1', region: 'us' }), h.result({ probe: 'us-3', region: 'us' })], h.now(), scope([], ['us-1']))).toMatchObject({ accepted: 1, forbidden: 1 });
+    expect(h.ingest.accept([h.result({ probe: 'us-1', region: 'us' }), h.result({ probe: 'us-3', region: 'us' })], h.now(), scope([], ['us-1']))).toMatchObject(
+      { accepted: 1, forbidden: 1 },
+    );
   });
 
   it('tells tokens apart over HTTP: the shared one speaks for all, a scoped one for its own', async () => {
@@ -138,7 +167,10 @@ describe('probe identity', () => {
         const res = await fetch(`${server.url}/v1/results`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body });
         return [res.status, await res.json()];
       };
-      expect(await post('eu-token', [h.result({ probe: 'eu-5' }), h.result({ probe: 'us-5', region: 'us' })])).toEqual([200, expect.objectContaining({ accepted: 1, forbidden: 1 })]);
+      expect(await post('eu-token', [h.result({ probe: 'eu-5' }), h.result({ probe: 'us-5', region: 'us' })])).toEqual([
+        200,
+        expect.objectContaining({ accepted: 1, forbidden: 1 }),
+      ]);
       expect(await post('us-1-token', [h.result({ probe: 'us-1', region: 'us' })])).toEqual([200, expect.objectContaining({ accepted: 1, forbidden: 0 })]);
       expect(await post('shared', [h.result({ probe: 'us-5', region: 'us' })])).toEqual([200, expect.objectContaining({ accepted: 1 })]);
       expect((await post('nobody', [h.result()]))[0]).toBe(401);
@@ -172,7 +204,10 @@ describe('clock skew', () => {
   it('flags a probe whose clock is off with ProbeClockSkew (contract labels), shows it, and resolves once it is in sync', async () => {
     const h = harness();
     const push = (behindMs: number) => {
-      for (const [probe, skew] of [['eu-1', 0], ['eu-2', behindMs]] as const) {
+      for (const [probe, skew] of [
+        ['eu-1', 0],
+        ['eu-2', behindMs],
+      ] as const) {
         h.ingest.accept([h.result({ probe, startedAt: h.now() - skew - 200 })], h.now());
       }
       h.collector.evaluate(h.now());

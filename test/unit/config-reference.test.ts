@@ -87,7 +87,13 @@ describe('configuration reference', () => {
       reference
         .split('\n')
         .filter((l) => /^#{2,3} /.test(l))
-        .map((l) => l.replace(/^#+ /, '').toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')),
+        .map((l) =>
+          l
+            .replace(/^#+ /, '')
+            .toLowerCase()
+            .replace(/[^\p{L}\p{N} _-]/gu, '')
+            .replace(/ /g, '-'),
+        ),
     );
     // GitHub numbers repeated anchors: the second `nameservers` heading is `...-1`.
     anchors.add('checkskinddnsnameservers-1');

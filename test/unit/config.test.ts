@@ -18,7 +18,6 @@ checks:
     url: https://static.example.com/app.js
 `;
 
-
 describe('config', () => {
   it('fills defaults for a minimal check', () => {
     const config = parseConfig(base, 'test.yaml', {});

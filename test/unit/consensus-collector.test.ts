@@ -100,7 +100,9 @@ describe('collector: consensus to alerts', () => {
     expect(alert.annotations.summary).toMatch(
       /^acme is HARD DOWN: delivery fails in 2 of 2 regions \(eu, us\)\. 4 of 4 probes fail acme-js in the response \(http_status\): "HTTP 503, expected 200-399", since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\.$/,
     );
-    expect(alert.annotations.votes).toBe('acme-js in eu: failing, 2 of 2 fail: eu-1 ✗ http_status, eu-2 ✗ http_status\nacme-js in us: failing, 2 of 2 fail: us-1 ✗ http_status, us-2 ✗ http_status');
+    expect(alert.annotations.votes).toBe(
+      'acme-js in eu: failing, 2 of 2 fail: eu-1 ✗ http_status, eu-2 ✗ http_status\nacme-js in us: failing, 2 of 2 fail: us-1 ✗ http_status, us-2 ✗ http_status',
+    );
     expect(alert.annotations).toMatchObject({
       state: 'hard_down',
       regions: 'eu, us',
@@ -201,7 +203,8 @@ checks: [{ name: acme-js, vendor: acme, kind: http, url: "http://acme.test/", in
     h.round(none, 20_000);
     for (let i = 0; i < 3; i++) h.round((p) => p === 'eu-1');
     const exposition = await registry.metrics();
-    const votes = (region: string, vote: string, n: number) => `vendorwatch_consensus_votes{vendor="acme",check="acme-js",region="${region}",vote="${vote}"} ${n}\n`;
+    const votes = (region: string, vote: string, n: number) =>
+      `vendorwatch_consensus_votes{vendor="acme",check="acme-js",region="${region}",vote="${vote}"} ${n}\n`;
     for (const line of [votes('eu', 'ok', 1), votes('eu', 'failing', 0), votes('eu', 'excluded', 1), votes('us', 'ok', 2), votes('us', 'degraded', 0)]) {
       expect(exposition).toContain(line);
     }
@@ -257,14 +260,21 @@ checks: [{ name: acme-js, vendor: acme, kind: http, url: "http://acme.test/", in
     const flap = h.fired('VendorFlapping')[0]!;
     expect(flap.labels).toEqual({ alertname: 'VendorFlapping', vendor: 'payco', severity: 'page' });
     expect(flap.annotations.summary).toMatch(/^payco is FLAPPING: 3 separate incidents since .+ UTC, at \d\d:\d\d \(hard down\), /);
-    expect(h.collector.incidents().filter((i) => i.vendor === 'payco').map((i) => i.flapped)).toEqual([true, true, true, true, false, false]);
+    expect(
+      h.collector
+        .incidents()
+        .filter((i) => i.vendor === 'payco')
+        .map((i) => i.flapped),
+    ).toEqual([true, true, true, true, false, false]);
     // Stable for a whole window: flapping ends and, the vendor being fine, nothing replaces it.
     for (let i = 0; i < 14; i++) h.round(none);
     await flush();
     expect(h.state('payco').flapping).toBeNull();
     expect(h.collector.activeAlerts()).toEqual([]);
     expect(h.sent().filter((a) => a.startsWith('VendorFlapping'))).toEqual(['VendorFlapping firing', 'VendorFlapping resolved']);
-    expect(h.resolved('VendorFlapping')[0]!.annotations.summary).toMatch(/^Resolved: payco stopped flapping after .+: 6 incidents, at worst hard down in eu, us\.$/);
+    expect(h.resolved('VendorFlapping')[0]!.annotations.summary).toMatch(
+      /^Resolved: payco stopped flapping after .+: 6 incidents, at worst hard down in eu, us\.$/,
+    );
   });
 
   it('a flapping ticket that meets an outage adds the flapping page; both resolve when flapping ends', async () => {
@@ -273,7 +283,12 @@ checks: [{ name: acme-js, vendor: acme, kind: http, url: "http://acme.test/", in
     for (let i = 0; i < 6; i++) h.round(i % 2 === 0 ? (_p, c) => (c === 'payco-api' ? 'slow' : false) : none);
     expect(h.collector.activeAlerts().map((a) => a.labels)).toEqual([{ alertname: 'VendorFlapping', vendor: 'payco', severity: 'ticket' }]);
     h.round((_p, c) => c === 'payco-api');
-    expect(h.collector.activeAlerts().map((a) => a.labels.severity).sort()).toEqual(['page', 'ticket']);
+    expect(
+      h.collector
+        .activeAlerts()
+        .map((a) => a.labels.severity)
+        .sort(),
+    ).toEqual(['page', 'ticket']);
     for (let i = 0; i < 14; i++) h.round(none);
     await flush();
     expect(h.sent()).toEqual([
@@ -291,7 +306,13 @@ checks: [{ name: acme-js, vendor: acme, kind: http, url: "http://acme.test/", in
   it('one incident, however much it spreads and eases, never makes a vendor flap', async () => {
     const h = harness();
     h.round(none, 20_000);
-    for (const fails of [(p: string) => p.startsWith('us'), () => true, (p: string) => p.startsWith('eu'), (p: string) => p === 'us-1' || p === 'us-2', () => true]) {
+    for (const fails of [
+      (p: string) => p.startsWith('us'),
+      () => true,
+      (p: string) => p.startsWith('eu'),
+      (p: string) => p === 'us-1' || p === 'us-2',
+      () => true,
+    ]) {
       h.round((p, c) => c === 'acme-js' && fails(p));
     }
     h.round(none);
@@ -345,7 +366,10 @@ checks: [{ name: acme-js, vendor: acme, kind: http, url: "http://acme.test/", in
     const h = harness();
     h.round(none, 20_000);
     h.round((_p, c) => c === 'acme-js');
-    const types = readFileSync(h.journalPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l).type);
+    const types = readFileSync(h.journalPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).type);
     expect(new Set(types)).toEqual(new Set(['probe', 'verdict', 'vendor', 'incident', 'alert']));
     appendFileSync(h.journalPath, '{"type":"vendor","at":12');
     const again = harness(h.journalPath, h.now());
@@ -369,8 +393,21 @@ checks: [{ name: acme-js, vendor: acme, kind: http, url: "http://acme.test/", in
   it('counts and drops results for checks it does not know, and duplicates', () => {
     const h = harness();
     const r: CheckResult = {
-      id: randomUUID(), check: 'nope', vendor: 'acme', kind: 'http', role: 'delivery', probe: 'eu-1', region: 'eu', startedAt: Date.now(), ok: true,
-      degraded: false, reason: 'ok', message: 'ok', phases: {}, assertions: [], details: {},
+      id: randomUUID(),
+      check: 'nope',
+      vendor: 'acme',
+      kind: 'http',
+      role: 'delivery',
+      probe: 'eu-1',
+      region: 'eu',
+      startedAt: Date.now(),
+      ok: true,
+      degraded: false,
+      reason: 'ok',
+      message: 'ok',
+      phases: {},
+      assertions: [],
+      details: {},
     };
     const known = { ...r, id: randomUUID(), check: 'acme-js' };
     const wrongVendor = { ...r, id: randomUUID(), check: 'acme-js', vendor: 'payco' };

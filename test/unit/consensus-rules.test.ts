@@ -166,7 +166,11 @@ checks:
 
   it('refuses global_quorum on a check (it is a vendor-wide rule)', () => {
     expect(() =>
-      parseConfig('vendors: [{ name: a }]\nchecks:\n  - { name: c, vendor: a, kind: http, url: "http://x.test/", consensus: { global_quorum: 1 } }\n', 't.yaml', {}),
+      parseConfig(
+        'vendors: [{ name: a }]\nchecks:\n  - { name: c, vendor: a, kind: http, url: "http://x.test/", consensus: { global_quorum: 1 } }\n',
+        't.yaml',
+        {},
+      ),
     ).toThrow(/global_quorum: unknown key/);
   });
 });
@@ -210,7 +214,12 @@ describe('vendor state', () => {
   });
 
   it('is degraded where a performance check fails, not where delivery is already down', () => {
-    const rows = [row('perf', 'performance', 'eu', 'failing', 'failing'), row('js', 'delivery', 'eu', 'passing'), row('js', 'delivery', 'us', 'failing'), row('perf', 'performance', 'us', 'passing', 'failing')];
+    const rows = [
+      row('perf', 'performance', 'eu', 'failing', 'failing'),
+      row('js', 'delivery', 'eu', 'passing'),
+      row('js', 'delivery', 'us', 'failing'),
+      row('perf', 'performance', 'us', 'passing', 'failing'),
+    ];
     expect(vendorConditions(rows, 1)).toEqual([
       { state: 'regional_outage', regions: ['us'] },
       { state: 'degraded', regions: ['eu'] },
@@ -218,7 +227,9 @@ describe('vendor state', () => {
   });
 
   it('is unknown when no delivery check has a verdict, operational when all is well', () => {
-    expect(vendorConditions([row('js', 'delivery', 'eu', 'unknown'), row('cfg', 'control', 'eu', 'passing')], undefined)).toEqual([{ state: 'unknown', regions: [] }]);
+    expect(vendorConditions([row('js', 'delivery', 'eu', 'unknown'), row('cfg', 'control', 'eu', 'passing')], undefined)).toEqual([
+      { state: 'unknown', regions: [] },
+    ]);
     expect(vendorConditions([], undefined)).toEqual([{ state: 'unknown', regions: [] }]);
     expect(vendorConditions([row('js', 'delivery', 'eu', 'passing'), row('js', 'delivery', 'us', 'unknown')], undefined)).toEqual([
       { state: 'operational', regions: ['eu'] },
@@ -250,9 +261,32 @@ describe('probe health', () => {
   it('finds the probe that alone fails checks of several vendors', () => {
     const found = disagreements(
       checks([
-        ['a-js', 'a', [['bad', false], ['p2', true], ['p3', true]]],
-        ['b-api', 'b', [['bad', false], ['p2', true]]],
-        ['c-js', 'c', [['bad', false], ['p2', false], ['p3', true]]],
+        [
+          'a-js',
+          'a',
+          [
+            ['bad', false],
+            ['p2', true],
+            ['p3', true],
+          ],
+        ],
+        [
+          'b-api',
+          'b',
+          [
+            ['bad', false],
+            ['p2', true],
+          ],
+        ],
+        [
+          'c-js',
+          'c',
+          [
+            ['bad', false],
+            ['p2', false],
+            ['p3', true],
+          ],
+        ],
       ]),
     );
     expect([...found.keys()]).toEqual(['bad']);
@@ -264,7 +298,15 @@ describe('probe health', () => {
   it('does not blame a probe that fails with its peers, or one with no peers', () => {
     const found = disagreements(
       checks([
-        ['a-js', 'a', [['p1', false], ['p2', false], ['p3', true]]],
+        [
+          'a-js',
+          'a',
+          [
+            ['p1', false],
+            ['p2', false],
+            ['p3', true],
+          ],
+        ],
         ['b-api', 'b', [['p1', false]]],
       ]),
     );
@@ -272,7 +314,18 @@ describe('probe health', () => {
   });
 
   it('keeps a probe unhealthy while it still disagrees on anything, and frees it when it agrees again', () => {
-    const one = disagreements(checks([['a-js', 'a', [['bad', false], ['p2', true]]]]));
+    const one = disagreements(
+      checks([
+        [
+          'a-js',
+          'a',
+          [
+            ['bad', false],
+            ['p2', true],
+          ],
+        ],
+      ]),
+    );
     expect(unhealthyProbes(one, new Set(['bad']), 2)).toEqual(new Set(['bad']));
     expect(unhealthyProbes(one, new Set(), 2)).toEqual(new Set());
     expect(unhealthyProbes(new Map(), new Set(['bad']), 2)).toEqual(new Set());

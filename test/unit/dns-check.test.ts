@@ -25,7 +25,13 @@ const check = (extra: Record<string, unknown> = {}) =>
 describe('dns check config', () => {
   it('accepts the minimal form (the contract in docs/architecture.md) and fills defaults', () => {
     const c = check();
-    expect(c).toMatchObject({ transport: 'udp', attempts: 2, attempt_timeout: 2000, edns: { udp_size: 1232, nsid: true }, consistency: { serial: true, answers: true } });
+    expect(c).toMatchObject({
+      transport: 'udp',
+      attempts: 2,
+      attempt_timeout: 2000,
+      edns: { udp_size: 1232, nsid: true },
+      consistency: { serial: true, answers: true },
+    });
   });
 
   it('parses nameservers: names, IPv4 and IPv6 with optional ports', () => {
@@ -104,7 +110,8 @@ describe('records', () => {
 });
 
 describe('reading replies', () => {
-  const good = () => dnsPacket.encode({ type: 'response', id: ID, flags: dnsPacket.AUTHORITATIVE_ANSWER, questions: [question], answers: [a(question.name, '192.0.2.1')] });
+  const good = () =>
+    dnsPacket.encode({ type: 'response', id: ID, flags: dnsPacket.AUTHORITATIVE_ANSWER, questions: [question], answers: [a(question.name, '192.0.2.1')] });
   const problem = (buf: Buffer, asked = question) => {
     const read = readReply(buf, { id: ID, ...asked });
     return read.problem;
@@ -127,7 +134,9 @@ describe('reading replies', () => {
   });
 
   it('folds the EDNS extended rcode into the rcode', () => {
-    const r = reply({ additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 1, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] });
+    const r = reply({
+      additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 1, ednsVersion: 0, flags: 0, flag_do: false, options: [] }],
+    });
     expect(r.rcode).toBe('BADVERS');
   });
 });
@@ -152,9 +161,27 @@ describe('assertions on one reply', () => {
 
   it('checks the answer set: exactly, includes, any_of, match and cidr', () => {
     const r = reply({ answers: [a(question.name, '192.0.2.1'), a(question.name, '192.0.2.2')] });
-    const pass = assertReply(r, question, { answers: { exactly: ['192.0.2.2', '192.0.2.1'], includes: ['192.0.2.1'], any_of: ['192.0.2.2', '198.51.100.1'], match: '^192\\.0\\.2\\.', cidr: ['192.0.2.0/24'] } }, undefined);
+    const pass = assertReply(
+      r,
+      question,
+      {
+        answers: {
+          exactly: ['192.0.2.2', '192.0.2.1'],
+          includes: ['192.0.2.1'],
+          any_of: ['192.0.2.2', '198.51.100.1'],
+          match: '^192\\.0\\.2\\.',
+          cidr: ['192.0.2.0/24'],
+        },
+      },
+      undefined,
+    );
     expect(pass.reason).toBeUndefined();
-    const fail = assertReply(r, question, { answers: { exactly: ['192.0.2.1'], includes: ['192.0.2.3'], any_of: ['198.51.100.1'], match: '\\.1$', cidr: ['192.0.2.0/31'] } }, undefined);
+    const fail = assertReply(
+      r,
+      question,
+      { answers: { exactly: ['192.0.2.1'], includes: ['192.0.2.3'], any_of: ['198.51.100.1'], match: '\\.1$', cidr: ['192.0.2.0/31'] } },
+      undefined,
+    );
     expect(names(fail)).toEqual(['answers exactly', 'answers includes', 'answers any_of', 'answers match', 'answers cidr']);
     expect(fail.assertions.find((x) => x.name === 'answers cidr')).toMatchObject({ actual: ['192.0.2.2'] });
   });
@@ -165,7 +192,10 @@ describe('assertions on one reply', () => {
     const v = assertReply(r, question, { cname: [], ttl: { min: 25_000 } }, undefined);
     expect(names(v)).toEqual(['cname', 'ttl']);
     expect(v.assertions.find((x) => x.name === 'ttl')).toMatchObject({ expected: '25.. s', actual: '20..30 s' });
-    const notAuthoritative = readReply(dnsPacket.encode({ type: 'response', id: ID, questions: [question], answers: [a(question.name, '192.0.2.1')] }), { id: ID, ...question });
+    const notAuthoritative = readReply(dnsPacket.encode({ type: 'response', id: ID, questions: [question], answers: [a(question.name, '192.0.2.1')] }), {
+      id: ID,
+      ...question,
+    });
     expect(names(assertReply((notAuthoritative as { reply: Reply }).reply, question, {}, undefined))).toEqual(['authoritative']);
   });
 
@@ -175,8 +205,12 @@ describe('assertions on one reply', () => {
       authorities: [{ name: 'example.com', type: 'NS', ttl: 300, data: 'ns1.example.com' }],
       additionals: [a('ns1.example.com', '192.0.2.53')],
     });
-    expect(assertReply(r, question, { authority: { NS: { exactly: ['NS1.example.com.'] } }, additional: { A: { includes: ['192.0.2.53'] } } }, undefined).reason).toBeUndefined();
-    expect(names(assertReply(r, question, { authority: { NS: { includes: ['ns2.example.com'] }, SOA: { exactly: [] } } }, undefined))).toEqual(['authority NS includes']);
+    expect(
+      assertReply(r, question, { authority: { NS: { exactly: ['NS1.example.com.'] } }, additional: { A: { includes: ['192.0.2.53'] } } }, undefined).reason,
+    ).toBeUndefined();
+    expect(names(assertReply(r, question, { authority: { NS: { includes: ['ns2.example.com'] }, SOA: { exactly: [] } } }, undefined))).toEqual([
+      'authority NS includes',
+    ]);
   });
 
   it('checks that signatures are present and not about to expire', () => {
@@ -185,7 +219,17 @@ describe('assertions on one reply', () => {
       name: question.name,
       type: 'RRSIG',
       ttl: 300,
-      data: { typeCovered, algorithm: 13, labels: 3, originalTTL: 300, expiration: now / 1000 + expiresInDays * 86_400, inception: now / 1000 - 3600, keyTag: 1, signersName: 'example.com', signature: Buffer.alloc(64) },
+      data: {
+        typeCovered,
+        algorithm: 13,
+        labels: 3,
+        originalTTL: 300,
+        expiration: now / 1000 + expiresInDays * 86_400,
+        inception: now / 1000 - 3600,
+        keyTag: 1,
+        signersName: 'example.com',
+        signature: Buffer.alloc(64),
+      },
     });
     const dnssec = { rrsig: true, min_validity: 3 * 86_400_000 };
     const signed = assertReply(reply({ answers: [a(question.name, '192.0.2.1'), sig(10)] }), question, {}, dnssec, now);
@@ -208,10 +252,24 @@ describe('consistency across nameservers', () => {
   });
 
   it('compares serials in serial-number arithmetic across the wrap', () => {
-    const { assertion, message } = assertSerials([{ label: 'a', serial: 4294967295 }, { label: 'b', serial: 1 }], 1);
+    const { assertion, message } = assertSerials(
+      [
+        { label: 'a', serial: 4294967295 },
+        { label: 'b', serial: 1 },
+      ],
+      1,
+    );
     expect(assertion.ok).toBe(false);
     expect(message).toBe('a serves serial 4294967295, b serves serial 1');
-    expect(assertSerials([{ label: 'a', serial: 4294967295 }, { label: 'b', serial: 1 }], 2).assertion.ok).toBe(true);
+    expect(
+      assertSerials(
+        [
+          { label: 'a', serial: 4294967295 },
+          { label: 'b', serial: 1 },
+        ],
+        2,
+      ).assertion.ok,
+    ).toBe(true);
   });
 
   it('names the odd ones out first when answers differ', () => {

@@ -13,7 +13,12 @@ function observed(over: Partial<Observed> = {}): Observed {
     bodyComplete: true,
     bytes: 120,
     protocol: 'h2',
-    tls: { version: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', authorized: true, cert: { subject: 'x', issuer: 'y', not_after: '2027-01-01T00:00:00.000Z', days_left: 41.5 } },
+    tls: {
+      version: 'TLSv1.3',
+      cipher: 'TLS_AES_128_GCM_SHA256',
+      authorized: true,
+      cert: { subject: 'x', issuer: 'y', not_after: '2027-01-01T00:00:00.000Z', days_left: 41.5 },
+    },
     cache: { cache: 'hit', cache_source: 'x-cache' },
     cacheability: { cacheable: true, ttl_seconds: 300 },
     phases: { dns: 0.01, connect: 0.02, tls: 0.03, ttfb: 0.4, transfer: 0.01, total: 0.47 },
@@ -42,7 +47,9 @@ describe('http assertions', () => {
   it('matches the body, and says when only its start was kept', () => {
     expect(check({ body: { matches: 'operational', not_matches: 'major_outage' } }).failure).toBeUndefined();
     expect(check({ body: { not_matches: 'operational' } }).failure?.message).toBe('body matches /operational/: "operational"');
-    expect(check({ body: { matches: 'nowhere' } }, { bodyComplete: false }).failure?.message).toMatch(/^body does not match \/nowhere\/ \(first \d+ bytes only\)$/);
+    expect(check({ body: { matches: 'nowhere' } }, { bodyComplete: false }).failure?.message).toMatch(
+      /^body does not match \/nowhere\/ \(first \d+ bytes only\)$/,
+    );
   });
 
   it('checks JSON values: exists, equals, matches and freshness', () => {

@@ -28,7 +28,14 @@ function result(details: Record<string, unknown>, ok = true): CheckResult {
 describe('http check metrics', () => {
   it('counts cache statuses, tracks certificate expiry and names the current edge', async () => {
     const cert = { subject: 'www.example.com', issuer: 'R3', not_after: '2027-01-01T00:00:00.000Z', days_left: 41 };
-    recordCheckResult(result({ url: 'https://www.example.com/', cache: 'hit', tls: { version: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', authorized: true, cert }, edge: { cdn: 'acme-cdn', pop: 'AMS1' } }));
+    recordCheckResult(
+      result({
+        url: 'https://www.example.com/',
+        cache: 'hit',
+        tls: { version: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', authorized: true, cert },
+        edge: { cdn: 'acme-cdn', pop: 'AMS1' },
+      }),
+    );
     recordCheckResult(result({ url: 'https://www.example.com/', cache: 'hit', edge: { cdn: 'acme-cdn', pop: 'AMS1' } }));
     recordCheckResult(result({ url: 'https://www.example.com/', cache: 'miss', edge: { cdn: 'acme-cdn', pop: 'FRA' } }));
     recordCheckResult(result({ url: 'https://www.example.com/' }, false));

@@ -37,8 +37,14 @@ describe('child assets of an HTML page', () => {
 describe('edge identification', () => {
   it('recognises well-known CDNs and their POPs', () => {
     expect(identifyEdge({ 'cf-ray': '8c2a0e0e3f5b1234-FRA', server: 'cloudflare' }, [])).toEqual({ cdn: 'cloudflare', pop: 'FRA' });
-    expect(identifyEdge({ 'x-amz-cf-pop': 'FRA56-P1', 'x-amz-cf-id': 'abc', via: '1.1 abc.cloudfront.net (CloudFront)' }, [])).toEqual({ cdn: 'cloudfront', pop: 'FRA56' });
-    expect(identifyEdge({ 'x-served-by': 'cache-lhr7361-LHR, cache-fra-eddf8230035-FRA', via: '1.1 varnish, 1.1 varnish' }, [])).toEqual({ cdn: 'fastly', pop: 'FRA' });
+    expect(identifyEdge({ 'x-amz-cf-pop': 'FRA56-P1', 'x-amz-cf-id': 'abc', via: '1.1 abc.cloudfront.net (CloudFront)' }, [])).toEqual({
+      cdn: 'cloudfront',
+      pop: 'FRA56',
+    });
+    expect(identifyEdge({ 'x-served-by': 'cache-lhr7361-LHR, cache-fra-eddf8230035-FRA', via: '1.1 varnish, 1.1 varnish' }, [])).toEqual({
+      cdn: 'fastly',
+      pop: 'FRA',
+    });
     expect(identifyEdge({ 'x-vercel-id': 'fra1::iad1::abcd-1700000000000-1234' }, [])).toEqual({ cdn: 'vercel', pop: 'fra1' });
     expect(identifyEdge({ via: '1.1 varnish (Varnish/7.1)', 'x-varnish': '32770' }, [])).toEqual({ cdn: 'varnish' });
     expect(identifyEdge({ server: 'nginx' }, [])).toEqual({ cdn: 'unknown' });

@@ -90,17 +90,17 @@ describe('agent HTTP server limits', () => {
     const open = await new Promise<number>((resolve) => server.server.getConnections((_e, n) => resolve(n)));
     const held = await Promise.all(Array.from({ length: serverLimits.MAX_CONNECTIONS - open }, openConnection));
     // The server counts a connection once it accepts it; wait until all are in.
-    await waitFor(
-      () => new Promise<boolean>((resolve) => server.server.getConnections((_e, n) => resolve(n >= serverLimits.MAX_CONNECTIONS))),
-      { timeoutMs: 20_000, what: 'the server holds every connection' },
-    );
+    await waitFor(() => new Promise<boolean>((resolve) => server.server.getConnections((_e, n) => resolve(n >= serverLimits.MAX_CONNECTIONS))), {
+      timeoutMs: 20_000,
+      what: 'the server holds every connection',
+    });
     const extra = await openConnection();
     await waitFor(() => extra.closed(), { timeoutMs: 10_000, what: 'the connection over the cap is closed' });
     for (const c of held) c.socket.destroy();
-    await waitFor(
-      () => new Promise<boolean>((resolve) => server.server.getConnections((_e, n) => resolve(n < 10))),
-      { timeoutMs: 20_000, what: 'the held connections are gone' },
-    );
+    await waitFor(() => new Promise<boolean>((resolve) => server.server.getConnections((_e, n) => resolve(n < 10))), {
+      timeoutMs: 20_000,
+      what: 'the held connections are gone',
+    });
     expect(sum(await scrape(server.url), 'vendorwatch_http_connections_dropped_total')).toBe(before + 1);
     expect((await fetch(`${server.url}/healthz`)).ok).toBe(true);
   }, 60_000);

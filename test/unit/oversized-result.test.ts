@@ -7,8 +7,19 @@ import { shrinkResult } from '../../agent/probe/oversizedResult.ts';
 function hugeBrowserResult(): CheckResult {
   const request = (i: number) => ({ url: `https://cdn.example.com/asset-${i}.js?${'q'.repeat(7000)}`, status: 503, vendor: 'acme', step: null });
   return {
-    id: randomUUID(), check: 'shop', vendor: 'acme', kind: 'browser', role: 'delivery', probe: 'p1', region: 'eu', startedAt: 1_700_000_000_000,
-    ok: false, degraded: false, reason: 'http_status', message: `100 requests failed, first ${request(0).url}`.slice(0, 2000), phases: { total: 12.5 },
+    id: randomUUID(),
+    check: 'shop',
+    vendor: 'acme',
+    kind: 'browser',
+    role: 'delivery',
+    probe: 'p1',
+    region: 'eu',
+    startedAt: 1_700_000_000_000,
+    ok: false,
+    degraded: false,
+    reason: 'http_status',
+    message: `100 requests failed, first ${request(0).url}`.slice(0, 2000),
+    phases: { total: 12.5 },
     assertions: [{ name: 'status', ok: false, expected: 200, actual: 'x'.repeat(5000) }],
     details: { script: 'shop.ts', failedRequests: Array.from({ length: 100 }, (_, i) => request(i)), blockedRequests: 0 },
   };

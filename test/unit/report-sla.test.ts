@@ -83,7 +83,14 @@ describe('latency from the hourly counts', () => {
   it('sums the lines of the period’s hours, estimates p95 from buckets and counts slow runs exactly', () => {
     expect(vendor('acme-cdn').runs).toEqual({ total: 102, failed: 2, successPercent: (100 * 100) / 102 });
     expect(vendor('acme-cdn').latency).toEqual({ runs: 100, p95Ms: 343.75, slowRuns: 4, slowPercent: 4, met: true, budgetLeftPercent: 20 });
-    expect(vendor('payco').latency).toEqual({ runs: 0, p95Ms: undefined, slowRuns: undefined, slowPercent: undefined, met: undefined, budgetLeftPercent: undefined });
+    expect(vendor('payco').latency).toEqual({
+      runs: 0,
+      p95Ms: undefined,
+      slowRuns: undefined,
+      slowPercent: undefined,
+      met: undefined,
+      budgetLeftPercent: undefined,
+    });
   });
 });
 
@@ -91,7 +98,10 @@ describe('the period', () => {
   const now = Date.parse('2025-11-17T12:00:00Z');
   it('is a UTC month, a from/to range, or the current month', () => {
     expect(reportPeriod({ month: '2025-12' }, now)).toEqual({ from: Date.parse('2025-12-01T00:00:00Z'), to: Date.parse('2026-01-01T00:00:00Z') });
-    expect(reportPeriod({ from: '2025-11-01T00:00:00Z', to: '2025-11-08T00:00:00Z' }, now)).toEqual({ from: Date.parse('2025-11-01T00:00:00Z'), to: Date.parse('2025-11-08T00:00:00Z') });
+    expect(reportPeriod({ from: '2025-11-01T00:00:00Z', to: '2025-11-08T00:00:00Z' }, now)).toEqual({
+      from: Date.parse('2025-11-01T00:00:00Z'),
+      to: Date.parse('2025-11-08T00:00:00Z'),
+    });
     expect(reportPeriod({ from: '2025-11-10' }, now)).toEqual({ from: Date.parse('2025-11-10T00:00:00Z'), to: now });
     expect(reportPeriod({}, now)).toEqual({ from: Date.parse('2025-11-01T00:00:00Z'), to: Date.parse('2025-12-01T00:00:00Z') });
   });
@@ -109,13 +119,13 @@ describe('the period', () => {
 
 describe('rendering', () => {
   it('writes durations people read', () => {
-    expect([humanDuration(2_548_800), humanDuration(-2_851_200), humanDuration(5_400_000), humanDuration(90 * 86_400_000 + 3_600_000), humanDuration(400)]).toEqual([
-      '42m 29s',
-      '-47m 31s',
-      '1h 30m',
-      '90d 1h',
-      '0s',
-    ]);
+    expect([
+      humanDuration(2_548_800),
+      humanDuration(-2_851_200),
+      humanDuration(5_400_000),
+      humanDuration(90 * 86_400_000 + 3_600_000),
+      humanDuration(400),
+    ]).toEqual(['42m 29s', '-47m 31s', '1h 30m', '90d 1h', '0s']);
   });
 
   it('says how the numbers are measured in every format', () => {

@@ -22,7 +22,9 @@ function view(over: Partial<StatusPageView> = {}): StatusPageView {
     now: Date.parse('2025-11-20T02:00:00Z'),
     readyAt: Date.parse('2025-11-20T02:00:30Z'),
     refreshSeconds: 15,
-    vendors: [{ vendor, checks: config.checks, status: undefined, openIncident: undefined, says: undefined, rum: undefined, links: { runbook_url: vendor.runbook! } }],
+    vendors: [
+      { vendor, checks: config.checks, status: undefined, openIncident: undefined, says: undefined, rum: undefined, links: { runbook_url: vendor.runbook! } },
+    ],
     probes: [],
     incidents: [],
     rum: { since: 0 },

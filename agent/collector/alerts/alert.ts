@@ -100,9 +100,7 @@ const ROLE_OF: Partial<Record<VendorState, Evidence['role'][]>> = {
 /** The evidence rows behind a state, in the given regions: failing (or slow) rows only. */
 export function rowsBehind(state: VendorState, regions: readonly string[], evidence: readonly Evidence[]): Evidence[] {
   const roles = ROLE_OF[state] ?? [];
-  return evidence.filter(
-    (e) => roles.includes(e.role) && regions.includes(e.region) && (state === 'degraded' ? e.slow === 'failing' : e.outage === 'failing'),
-  );
+  return evidence.filter((e) => roles.includes(e.role) && regions.includes(e.region) && (state === 'degraded' ? e.slow === 'failing' : e.outage === 'failing'));
 }
 
 /** '2 of 2 probes fail acme-js in the response (http_status): "HTTP 503, expected 200-399"' */
@@ -206,7 +204,9 @@ export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Inci
     ...(also.length ? [`Also holding: ${also.join(', ')}.`] : []),
     'Votes:',
     votes,
-    ...(sample ? [`${sample.ok ? 'Slow' : `Fails ${whereItFailed(sample)}`}, e.g. probe ${sample.probe} in ${sample.region}: "${sample.message.slice(0, 300)}"`] : []),
+    ...(sample
+      ? [`${sample.ok ? 'Slow' : `Fails ${whereItFailed(sample)}`}, e.g. probe ${sample.probe} in ${sample.region}: "${sample.message.slice(0, 300)}"`]
+      : []),
     ...linkLines(l),
   ].join('\n');
   return {
@@ -233,7 +233,14 @@ export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Inci
  * The alert a flapping vendor raises at `severity` instead of one per incident (flappingAfter in
  * incidents.ts says when); `incidents`: those since the window before it began.
  */
-export function flappingAlert(vendor: Vendor, status: VendorStatus, severity: Severity, incidents: readonly Incident[], windowMs: number, opts: AlertLinks): Alert {
+export function flappingAlert(
+  vendor: Vendor,
+  status: VendorStatus,
+  severity: Severity,
+  incidents: readonly Incident[],
+  windowMs: number,
+  opts: AlertLinks,
+): Alert {
   const flap = status.flapping!;
   const recent = [...incidents].sort((a, b) => a.start - b.start);
   const times = recent.map((i) => `${utc(i.start).slice(11, 16)} (${stateWords(i.worst)})`).join(', ');
@@ -277,7 +284,14 @@ export function probeDownAlert(probe: string, region: string, lastSeen: number, 
   };
 }
 
-export function probeUnhealthyAlert(probe: string, region: string, vendors: readonly string[], checks: readonly string[], since: number, opts: AlertLinks): Alert {
+export function probeUnhealthyAlert(
+  probe: string,
+  region: string,
+  vendors: readonly string[],
+  checks: readonly string[],
+  since: number,
+  opts: AlertLinks,
+): Alert {
   const summary =
     `Probe ${probe} in ${region} is UNHEALTHY: it fails checks of ${vendors.length} vendors (${vendors.join(', ')}) that every other probe passes. ` +
     `Its votes are ignored, so no vendor is blamed for it; look at the probe's network, DNS, clock and disk.`;
@@ -313,7 +327,11 @@ export function resolvedAlert(alert: Alert, now: number): Alert {
     default:
       what = `${who} was ${worst ?? 'in trouble'}${where} for ${lasted}${a.incident ? ` (incident ${a.incident})` : ''}.`;
   }
-  return { ...alert, annotations: { ...a, summary: `Resolved: ${what}`, description: `Resolved: ${what}\n\nAs last reported while open:\n${a.description ?? ''}` }, endsAt: now };
+  return {
+    ...alert,
+    annotations: { ...a, summary: `Resolved: ${what}`, description: `Resolved: ${what}\n\nAs last reported while open:\n${a.description ?? ''}` },
+    endsAt: now,
+  };
 }
 
 /**

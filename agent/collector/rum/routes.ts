@@ -114,12 +114,20 @@ export function beaconRoutes(config: Config, logger: Logger, opts: { script?: st
     res.setHeader('vary', 'Origin');
   };
   const clientAddress = (req: IncomingMessage) =>
-    (rum.trust_forwarded_for && String(req.headers['x-forwarded-for'] ?? '').split(',')[0]!.trim()) || req.socket.remoteAddress || '';
+    (rum.trust_forwarded_for &&
+      String(req.headers['x-forwarded-for'] ?? '')
+        .split(',')[0]!
+        .trim()) ||
+    req.socket.remoteAddress ||
+    '';
 
   async function accept(req: IncomingMessage): Promise<Beacon> {
     if (!allowedOrigin(req)) throw new Rejected('origin', 403, 'origin not allowed (rum.origins)');
     if (!limit.allow(clientAddress(req))) throw new Rejected('rate_limited', 429, `more than ${rum.rate_limit} beacons a minute`);
-    const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = String(req.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
     if (type !== 'text/plain' && type !== 'application/json') throw new Rejected('content_type', 415, 'expected text/plain or application/json');
     let body: Buffer;
     try {
@@ -163,7 +171,12 @@ export function beaconRoutes(config: Config, logger: Logger, opts: { script?: st
         if (err.reason === 'rate_limited') res.setHeader('retry-after', '60');
         // A client still sending would see a reset rather than the answer: take in the rest of
         // the body first, unless there is too much of it, then hang up once the answer is out.
-        const cut = !req.complete && (await readBody(req, rum.max_body_bytes).then(() => false, () => true));
+        const cut =
+          !req.complete &&
+          (await readBody(req, rum.max_body_bytes).then(
+            () => false,
+            () => true,
+          ));
         if (cut) res.setHeader('connection', 'close');
         sendJson(res, err.status, { error: err.message, reason: err.reason });
         return;

@@ -123,7 +123,10 @@ async function runTransaction({ check, ctx, context, lease, result, transaction,
   recorder.begin();
   const script = Promise.resolve()
     .then(() => transaction({ page, context, step: recorder.step, vendor, signal: stop.signal }))
-    .then((): Outcome => ({ kind: 'passed' }), (error: unknown): Outcome => ({ kind: 'threw', error }));
+    .then(
+      (): Outcome => ({ kind: 'passed' }),
+      (error: unknown): Outcome => ({ kind: 'threw', error }),
+    );
   const outcome = await untilDone(script, deadline - performance.now(), ctx.signal);
   stop.abort();
   const totalSeconds = recorder.elapsedSeconds();
@@ -174,15 +177,31 @@ function untilDone(script: Promise<Outcome>, msLeft: number, signal: AbortSignal
 }
 
 /** Screenshot of the page the run ended on and the trace, within `msLeft`; what could not be saved is left out. */
-async function saveArtifacts(check: BrowserCheck, context: BrowserContext, result: BrowserResult, tracing: boolean, msLeft: number): Promise<BrowserDetails['artifacts']> {
+async function saveArtifacts(
+  check: BrowserCheck,
+  context: BrowserContext,
+  result: BrowserResult,
+  tracing: boolean,
+  msLeft: number,
+): Promise<BrowserDetails['artifacts']> {
   if (check.artifacts.keep === 0 || (!tracing && !check.artifacts.screenshot)) return undefined;
   const dir = await runFolder(check.artifacts, check.name, result.startedAt, result.id);
   const page = context.pages().at(-1);
   const screenshot = join(dir, 'screenshot.png');
   const trace = join(dir, 'trace.zip');
   const [shot, traced] = await Promise.all([
-    check.artifacts.screenshot && page ? within(page.screenshot({ path: screenshot, timeout: msLeft }), msLeft).then(() => screenshot, () => undefined) : undefined,
-    tracing ? within(context.tracing.stop({ path: trace }), msLeft).then(() => trace, () => undefined) : undefined,
+    check.artifacts.screenshot && page
+      ? within(page.screenshot({ path: screenshot, timeout: msLeft }), msLeft).then(
+          () => screenshot,
+          () => undefined,
+        )
+      : undefined,
+    tracing
+      ? within(context.tracing.stop({ path: trace }), msLeft).then(
+          () => trace,
+          () => undefined,
+        )
+      : undefined,
   ]);
   await pruneRuns(check.artifacts, check.name).catch(() => {});
   return { dir, ...(shot ? { screenshot: shot } : {}), ...(traced ? { trace: traced } : {}) };
@@ -212,7 +231,9 @@ function judge(check: BrowserCheck, result: BrowserResult, details: BrowserDetai
       const r = details.slowest[s.name]!;
       return `${s.name} slow: ${r.url} took ${s.durationMs} ms${r.step ? ` in step "${r.step}"` : ''} (threshold ${s.thresholdMs} ms)`;
     }
-    const slowestVendor = s.vendor ? `; slowest vendor in it: ${s.vendor} (${details.steps.find((st) => st.name === s.name)?.vendors[s.vendor]?.slowestMs} ms)` : '';
+    const slowestVendor = s.vendor
+      ? `; slowest vendor in it: ${s.vendor} (${details.steps.find((st) => st.name === s.name)?.vendors[s.vendor]?.slowestMs} ms)`
+      : '';
     return `${s.kind === 'step' ? `step "${s.name}"` : 'transaction'} took ${s.durationMs} ms (threshold ${s.thresholdMs} ms)${slowestVendor}`;
   });
   return { ...result, degraded: true, message: said.join('; ').slice(0, 2000) };

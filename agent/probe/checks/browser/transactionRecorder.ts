@@ -100,7 +100,12 @@ export function errorText(err: unknown, lines = 3): string {
   // Playwright colours its call logs; terminal escapes have no place in a result.
   // eslint-disable-next-line no-control-regex -- the escape character is what it removes
   const text = (err instanceof Error ? err.message : String(err)).replace(/\u001b\[[0-9;]*m/g, '');
-  return text.split('\n').filter((l) => l.trim()).slice(0, lines).join('\n').slice(0, 1000);
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(0, lines)
+    .join('\n')
+    .slice(0, 1000);
 }
 
 export class TransactionRecorder {
@@ -300,9 +305,27 @@ export class TransactionRecorder {
     const serverTiming = header
       .split(',')
       .map((part) => part.trim().split(';'))
-      .map(([name = '', ...params]) => ({ name, description: params.find((p) => p.trim().startsWith('desc='))?.trim().slice(5).replace(/^"|"$/g, '') ?? '' }))
+      .map(([name = '', ...params]) => ({
+        name,
+        description:
+          params
+            .find((p) => p.trim().startsWith('desc='))
+            ?.trim()
+            .slice(5)
+            .replace(/^"|"$/g, '') ?? '',
+      }))
       .filter((st) => st.name);
-    const entry: ResourceEntryLike = { name: url, initiatorType: '', duration: 0, transferSize: 0, encodedBodySize: 0, decodedBodySize: 0, responseStart: 0, nextHopProtocol: '', serverTiming };
+    const entry: ResourceEntryLike = {
+      name: url,
+      initiatorType: '',
+      duration: 0,
+      transferSize: 0,
+      encodedBodySize: 0,
+      decodedBodySize: 0,
+      responseStart: 0,
+      nextHopProtocol: '',
+      serverTiming,
+    };
     return vendorForEntry(entry, this.vendors);
   }
 

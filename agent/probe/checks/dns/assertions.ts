@@ -37,7 +37,8 @@ export function assertReply(
   out.push({ name: 'rcode', ok: rcodes.includes(reply.rcode as never), expected: rcodes, actual: reply.rcode });
   const rcodeOk = out[0]!.ok;
 
-  if (e.authoritative ?? true) out.push({ name: 'authoritative', ok: reply.flag_aa, expected: 'AA flag set', actual: reply.flag_aa ? 'AA flag set' : 'AA flag clear' });
+  if (e.authoritative ?? true)
+    out.push({ name: 'authoritative', ok: reply.flag_aa, expected: 'AA flag set', actual: reply.flag_aa ? 'AA flag set' : 'AA flag clear' });
 
   const answers = (reply.answers ?? []).filter((a) => a.type !== 'OPT');
   const chain = answerChain(answers, question.name, question.type);
@@ -50,13 +51,27 @@ export function assertReply(
     const expected = e.cname.map((n) => canonicalText('CNAME', n));
     out.push({ name: 'cname', ok: sameList(expected, chain.cname), expected, actual: chain.cname });
   }
-  if (e.ttl) out.push(assertTtl(answers.filter((a) => a.type !== 'RRSIG'), e.ttl));
+  if (e.ttl)
+    out.push(
+      assertTtl(
+        answers.filter((a) => a.type !== 'RRSIG'),
+        e.ttl,
+      ),
+    );
   for (const [section, records, expected] of [
     ['authority', reply.authorities ?? [], e.authority],
     ['additional', reply.additionals ?? [], e.additional],
   ] as const) {
     for (const [type, set] of Object.entries(expected ?? {})) {
-      if (set) out.push(...assertRecordSet(`${section} ${type}`, type, records.filter((r) => r.type === type), set));
+      if (set)
+        out.push(
+          ...assertRecordSet(
+            `${section} ${type}`,
+            type,
+            records.filter((r) => r.type === type),
+            set,
+          ),
+        );
     }
   }
 
@@ -130,7 +145,12 @@ function assertSignatures(reply: Reply, dnssec: NonNullable<DnsCheck['dnssec']>,
   const covering = (set: { name: string; type: string }) => sigs.filter((s) => s.owner === set.name.toLowerCase() && s.typeCovered === set.type);
   if (dnssec.rrsig) {
     const unsigned = [...rrsets.values()].filter((set) => covering(set).length === 0).map((set) => `${set.name} ${set.type}`);
-    out.push({ name: 'dnssec rrsig', ok: rrsets.size > 0 && unsigned.length === 0, expected: 'an RRSIG over every RRset', actual: rrsets.size ? (unsigned.length ? { unsigned } : 'all signed') : 'nothing to sign' });
+    out.push({
+      name: 'dnssec rrsig',
+      ok: rrsets.size > 0 && unsigned.length === 0,
+      expected: 'an RRSIG over every RRset',
+      actual: rrsets.size ? (unsigned.length ? { unsigned } : 'all signed') : 'nothing to sign',
+    });
   }
   const relevant = [...rrsets.values()].flatMap(covering);
   if (!relevant.length) return { assertions: out };

@@ -11,8 +11,7 @@ export function normalizeName(name: string): string {
 }
 
 const hex = (b: Buffer) => b.toString('hex').toUpperCase();
-const txt = (data: unknown): string =>
-  (Array.isArray(data) ? data : [data]).map((s) => (Buffer.isBuffer(s) ? s.toString('utf8') : String(s))).join('');
+const txt = (data: unknown): string => (Array.isArray(data) ? data : [data]).map((s) => (Buffer.isBuffer(s) ? s.toString('utf8') : String(s))).join('');
 
 /** The record's data in presentation form (TXT strings concatenated, RRSIG without its signature). */
 export function recordText(a: Answer): string {

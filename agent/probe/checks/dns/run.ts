@@ -21,14 +21,7 @@ import {
   type DnsRecordDetails,
 } from '../../../../config/checks/dns.ts';
 import type { AssertionResult, Reason, ResultOfKind } from '../../../../config/result.ts';
-import {
-  assertReply,
-  assertSameAnswers,
-  assertSerials,
-  describeFailure,
-  expectationsFor,
-  type ServerView,
-} from './assertions.ts';
+import { assertReply, assertSameAnswers, assertSerials, describeFailure, expectationsFor, type ServerView } from './assertions.ts';
 import { exchange, type QueryOptions, type Reply } from './query.ts';
 import { answerChain, canonicalText, normalizeName, recordText, type AnswerChain } from './records.ts';
 import { fail, newResult, type CheckContext } from '../check.ts';
@@ -92,7 +85,13 @@ export async function runDnsCheck(check: DnsCheck, ctx: CheckContext): Promise<D
 function verdict(result: DnsResult, check: DnsCheck, outcomes: Outcome[]): DnsResult {
   const answered = outcomes.filter((o) => o.details.rcode !== undefined);
   const across: { assertion: AssertionResult; message?: string }[] = [];
-  if (answered.length > 1 && check.consistency.serial) across.push(assertSerials(answered.map((o) => o.view), check.consistency.serial_spread));
+  if (answered.length > 1 && check.consistency.serial)
+    across.push(
+      assertSerials(
+        answered.map((o) => o.view),
+        check.consistency.serial_spread,
+      ),
+    );
   if (answered.length > 1 && check.consistency.answers) across.push(assertSameAnswers(answered.map((o) => o.view)));
   result.assertions = keepFailures([...outcomes.flatMap((o) => o.assertions), ...across.map((c) => c.assertion)], 200);
 
@@ -149,7 +148,9 @@ async function withAddress(ns: Nameserver, ipVersion: 4 | 6 | undefined, signal:
   if (isIP(ns.host)) return { ...ns, address: ns.host };
   try {
     const candidates = glue.length ? glue : (await abortable(lookup(ns.host, { all: true }), signal)).map((a) => a.address);
-    const address = ipVersion ? candidates.find((a) => isIP(a) === ipVersion) : (candidates.find((a) => isIP(a) === 4) ?? candidates.find((a) => isIP(a) === 6));
+    const address = ipVersion
+      ? candidates.find((a) => isIP(a) === ipVersion)
+      : (candidates.find((a) => isIP(a) === 4) ?? candidates.find((a) => isIP(a) === 6));
     if (address) return { ...ns, address };
     return { ...ns, problem: { reason: 'dns', message: `${ns.host} has no IPv${ipVersion ?? '4 or IPv6'} address` } };
   } catch (err) {
@@ -161,7 +162,12 @@ async function withAddress(ns: Nameserver, ipVersion: 4 | 6 | undefined, signal:
 }
 
 /** The zone's NS records, from `via` servers (with their glue) or from the system resolver. */
-async function discover(check: DnsCheck, zone: string, d: Extract<DnsCheck['nameservers'], { discover: unknown }>['discover'], signal: AbortSignal): Promise<Located> {
+async function discover(
+  check: DnsCheck,
+  zone: string,
+  d: Extract<DnsCheck['nameservers'], { discover: unknown }>['discover'],
+  signal: AbortSignal,
+): Promise<Located> {
   let found: { names: string[]; glue: Map<string, string[]>; via: string } | undefined;
   let failure: { reason: Failure; message: string } = { reason: 'dns', message: 'no server to ask' };
   if (d.via) {
@@ -236,7 +242,13 @@ function queryOptions(check: DnsCheck, signal: AbortSignal, dnssec: boolean): Qu
 
 async function queryNameserver(ns: Nameserver, check: DnsCheck, expect: DnsExpectations, zone: string, signal: AbortSignal): Promise<Outcome> {
   const label = ns.provider ? `${ns.name} (${ns.provider})` : ns.name;
-  const base = { nameserver: ns.name, ...(ns.provider && { provider: ns.provider }), server: ns.server, ...(ns.address && { address: ns.address }), port: ns.port };
+  const base = {
+    nameserver: ns.name,
+    ...(ns.provider && { provider: ns.provider }),
+    server: ns.server,
+    ...(ns.address && { address: ns.address }),
+    port: ns.port,
+  };
   if (!ns.address) {
     const { reason, message } = ns.problem!;
     return { details: { ...base, ok: false, degraded: false, reason, message, attempts: [] }, assertions: [], view: { label } };

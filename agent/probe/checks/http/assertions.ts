@@ -93,11 +93,23 @@ export function assess(expect: HttpExpect, seen: Observed, now = Date.now()): As
   const partly = seen.bodyComplete ? '' : ` (first ${seen.body.length} bytes only)`;
   if (expect.body?.matches !== undefined) {
     const ok = new RegExp(expect.body.matches).test(text());
-    check('body matches', ok, `/${expect.body.matches}/`, `${ok ? 'matched' : 'no match'}${partly}`, () => `body does not match /${expect.body!.matches}/${partly}`);
+    check(
+      'body matches',
+      ok,
+      `/${expect.body.matches}/`,
+      `${ok ? 'matched' : 'no match'}${partly}`,
+      () => `body does not match /${expect.body!.matches}/${partly}`,
+    );
   }
   if (expect.body?.not_matches !== undefined) {
     const hit = new RegExp(expect.body.not_matches).exec(text());
-    check('body does not match', !hit, `no /${expect.body.not_matches}/`, hit ? hit[0].slice(0, 80) : `no match${partly}`, () => `body matches /${expect.body!.not_matches}/: ${short(hit![0])}`);
+    check(
+      'body does not match',
+      !hit,
+      `no /${expect.body.not_matches}/`,
+      hit ? hit[0].slice(0, 80) : `no match${partly}`,
+      () => `body matches /${expect.body!.not_matches}/: ${short(hit![0])}`,
+    );
   }
 
   if (expect.json.length) {
@@ -118,7 +130,8 @@ export function assess(expect: HttpExpect, seen: Observed, now = Date.now()): As
       }
       const plain = !('equals' in j) && j.matches === undefined && j.not_older_than === undefined;
       if (plain) check(`${where} exists`, value !== undefined, 'present', actual, () => `${where} is missing`);
-      if ('equals' in j) check(`${where} equals`, isDeepStrictEqual(value, j.equals), j.equals, actual, () => `${where} is ${short(value)}, expected ${short(j.equals)}`);
+      if ('equals' in j)
+        check(`${where} equals`, isDeepStrictEqual(value, j.equals), j.equals, actual, () => `${where} is ${short(value)}, expected ${short(j.equals)}`);
       if (j.matches !== undefined) {
         const asText = typeof value === 'string' ? value : JSON.stringify(value);
         const ok = value !== undefined && new RegExp(j.matches).test(asText);
@@ -144,7 +157,13 @@ export function assess(expect: HttpExpect, seen: Observed, now = Date.now()): As
   }
   if (expect.tls_version) {
     const actual = seen.tls?.version ?? 'none (no TLS)';
-    check('tls version', expect.tls_version.includes(actual as never), expect.tls_version, actual, () => `TLS version ${actual}, expected ${expect.tls_version!.join(' or ')}`);
+    check(
+      'tls version',
+      expect.tls_version.includes(actual as never),
+      expect.tls_version,
+      actual,
+      () => `TLS version ${actual}, expected ${expect.tls_version!.join(' or ')}`,
+    );
   }
   if (expect.cert_min_days !== undefined) {
     const days = seen.tls?.cert?.days_left;
@@ -155,26 +174,44 @@ export function assess(expect: HttpExpect, seen: Observed, now = Date.now()): As
   }
   if (expect.content_encoding) {
     const actual = (seen.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-    check('content encoding', expect.content_encoding.includes(actual as never), expect.content_encoding, actual, () =>
-      `content-encoding ${actual}, expected ${expect.content_encoding!.join(' or ')}`,
+    check(
+      'content encoding',
+      expect.content_encoding.includes(actual as never),
+      expect.content_encoding,
+      actual,
+      () => `content-encoding ${actual}, expected ${expect.content_encoding!.join(' or ')}`,
     );
   }
   if (expect.cache) {
     const { cache, cache_source: source } = seen.cache;
-    check('cache', expect.cache.includes(cache), expect.cache, cache, () => `cache ${cache}${source ? ` (${source})` : ''}, expected ${expect.cache!.join(' or ')}`);
+    check(
+      'cache',
+      expect.cache.includes(cache),
+      expect.cache,
+      cache,
+      () => `cache ${cache}${source ? ` (${source})` : ''}, expected ${expect.cache!.join(' or ')}`,
+    );
   }
   if (expect.cacheable !== undefined) {
     const actual = seen.cacheability.cacheable;
-    check('cacheable', actual === expect.cacheable, expect.cacheable, actual, () =>
-      `response is ${actual ? '' : 'not '}cacheable (cache-control: ${short(seen.headers['cache-control'])})`,
+    check(
+      'cacheable',
+      actual === expect.cacheable,
+      expect.cacheable,
+      actual,
+      () => `response is ${actual ? '' : 'not '}cacheable (cache-control: ${short(seen.headers['cache-control'])})`,
     );
   }
   if (expect.ttl) {
     const ttl = seen.cacheability.ttl_seconds;
     const min = expect.ttl.min !== undefined ? expect.ttl.min / 1000 : undefined;
     const max = expect.ttl.max !== undefined ? expect.ttl.max / 1000 : undefined;
-    check('ttl', ttl !== null && inRange(ttl, min, max), { min_seconds: min, max_seconds: max }, ttl, () =>
-      `ttl ${ttl === null ? 'not set' : `${ttl} s`}, expected ${range(min, max, ' s')}`,
+    check(
+      'ttl',
+      ttl !== null && inRange(ttl, min, max),
+      { min_seconds: min, max_seconds: max },
+      ttl,
+      () => `ttl ${ttl === null ? 'not set' : `${ttl} s`}, expected ${range(min, max, ' s')}`,
     );
   }
 

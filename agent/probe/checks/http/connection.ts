@@ -112,7 +112,11 @@ function certInfo(socket: TLSSocket): TlsDetails['cert'] {
   if (!leaf?.valid_to) return undefined;
   let earliest = Date.parse(leaf.valid_to);
   const seen = new Set<string>();
-  for (let c: PeerCertificate | undefined = leaf; c?.valid_to && !seen.has(c.fingerprint256); c = (c as { issuerCertificate?: PeerCertificate }).issuerCertificate) {
+  for (
+    let c: PeerCertificate | undefined = leaf;
+    c?.valid_to && !seen.has(c.fingerprint256);
+    c = (c as { issuerCertificate?: PeerCertificate }).issuerCertificate
+  ) {
     seen.add(c.fingerprint256);
     earliest = Math.min(earliest, Date.parse(c.valid_to));
   }

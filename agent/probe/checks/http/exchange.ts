@@ -55,7 +55,15 @@ export interface Exchange {
 const now = () => performance.now();
 const seconds = (ms: number) => Math.round(ms * 1000) / 1e6;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ERR_HTTP2_STREAM_ERROR', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_GOAWAY_SESSION']);
+const RESET_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'ERR_HTTP2_STREAM_ERROR',
+  'ERR_HTTP2_SESSION_ERROR',
+  'ERR_HTTP2_GOAWAY_SESSION',
+]);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
 export type ExchangePhase = ConnectPhase | 'ttfb' | 'transfer';
@@ -69,10 +77,7 @@ const DURING: Record<ExchangePhase, (where: string, bytes: number) => string> = 
 };
 
 /** Maps an error in a given phase to the bounded reason set, with a one-line message. */
-export function describeFailure(
-  err: unknown,
-  at: { phase: ExchangePhase; where: string; bytes?: number; signal: AbortSignal; timeoutMs: number },
-): Failure {
+export function describeFailure(err: unknown, at: { phase: ExchangePhase; where: string; bytes?: number; signal: AbortSignal; timeoutMs: number }): Failure {
   const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e?.code ?? e?.cause?.code ?? '';
   const detail = (e?.message ?? String(err)).split('\n')[0]!;
@@ -214,7 +219,8 @@ export async function exchange(req: ExchangeRequest, agent: TimedAgent, signal: 
     const location = headers.location;
     if (REDIRECTS.has(status) && location && req.followRedirects > 0) {
       const next = URL.canParse(location, url) ? new URL(location, url) : undefined;
-      if (!next || !/^https?:$/.test(next.protocol)) return finish({ reason: 'malformed', message: `HTTP ${status} redirects to an unusable location: ${location.slice(0, 200)}` });
+      if (!next || !/^https?:$/.test(next.protocol))
+        return finish({ reason: 'malformed', message: `HTTP ${status} redirects to an unusable location: ${location.slice(0, 200)}` });
       const chain = [...visited, next.href].join(' → ');
       if (visited.includes(next.href)) return finish({ reason: 'http_status', message: `redirect loop: ${chain}` });
       if (visited.length > req.followRedirects) return finish({ reason: 'http_status', message: `more than ${req.followRedirects} redirects: ${chain}` });

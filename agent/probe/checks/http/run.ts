@@ -173,7 +173,9 @@ function bust(url: URL): URL {
 }
 
 function isHtml(o: Outcome): boolean {
-  return /html/i.test(o.details.content_type ?? '') || (!o.details.content_type && /^\s*<(!doctype html|html)/i.test(o.body?.subarray(0, 200).toString() ?? ''));
+  return (
+    /html/i.test(o.details.content_type ?? '') || (!o.details.content_type && /^\s*<(!doctype html|html)/i.test(o.body?.subarray(0, 200).toString() ?? ''))
+  );
 }
 
 /** Requests one URL (with its redirects) and evaluates its expectations. Never throws. */
@@ -199,7 +201,15 @@ async function fetchOne(run: Run, req: Request): Promise<Outcome> {
   let outcome: Outcome | undefined;
   try {
     const ex = await exchange(
-      { url: req.url, method: req.method, headers: req.headers, body: req.body, followRedirects: check.follow_redirects, maxBodyBytes: req.maxBodyBytes, timeoutMs: check.timeout },
+      {
+        url: req.url,
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        followRedirects: check.follow_redirects,
+        maxBodyBytes: req.maxBodyBytes,
+        timeoutMs: check.timeout,
+      },
       agent,
       ctx.signal,
     );
@@ -224,7 +234,15 @@ async function fetchOne(run: Run, req: Request): Promise<Outcome> {
       edge: identifyEdge(res.headers, ctx.vendors, check.pop_headers),
     });
     const verdict = assess(req.expect, { ...res, protocol: conn?.protocol, tls: conn?.tlsInfo, cache, cacheability: cacheInfo, phases: ex.phases });
-    return (outcome = { label: req.label, failure: verdict.failure, degraded: verdict.degraded, phases: ex.phases, assertions: verdict.assertions, details, body: res.body });
+    return (outcome = {
+      label: req.label,
+      failure: verdict.failure,
+      degraded: verdict.degraded,
+      phases: ex.phases,
+      assertions: verdict.assertions,
+      details,
+      body: res.body,
+    });
   } finally {
     // A failed run may have left the connection in any state: start the next one afresh.
     if (!reuse || !outcome || outcome.failure) {
@@ -274,7 +292,14 @@ async function fetchAssets(run: Run, page: Outcome): Promise<{ outcomes: Outcome
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < chosen.length; i = next++) {
-      outcomes[i] = await fetchOne(run, { label: `asset ${chosen[i]}`, url: new URL(chosen[i]!), method: 'GET', headers, expect: ASSET_EXPECT, maxBodyBytes: 0 });
+      outcomes[i] = await fetchOne(run, {
+        label: `asset ${chosen[i]}`,
+        url: new URL(chosen[i]!),
+        method: 'GET',
+        headers,
+        expect: ASSET_EXPECT,
+        maxBodyBytes: 0,
+      });
     }
   };
   await Promise.all(Array.from({ length: Math.min(ASSET_CONCURRENCY, chosen.length) }, worker));
@@ -284,7 +309,13 @@ async function fetchAssets(run: Run, page: Outcome): Promise<{ outcomes: Outcome
       found: found.length,
       other_hosts: found.length - allowed.length,
       over_max: allowed.length - chosen.length,
-      checked: outcomes.map((o, i) => ({ url: chosen[i]!, ok: !o.failure, reason: o.failure?.reason ?? 'ok', status: o.details.status, total: o.phases.total })),
+      checked: outcomes.map((o, i) => ({
+        url: chosen[i]!,
+        ok: !o.failure,
+        reason: o.failure?.reason ?? 'ok',
+        status: o.details.status,
+        total: o.phases.total,
+      })),
     },
   };
 }
