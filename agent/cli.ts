@@ -20,7 +20,7 @@ import { textTable } from './textTable.ts';
 // a collector's /metrics has no probe families, a probe's no collector or RUM ones.
 
 /** Exit codes scripts can rely on. */
-export const EXIT = { ok: 0, checkFailed: 1, badConfig: 2, error: 3 } as const;
+const EXIT = { ok: 0, checkFailed: 1, badConfig: 2, error: 3 } as const;
 
 const configOption = () => new Option('-c, --config <file>', 'config file').default(DEFAULT_CONFIG);
 const listenOption = () => new Option('-l, --listen <host:port>', 'address for /metrics, /healthz and the API').default('0.0.0.0:9797');

@@ -17,7 +17,7 @@ export class HttpError extends Error {
   }
 }
 
-export function parseListen(listen: string): { host: string; port: number } {
+function parseListen(listen: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:]*)):(\d{1,5})$/.exec(listen);
   const port = Number(m?.[3]);
   if (!m || port > 65535) throw new Error(`--listen expects HOST:PORT, e.g. 0.0.0.0:9797 or [::1]:9797, got "${listen}"`);

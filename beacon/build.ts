@@ -16,7 +16,7 @@ import { build } from 'esbuild';
 import { loadConfig } from '../config/load.ts';
 import { beaconConfig } from '../config/beacon.ts';
 
-export const DIST = join(import.meta.dirname, 'dist');
+const DIST = join(import.meta.dirname, 'dist');
 /** How both builds are bundled (the size benchmark bundles web-vitals alone the same way). */
 export const BUNDLE_OPTIONS = { bundle: true, minify: true, target: 'es2020', legalComments: 'none' } as const;
 

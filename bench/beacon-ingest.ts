@@ -33,7 +33,7 @@ export interface CapturedBeacon {
   headers: Record<string, string>;
 }
 
-export interface IngestPlan {
+interface IngestPlan {
   rounds: number;
   /** Time box at `inFlight` beacons in flight. */
   seconds: number;
@@ -50,7 +50,7 @@ export function ingestPlan(quick: boolean): IngestPlan {
     : { rounds: 5, seconds: 2, latencySeconds: 1, warmupSeconds: 1, inFlight: 16 };
 }
 
-export interface PinnedServer {
+interface PinnedServer {
   name: string;
   origin: string;
   pid: number;
@@ -157,7 +157,7 @@ export interface BoxSummary {
   bodyBytes: number;
 }
 
-export interface ServerMemory {
+interface ServerMemory {
   server: string;
   cores: string;
   /** Before the first box (the collector has also taken the page views' beacons by then). */
@@ -167,7 +167,7 @@ export interface ServerMemory {
   beacons: number;
 }
 
-export interface IngestResults {
+interface IngestResults {
   throughput: BoxSummary[];
   latency: BoxSummary[];
   memory: ServerMemory[];

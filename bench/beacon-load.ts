@@ -17,7 +17,7 @@ import { Pool } from 'undici';
 import { readyLine, runScript, startScript } from './script-process.ts';
 
 /** What to send: the captured beacon, its navigation id (replaced per beacon), and how. */
-export interface BeaconBodies {
+interface BeaconBodies {
   /** The beacon's JSON as the page sent it. */
   json: string;
   /** Its navigation id, found once in `json`. */
@@ -58,7 +58,7 @@ export interface RunResult {
 
 type Command = ({ cmd: 'prepare' } & BeaconBodies) | ({ cmd: 'run' } & Run);
 
-export interface LoadGenerator {
+interface LoadGenerator {
   prepare(bodies: BeaconBodies): Promise<void>;
   run(run: Run): Promise<RunResult>;
   pid: number;

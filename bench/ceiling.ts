@@ -16,7 +16,7 @@ import { readBody } from '../agent/server.ts';
 import { readyLine, runScript, startScript } from './script-process.ts';
 
 const ceilingModes = ['parse', 'validate'] as const;
-export type CeilingMode = (typeof ceilingModes)[number];
+type CeilingMode = (typeof ceilingModes)[number];
 
 /** The collector's default collector.max_body_bytes. */
 const MAX_BODY_BYTES = 1_048_576;

@@ -226,7 +226,7 @@ export const RESOLVED_HOLD_MS = 3000;
  * The all-clear among notifications about one vendor on one path: every alert that fired has
  * resolved since (its last notification says resolved); the last of those resolved notifications.
  */
-export function allClear(ns: readonly Notification[]): Notification | undefined {
+function allClear(ns: readonly Notification[]): Notification | undefined {
   const last = new Map<string, Notification>();
   for (const n of ns) last.set(identityOf(n.labels), n);
   const lasts = [...last.values()];

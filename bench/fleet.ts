@@ -35,7 +35,7 @@ export interface Probe {
   index: number;
 }
 
-export interface FleetCheck {
+interface FleetCheck {
   name: string;
   vendor: string;
   vendorIndex: number;

@@ -269,7 +269,7 @@ export function load(): [number, number, number] {
 }
 
 /** What a process (by pid) holds and has used so far, from /proc (Linux). */
-export interface ProcessUsage {
+interface ProcessUsage {
   rssBytes: number;
   /** The most it ever held (VmHWM). */
   peakRssBytes: number;

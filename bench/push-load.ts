@@ -24,7 +24,7 @@ import { Pool } from 'undici';
 import { Fleet, type FleetSize } from './fleet.ts';
 import { readyLine, runScript, startScript } from './script-process.ts';
 
-export interface LoadJob {
+interface LoadJob {
   url: string;
   token: string;
   /** Results per push. */

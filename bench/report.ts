@@ -12,7 +12,7 @@ export interface Table {
 }
 
 /** A benchmark's findings, before the machine facts and markers are added. */
-export interface Findings {
+interface Findings {
   /** How it measures, as Markdown list items. */
   method: string[];
   tables: { heading: string; table: Table }[];
@@ -27,7 +27,7 @@ export interface Benchmark {
   run(opts: { quick: boolean; log: (line: string) => void }): Promise<Findings>;
 }
 
-export interface RunFacts {
+interface RunFacts {
   machine: Machine;
   loadBefore: number[];
   loadAfter: number[];

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ROOT } from '../test/support/processes.ts';
 
-export interface ScriptProcess {
+interface ScriptProcess {
   pid: number;
   /** The next line the script writes on stdout; throws if it exits or stays silent for timeoutMs. */
   next(timeoutMs?: number): Promise<string>;

@@ -36,7 +36,7 @@ export function beaconConfig(config: Config): BeaconConfig {
 }
 
 /** How a page view began: the browser's navigation types, a bfcache restore, or an SPA route change. */
-export const pageViewTypes = ['navigate', 'reload', 'back_forward', 'prerender', 'bfcache', 'route'] as const;
+const pageViewTypes = ['navigate', 'reload', 'back_forward', 'prerender', 'bfcache', 'route'] as const;
 export type PageViewType = (typeof pageViewTypes)[number];
 
 /** Navigation Timing phases; "load" is the whole load, from navigation start to the end of the load event. */
@@ -68,7 +68,6 @@ const beaconResourcesSchema = z
       ) <= r.count,
     { message: 'samples, cache hits, entries without Timing-Allow-Origin and protocols cannot exceed the count' },
   );
-export type BeaconResources = z.infer<typeof beaconResourcesSchema>;
 
 /** One page view's measurements. Durations in ms; no URL, path or user identifier anywhere. */
 export const beaconSchema = z.strictObject({

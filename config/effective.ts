@@ -27,11 +27,11 @@ const DEFAULT_MIN_PROBES = 2;
 const PROBE_DOWN_INTERVALS = 3;
 const MIN_PROBE_DOWN_AFTER = 30_000;
 
-export const knobSourceSchema = z.enum(['check', 'vendor', 'top_level', 'default']);
+const knobSourceSchema = z.enum(['check', 'vendor', 'top_level', 'default']);
 export type KnobSource = z.infer<typeof knobSourceSchema>;
 
 /** The consensus knobs of one check. */
-export const consensusSettingsSchema = z.object({
+const consensusSettingsSchema = z.object({
   window: z.number().describe("How far back a probe's latest result still counts as its vote."),
   min_probes: z.number().int().describe('Fewest voting probes for a verdict.'),
   quorum: z.number().optional().describe('Share of the votes that decides; unset: a strict majority.'),
@@ -39,16 +39,16 @@ export const consensusSettingsSchema = z.object({
 });
 export type ConsensusSettings = z.infer<typeof consensusSettingsSchema>;
 
-export const checkSettingsSchema = consensusSettingsSchema.extend({
+const checkSettingsSchema = consensusSettingsSchema.extend({
   from: z.record(consensusSettingsSchema.keyof(), knobSourceSchema).describe('The level each knob came from.'),
 });
-export type CheckSettings = z.infer<typeof checkSettingsSchema>;
+type CheckSettings = z.infer<typeof checkSettingsSchema>;
 
-export const vendorSettingsSchema = z.object({
+const vendorSettingsSchema = z.object({
   global_quorum: z.number().optional().describe('Share of the regions with a verdict that must fail for hard_down; unset: a strict majority.'),
   from: knobSourceSchema.exclude(['check']),
 });
-export type VendorSettings = z.infer<typeof vendorSettingsSchema>;
+type VendorSettings = z.infer<typeof vendorSettingsSchema>;
 
 export const effectiveSchema = z.object({
   checks: z.record(z.string(), checkSettingsSchema).describe('Consensus knobs by check name.'),

@@ -5,7 +5,7 @@ import { checkRoles, nameSchema, phaseSchema, reasonSchema } from './terms.ts';
 export { checkRoles, nameSchema, phases, phaseSchema, reasons, reasonSchema, type Phase, type Reason } from './terms.ts';
 export { checkKinds, type CheckKind } from './checks/index.ts';
 
-export const assertionResultSchema = z.object({
+const assertionResultSchema = z.object({
   name: z.string().max(200),
   ok: z.boolean(),
   expected: z.unknown().optional(),
@@ -35,7 +35,7 @@ export const resultEnvelopeSchema = z.object({
  * Details too large to push, cut to fit (agent/probe/oversizedResult.ts): strings and lists end in
  * "… [cut N …]" markers, so they no longer have their kind's shape; `truncated` says so.
  */
-export const shrunkDetailsSchema = z.looseObject({ truncated: z.object({ bytes: z.number().int().nonnegative() }) });
+const shrunkDetailsSchema = z.looseObject({ truncated: z.object({ bytes: z.number().int().nonnegative() }) });
 
 /**
  * A result of one kind: the envelope and that kind's details. Every field of the details may be

@@ -37,4 +37,3 @@ export const rumSchema = z.strictObject({
     .default(false)
     .describe('Tell clients apart by the first X-Forwarded-For address (only behind a proxy you run that sets it).'),
 });
-export type RumConfig = z.infer<typeof rumSchema>;

@@ -9,9 +9,9 @@ import { rumSchema } from './rum.ts';
 
 /** A p95 latency SLA lets this share of runs be slower than its limit (SLA reports and burn-rate alerts). */
 export const LATENCY_SLA_BUDGET = 0.05;
-export const vendorKinds = ['cdn', 'dns', 'api', 'payment', 'ads', 'analytics', 'other'] as const;
+const vendorKinds = ['cdn', 'dns', 'api', 'payment', 'ads', 'analytics', 'other'] as const;
 
-export const vendorSchema = z.strictObject({
+const vendorSchema = z.strictObject({
   name: nameSchema.describe('Unique vendor name; a metric label.'),
   kind: z
     .enum(vendorKinds)
@@ -56,7 +56,7 @@ export type Vendor = z.infer<typeof vendorSchema>;
 
 type KindCheckSchema = (typeof checkContracts)[CheckKind]['check'];
 const [firstKind, ...otherKinds] = checkKinds.map((kind): KindCheckSchema => checkContracts[kind].check);
-export const checkSchema = z.discriminatedUnion('kind', [firstKind!, ...otherKinds]);
+const checkSchema = z.discriminatedUnion('kind', [firstKind!, ...otherKinds]);
 export type Check = z.infer<typeof checkSchema>;
 
 const url = z.url({ protocol: /^https?$/ });

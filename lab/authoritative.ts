@@ -27,7 +27,7 @@ export interface ZoneSpec {
   dnssec?: boolean;
 }
 
-export interface AuthoritativeOptions {
+interface AuthoritativeOptions {
   /** Default 127.0.0.1; any loopback address (127.0.0.0/8, ::1) works on Linux. */
   host?: string;
   port: number;
@@ -38,7 +38,7 @@ export interface AuthoritativeOptions {
   dir?: string;
 }
 
-export interface KnotOptions extends AuthoritativeOptions {
+interface KnotOptions extends AuthoritativeOptions {
   /** How long signatures of signed zones stay valid, in Knot's syntax (default "14d"). */
   rrsigLifetime?: string;
 }
@@ -57,7 +57,7 @@ export interface AuthoritativeServer {
   close(): Promise<void>;
 }
 
-export function zoneFileText(zone: ZoneSpec): string {
+function zoneFileText(zone: ZoneSpec): string {
   const origin = zone.origin.replace(/\.$/, '');
   return [
     `$ORIGIN ${origin}.`,

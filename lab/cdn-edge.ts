@@ -17,7 +17,7 @@ import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, 
 import { listen, type LabServer, type LabServerOptions } from './server.ts';
 import { askerOf, ProbeFaults } from './probe-faults.ts';
 
-export interface CdnEdgeOptions extends LabServerOptions {
+interface CdnEdgeOptions extends LabServerOptions {
   /** The origin's base URL, e.g. http://127.0.0.1:8081 (plain HTTP). */
   origin: string;
   /** The CDN's name in its headers (default "edgeco"). */

@@ -21,7 +21,7 @@ import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse }
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { listen, type LabServer, type LabServerOptions } from './server.ts';
 
-export interface CdnOriginOptions extends LabServerOptions {
+interface CdnOriginOptions extends LabServerOptions {
   /** Serve HTTPS with this key and certificate (PEM). */
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** With tls: offer h2 as well as http/1.1 (default true). */

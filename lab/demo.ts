@@ -67,7 +67,7 @@ const ZONE = { answer: '192.0.2.10', serial: 2026112101 };
 /** Script timing at speed 1, in ms. Waiting for the collector is never sped up. */
 const TIMING = { pause: 5000, hold: 15_000, detectTimeout: 60_000, recoverTimeout: 60_000, startTimeout: 120_000 };
 
-export interface DemoOptions {
+interface DemoOptions {
   /** The demo config (default config/demo.yaml). */
   config: string;
   /** Play the script this many times faster (holds and pauses only). */

@@ -12,7 +12,7 @@ import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
 
 export type DnsFault = 'ok' | 'silent' | 'flaky' | 'wrong-id' | 'truncated' | 'garbage' | 'other-name' | 'tc' | 'reset';
 
-export interface DnsFaultServerOptions {
+interface DnsFaultServerOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /** Default: any free port (the same for UDP and TCP). */

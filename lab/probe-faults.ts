@@ -9,9 +9,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export type ProbeFault = 'unavailable' | 'reset';
+type ProbeFault = 'unavailable' | 'reset';
 
-export interface Asker {
+interface Asker {
   probe: string;
   region: string;
 }
@@ -23,7 +23,7 @@ export function askerOf(req: IncomingMessage): Asker | undefined {
 }
 
 /** Who a fault is for: a probe, or every probe of a region. */
-export type FaultTarget = { probe: string } | { region: string };
+type FaultTarget = { probe: string } | { region: string };
 
 const keyOf = (t: FaultTarget) => ('probe' in t ? `probe ${t.probe}` : `region ${t.region}`);
 

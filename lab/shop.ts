@@ -16,8 +16,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ProbeFaults } from './probe-faults.ts';
 
-export type PaymentFault = 'none' | 'slow' | 'failing' | 'hang';
-export interface PaymentApiFaults {
+type PaymentFault = 'none' | 'slow' | 'failing' | 'hang';
+interface PaymentApiFaults {
   settings?: 'ok' | 'down';
   reports?: 'fresh' | 'stale';
 }
@@ -34,7 +34,7 @@ export interface Shop {
   close(): Promise<void>;
 }
 
-export interface ShopOptions {
+interface ShopOptions {
   host?: string;
   /** 0 (the default) picks a free port. */
   port?: number;
@@ -48,7 +48,7 @@ export interface ShopOptions {
 }
 
 /** The lab shop accepts this user and password. */
-export const SHOP_LOGIN = { user: 'demo', password: 'demo' } as const;
+const SHOP_LOGIN = { user: 'demo', password: 'demo' } as const;
 
 const MAX_SESSIONS = 1000;
 

@@ -53,7 +53,7 @@ import {
   type VerdictRow,
 } from './state.ts';
 
-export interface CollectorOptions {
+interface CollectorOptions {
   config: Config;
   logger: Logger;
   journal: Journal;
@@ -70,7 +70,7 @@ interface Watched {
   settings: ConsensusSettings;
 }
 
-export type ProbeHealth = 'up' | 'down' | 'unhealthy';
+type ProbeHealth = 'up' | 'down' | 'unhealthy';
 
 export interface ProbeRecord {
   region: string;

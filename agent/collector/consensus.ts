@@ -45,7 +45,7 @@ import type { Check } from '../../config/schema.ts';
 
 export const verdicts = ['failing', 'passing', 'unknown'] as const;
 export const verdictSchema = z.enum(verdicts);
-export type Verdict = z.infer<typeof verdictSchema>;
+type Verdict = z.infer<typeof verdictSchema>;
 
 /** One probe's vote: the fields of its latest result that consensus and the evidence need. */
 export const voteSchema = resultEnvelopeSchema
@@ -81,7 +81,7 @@ export function votesInWindow(latest: Iterable<Vote>, now: number, window: numbe
   return [...byProbe.values()];
 }
 
-export function isSlowVote(vote: Pick<Vote, 'ok' | 'degraded'>, role: Check['role']): boolean {
+function isSlowVote(vote: Pick<Vote, 'ok' | 'degraded'>, role: Check['role']): boolean {
   return vote.degraded || (role === 'performance' && !vote.ok);
 }
 

@@ -103,7 +103,7 @@ export function withAlerts(incident: Incident, state: VendorState, flapping: boo
   return { incident: { ...incident, raised: { ...incident.raised, [severity]: now } }, changed: true };
 }
 
-export interface FlappingRule {
+interface FlappingRule {
   window: number;
   incidents: number;
 }

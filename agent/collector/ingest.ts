@@ -34,7 +34,7 @@ import { pushSamples } from './clockSkew.ts';
 import type { Collector } from './collector.ts';
 
 /** Results per push, at most (probes send at most PUSH_BATCH_MAX). */
-export const INGEST_BATCH_MAX = 5000;
+const INGEST_BATCH_MAX = 5000;
 const RECENT_IDS = 200_000;
 
 /** Results are checked one by one (checkResultSchema), so one malformed result costs only itself. */
@@ -43,20 +43,20 @@ export const pushBodySchema = z.object({
   /** When the probe sent the push, by its clock (ms since the epoch): the cleanest clock-skew sample. Optional. */
   sentAt: z.number().int().nonnegative().optional(),
 });
-export type PushBody = z.infer<typeof pushBodySchema>;
+type PushBody = z.infer<typeof pushBodySchema>;
 
-export const ingestOutcomes = ['accepted', 'duplicate', 'unknown_check', 'invalid', 'forbidden', 'too_many_probes', 'too_old', 'too_new'] as const;
+const ingestOutcomes = ['accepted', 'duplicate', 'unknown_check', 'invalid', 'forbidden', 'too_many_probes', 'too_old', 'too_new'] as const;
 type Outcome = (typeof ingestOutcomes)[number];
 type Refusal = Exclude<Outcome, 'accepted' | 'duplicate' | 'unknown_check'>;
 const isRefusal = (o: Outcome): o is Refusal => o !== 'accepted' && o !== 'duplicate' && o !== 'unknown_check';
 
-export type IngestAnswer = Record<Outcome, number> & { refused: { id: string; reason: Refusal; error?: string }[] };
+type IngestAnswer = Record<Outcome, number> & { refused: { id: string; reason: Refusal; error?: string }[] };
 
 /** Whom a token may speak for: everyone (collector.token), or some regions and probes (collector.tokens). */
-export type TokenScope = 'all' | { regions: ReadonlySet<string>; probes: ReadonlySet<string> };
+type TokenScope = 'all' | { regions: ReadonlySet<string>; probes: ReadonlySet<string> };
 
 /** The last `capacity` ids seen, oldest forgotten first. */
-export class RecentIds {
+class RecentIds {
   private readonly ids = new Set<string>();
 
   constructor(private readonly capacity: number) {}
@@ -73,7 +73,7 @@ export class RecentIds {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-export interface IngestOptions {
+interface IngestOptions {
   /** collector.token (or VENDORWATCH_TOKEN): speaks for every probe. */
   token: string | undefined;
   /** Its tokens, max_body_bytes, max_result_age and max_result_ahead. */

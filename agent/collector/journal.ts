@@ -19,9 +19,9 @@ import { verdictSchema, type CheckVerdicts } from './consensus.ts';
 import { incidentSchema, type Incident } from './incidents.ts';
 import { vendorStatusSchema, type VendorStatus } from './state.ts';
 
-export const probeHealths = ['up', 'down', 'unhealthy', 'forgotten'] as const;
+const probeHealths = ['up', 'down', 'unhealthy', 'forgotten'] as const;
 
-export const journalEventSchema = z.discriminatedUnion('type', [
+const journalEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('verdict'), at: z.number(), check: z.string(), region: z.string(), outage: verdictSchema, slow: verdictSchema }),
   z.object({ type: z.literal('vendor'), at: z.number(), vendor: z.string(), status: vendorStatusSchema }),
   z.object({ type: z.literal('probe'), at: z.number(), probe: z.string(), region: z.string(), health: z.enum(probeHealths) }),
@@ -31,7 +31,7 @@ export const journalEventSchema = z.discriminatedUnion('type', [
 export type JournalEvent = z.infer<typeof journalEventSchema>;
 
 /** Everything a collector needs back after a restart: the latest of each kind of record. */
-export interface Restored {
+interface Restored {
   verdicts: Map<string, CheckVerdicts>;
   vendors: Map<string, VendorStatus>;
   probes: Map<string, { region: string; health: Exclude<(typeof probeHealths)[number], 'forgotten'>; at: number }>;

@@ -12,7 +12,7 @@
  */
 import type { Vote } from './consensus.ts';
 
-export interface CheckVotes {
+interface CheckVotes {
   vendor: string;
   /** Every probe's in-window vote on the check, in every region, unhealthy probes included. */
   votes: readonly Pick<Vote, 'probe' | 'ok'>[];

@@ -23,7 +23,7 @@ export interface RunningCollector {
 }
 
 /** The receivers configured under `alerts`. */
-export function receiversFor(alerts: Config['alerts']): Receiver[] {
+function receiversFor(alerts: Config['alerts']): Receiver[] {
   const receivers: Receiver[] = [];
   if (alerts.alertmanager) receivers.push(alertmanagerReceiver(alerts.alertmanager.url, alerts.resend_interval));
   if (alerts.webhook) receivers.push(webhookReceiver(alerts.webhook.url));

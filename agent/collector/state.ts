@@ -31,9 +31,9 @@ export const vendorStateSchema = z.enum(vendorStates);
 export type VendorState = z.infer<typeof vendorStateSchema>;
 
 /** States that mean something is wrong with the vendor (alerts fire, incidents open). */
-export const problemStates: readonly VendorState[] = ['hard_down', 'regional_outage', 'degraded', 'api_down', 'limited_visibility'];
+const problemStates: readonly VendorState[] = ['hard_down', 'regional_outage', 'degraded', 'api_down', 'limited_visibility'];
 
-export const conditionSchema = z.object({ state: vendorStateSchema, regions: z.array(z.string()) });
+const conditionSchema = z.object({ state: vendorStateSchema, regions: z.array(z.string()) });
 export type Condition = z.infer<typeof conditionSchema>;
 
 /** One (check, region) verdict row, the input of the state rules. */
@@ -146,7 +146,7 @@ export type VendorStatus = z.infer<typeof vendorStatusSchema>;
 const sameRegions = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((r, i) => r === b[i]);
 
 /** What one evaluation saw for a vendor. */
-export interface Observation {
+interface Observation {
   conditions: Condition[];
   regions: Map<string, Condition[]>;
   evidence: Evidence[];

@@ -350,7 +350,7 @@ function clockCell(p: ProbeRecord): Html {
 
 // --- the route ---
 
-export interface StatusPageSources {
+interface StatusPageSources {
   config: Config;
   collector: Collector;
   vendorStatus: VendorStatusPoller;

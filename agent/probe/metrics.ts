@@ -8,21 +8,21 @@ import type { CheckResult } from '../../config/result.ts';
 import { phaseBuckets, registry } from '../metrics.ts';
 import { recordKindMetrics } from './checks/index.ts';
 
-export const checkSuccess = new Gauge({
+const checkSuccess = new Gauge({
   name: 'vendorwatch_check_success',
   help: 'Whether the last run of a check succeeded (1) or failed (0).',
   labelNames: ['vendor', 'check', 'kind', 'region', 'probe'] as const,
   registers: [registry],
 });
 
-export const checkDegraded = new Gauge({
+const checkDegraded = new Gauge({
   name: 'vendorwatch_check_degraded',
   help: 'Whether the last run of a check passed but crossed a latency threshold (1) or not (0).',
   labelNames: ['vendor', 'check', 'kind', 'region', 'probe'] as const,
   registers: [registry],
 });
 
-export const checkDuration = new Histogram({
+const checkDuration = new Histogram({
   name: 'vendorwatch_check_duration_seconds',
   help: 'Duration of each phase of a check run, in seconds.',
   labelNames: ['vendor', 'check', 'kind', 'region', 'phase'] as const,
@@ -30,7 +30,7 @@ export const checkDuration = new Histogram({
   registers: [registry],
 });
 
-export const checkRuns = new Counter({
+const checkRuns = new Counter({
   name: 'vendorwatch_check_runs_total',
   help: 'Check runs by result (success, degraded, failure) and failure reason.',
   labelNames: ['vendor', 'check', 'kind', 'region', 'result', 'reason'] as const,
@@ -117,7 +117,7 @@ export const spoolBytes = new Gauge({
  * compares it with the scrape's time to flag a skewed probe (ProbeClockSkew in `vendorwatch rules`).
  */
 let probeClockLabels: { probe: string; region: string } | undefined;
-export const probeTime = new Gauge({
+new Gauge({
   name: 'vendorwatch_probe_time_seconds',
   help: "The probe's clock when scraped, in seconds since the epoch.",
   labelNames: ['probe', 'region'] as const,

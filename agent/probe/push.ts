@@ -35,7 +35,7 @@ const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 15_000;
 const PUSH_TIMEOUT_MS = 10_000;
 
-export interface PushOptions {
+interface PushOptions {
   /** Collector base URLs, e.g. http://collector-a:9797 */
   collectors: readonly string[];
   token: string | undefined;
@@ -99,7 +99,7 @@ const fileName = (b: Batch) => `${b.stem}-${b.results}.json`;
 const spoolFilePattern = /^(\d+-\d+(?:\.[01])*)-(\d+)\.json$/;
 
 /** One collector's queue: pending results in memory, batches in the spool directory (in memory while it cannot be written). */
-export class Outbox {
+class Outbox {
   readonly label: string;
   readonly intervalMs: number;
   private readonly dir: string;

@@ -5,7 +5,7 @@ import { checksInFlight, checkSkips } from './metrics.ts';
 import { fail, newResult, type CheckContext, type ProbeIdentity } from './checks/check.ts';
 import { runCheck } from './checks/index.ts';
 
-export interface SchedulerOptions {
+interface SchedulerOptions {
   checks: readonly Check[];
   vendors: readonly Vendor[];
   probe: ProbeIdentity;

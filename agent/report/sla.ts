@@ -36,7 +36,7 @@ import type { VendorState, VendorStatus } from '../collector/state.ts';
 import { bucketQuantile } from '../histogram.ts';
 import { phaseBuckets } from '../metrics.ts';
 
-export interface Period {
+interface Period {
   from: number;
   /** Exclusive. */
   to: number;

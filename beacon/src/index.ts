@@ -14,7 +14,7 @@ import { observeVitals } from './vitals.ts';
 /** Set by `beacon/build.ts --config FILE` to skip fetching the config from the collector. */
 declare const VENDORWATCH_CONFIG: BeaconConfig | undefined;
 
-export interface StartOptions {
+interface StartOptions {
   /** The collector's base URL, e.g. "https://collector.example.com". */
   collector: string;
   /** The config, instead of fetching it from the collector. */

@@ -28,7 +28,7 @@ function gzip(text: string): Promise<ArrayBuffer> {
   return new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
 }
 
-export interface Sender {
+interface Sender {
   /** Sends a body, gzipped first unless `now` or the browser cannot. */
   send(body: string, now: boolean): void;
   /** The page is going away: what is still being compressed goes uncompressed, now. */

@@ -7,7 +7,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import type { Vendor } from '../schema.ts';
 
 /** What a transaction script's default export receives. */
-export interface TransactionArgs {
+interface TransactionArgs {
   /** A fresh page in a fresh context (no cookies, no cache). */
   page: Page;
   context: BrowserContext;

@@ -5,7 +5,7 @@ import { nameSchema, reasonSchema } from '../terms.ts';
 import { commonCheckFields } from './common.ts';
 
 /** Record types the check can ask for and read (the ones dns-packet decodes). */
-export const recordTypes = [
+const recordTypes = [
   'A',
   'AAAA',
   'CAA',
@@ -31,7 +31,7 @@ export const recordTypes = [
 ] as const;
 export const rcodes = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'] as const;
 /** Most nameservers one check queries (configured or discovered); also bounds the metric labels. */
-export const MAX_NAMESERVERS = 16;
+const MAX_NAMESERVERS = 16;
 
 const LABEL = /^(?:[a-z0-9_*](?:[a-z0-9_-]{0,61}[a-z0-9_])?)$/i;
 
@@ -42,7 +42,7 @@ function isDomainName(text: string): boolean {
 
 const domainName = z.string().refine(isDomainName, { message: 'expected a domain name like "example.com"' });
 
-export interface ServerAddress {
+interface ServerAddress {
   /** A host name, an IPv4 address or an IPv6 address (without brackets). */
   host: string;
   port: number;
@@ -73,7 +73,7 @@ const nameserverSchema = z.union([
     provider: nameSchema.optional().describe('The DNS provider serving from it, named in consistency messages (e.g. two providers of one zone).'),
   }),
 ]);
-export type NameserverConfig = z.infer<typeof nameserverSchema>;
+type NameserverConfig = z.infer<typeof nameserverSchema>;
 
 const discoverSchema = z.strictObject({
   via: z
@@ -102,7 +102,7 @@ function isCidr(text: string): boolean {
 }
 
 /** Assertions on a set of records of one type, written in presentation form ("192.0.2.1", "10 mx.example.com"). */
-export const recordSetSchema = z.strictObject({
+const recordSetSchema = z.strictObject({
   exactly: z.array(z.string()).optional().describe('These records and no others (order and case of names ignored).'),
   includes: z.array(z.string()).min(1).optional().describe('Every one of these must be present; others may be too.'),
   any_of: z.array(z.string()).min(1).optional().describe('At least one of these must be present.'),
@@ -142,7 +142,7 @@ const expectations = z.strictObject({
   additional: sectionSchema.optional(),
 });
 
-export const dnsExpectSchema = expectations.extend({
+const dnsExpectSchema = expectations.extend({
   per_region: z
     .record(nameSchema, expectations)
     .optional()
@@ -231,7 +231,7 @@ export function nameserverName(ns: NameserverConfig): string {
 
 // --- What a DNS check reports in CheckResult.details (read back by the metrics) ---
 
-export const attemptOutcomes = ['answer', 'truncated', 'timeout', 'malformed', 'connect', 'reset', 'aborted'] as const;
+const attemptOutcomes = ['answer', 'truncated', 'timeout', 'malformed', 'connect', 'reset', 'aborted'] as const;
 
 const attemptSchema = z.object({
   transport: z.enum(['udp', 'tcp']),
@@ -244,7 +244,7 @@ export type DnsAttempt = z.infer<typeof attemptSchema>;
 const recordSchema = z.object({ name: z.string(), type: z.string(), ttl: z.number(), data: z.string() });
 export type DnsRecordDetails = z.infer<typeof recordSchema>;
 
-export const dnsNameserverDetailsSchema = z.object({
+const dnsNameserverDetailsSchema = z.object({
   nameserver: z.string(),
   provider: z.string().optional(),
   server: z.string(),

@@ -4,12 +4,12 @@ import { nameSchema, phaseSchema, reasonSchema } from '../terms.ts';
 import { commonCheckFields, hostPatternSchema, regexSchema } from './common.ts';
 
 /** Edge cache status, normalised across vendors (Cache-Status, X-Cache, CF-Cache-Status, X-Varnish, Age ...). */
-export const cacheStatuses = ['hit', 'miss', 'stale', 'bypass', 'unknown'] as const;
+const cacheStatuses = ['hit', 'miss', 'stale', 'bypass', 'unknown'] as const;
 export type CacheStatus = (typeof cacheStatuses)[number];
-export const httpProtocols = ['http/1.1', 'h2'] as const;
+const httpProtocols = ['http/1.1', 'h2'] as const;
 export type HttpProtocol = (typeof httpProtocols)[number];
-export const tlsVersions = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
-export const contentCodings = ['br', 'gzip', 'deflate'] as const;
+const tlsVersions = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
+const contentCodings = ['br', 'gzip', 'deflate'] as const;
 
 /** One value or a list of them; always a list after parsing. A mistake is explained by the form that was written. */
 const oneOrMany = <T extends z.ZodType>(item: T) =>
@@ -209,7 +209,7 @@ export type HttpProfile = HttpCheck['profiles'][number];
 // --- What an http check reports in CheckResult.details (for the check URL; the same per busted
 // request, profile, address and asset). Metrics and the collector read it through these schemas.
 
-export const tlsDetailsSchema = z.object({
+const tlsDetailsSchema = z.object({
   version: z.string().nullable(),
   cipher: z.string(),
   authorized: z.boolean(),
@@ -219,14 +219,14 @@ export const tlsDetailsSchema = z.object({
 });
 export type TlsDetails = z.infer<typeof tlsDetailsSchema>;
 
-export const cacheReadingSchema = z.object({
+const cacheReadingSchema = z.object({
   cache: z.enum(cacheStatuses),
   /** The header the status was read from. */
   cache_source: z.string().optional(),
 });
 export type CacheReading = z.infer<typeof cacheReadingSchema>;
 
-export const cacheabilitySchema = z.object({
+const cacheabilitySchema = z.object({
   /** A shared cache may serve the response without asking the origin. */
   cacheable: z.boolean(),
   /** Freshness lifetime for a shared cache; null when the response sets none (heuristic caching). */
@@ -236,14 +236,14 @@ export const cacheabilitySchema = z.object({
 });
 export type Cacheability = z.infer<typeof cacheabilitySchema>;
 
-export const edgeIdentitySchema = z.object({
+const edgeIdentitySchema = z.object({
   /** A vendor name from the registry, a well-known CDN, or "unknown". */
   cdn: z.string(),
   pop: z.string().optional(),
 });
 export type EdgeIdentity = z.infer<typeof edgeIdentitySchema>;
 
-export const hopSchema = z.object({
+const hopSchema = z.object({
   url: z.string(),
   status: z.number().optional(),
   address: z.string().optional(),
@@ -254,7 +254,7 @@ export const hopSchema = z.object({
 export type Hop = z.infer<typeof hopSchema>;
 
 /** What an http check reports of one request: the check URL, or a busted, profile, address or asset request. */
-export const httpRequestDetailsSchema = z.object({
+const httpRequestDetailsSchema = z.object({
   /** The last URL requested (after redirects). */
   url: z.string(),
   status: z.number().optional(),
@@ -275,7 +275,7 @@ export const httpRequestDetailsSchema = z.object({
 export type HttpRequestDetails = z.infer<typeof httpRequestDetailsSchema>;
 
 /** A further request of the run: its verdict, its details and its total time in seconds. */
-export const httpRequestSummarySchema = httpRequestDetailsSchema.extend({
+const httpRequestSummarySchema = httpRequestDetailsSchema.extend({
   ok: z.boolean(),
   reason: reasonSchema,
   message: z.string().optional(),

@@ -37,10 +37,10 @@ export function alertKey(labels: Alert['labels']): string {
 }
 
 /** The alertname of a vendor incident's alert of each severity. */
-export const VENDOR_ALERTS: Record<Severity, string> = { page: 'VendorOutage', ticket: 'VendorImpaired' };
+const VENDOR_ALERTS: Record<Severity, string> = { page: 'VendorOutage', ticket: 'VendorImpaired' };
 
 /** How a state reads in a sentence: "hard down", "degraded". */
-export const stateWords = (state: VendorState) => state.replaceAll('_', ' ');
+const stateWords = (state: VendorState) => state.replaceAll('_', ' ');
 
 const PHASE_ORDER = ['dns', 'connect', 'tls', 'ttfb', 'transfer'] as const;
 

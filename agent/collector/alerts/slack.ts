@@ -6,7 +6,7 @@ import { statusOf } from './receiver.ts';
 const ICON: Record<string, string> = { page: ':red_circle:', ticket: ':large_orange_circle:' };
 
 /** One alert as Slack mrkdwn: a bold status line, the summary, the votes and the links. */
-export function slackText(a: Alert): string {
+function slackText(a: Alert): string {
   const resolved = statusOf(a) === 'resolved';
   const who = a.labels.vendor ?? a.labels.probe ?? '';
   const head = `${resolved ? ':white_check_mark: *RESOLVED*' : `${ICON[a.labels.severity ?? ''] ?? ''} *${(a.labels.severity ?? '').toUpperCase()}*`} ${a.labels.alertname} — *${who}*${a.labels.regions ? ` (${a.labels.regions})` : ''}`;

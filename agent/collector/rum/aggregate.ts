@@ -25,7 +25,7 @@ const OTHER = 'other';
 const NO_VENDOR = 'none';
 const protocols = new Set(['h3', 'h2', 'http/1.1', 'http/1.0', 'unknown']);
 
-export type BeaconRecorder = (beacon: Beacon) => void;
+type BeaconRecorder = (beacon: Beacon) => void;
 
 export function beaconRecorder(config: Config): BeaconRecorder {
   const vendors = new Set(config.vendors.map((v) => v.name));

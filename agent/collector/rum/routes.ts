@@ -23,7 +23,7 @@ import { rumBeacons } from './metrics.ts';
 import { HttpError, readBody, sendJson, type Routes } from '../../server.ts';
 import { beaconRecorder } from './aggregate.ts';
 
-export const rejectionReasons = ['origin', 'rate_limited', 'content_type', 'too_large', 'malformed', 'invalid', 'duplicate'] as const;
+const rejectionReasons = ['origin', 'rate_limited', 'content_type', 'too_large', 'malformed', 'invalid', 'duplicate'] as const;
 type RejectionReason = (typeof rejectionReasons)[number];
 
 class Rejected extends Error {

@@ -12,7 +12,7 @@ import { browserContexts, browserLaunches } from './metrics.ts';
 
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-export interface ChromiumOptions {
+interface ChromiumOptions {
   /** Contexts open at once, at most; more runs wait for a free one. */
   concurrency: number;
   logger: Logger;
@@ -31,7 +31,7 @@ export class ChromiumUnavailable extends Error {
 }
 
 /** The run did not return soon after it was aborted. */
-export class RunAbandoned extends Error {
+class RunAbandoned extends Error {
   override name = 'RunAbandoned';
 }
 

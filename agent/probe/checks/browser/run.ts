@@ -21,7 +21,7 @@ type BrowserResult = ResultOfKind<'browser'>;
 type Outcome = { kind: 'passed' } | { kind: 'threw'; error: unknown } | { kind: 'out_of_time' } | { kind: 'aborted' };
 
 /** Part of the timeout kept for flushing, artifacts and closing: a quarter of it, 1 s to 5 s. */
-export function artifactReserveMs(timeoutMs: number): number {
+function artifactReserveMs(timeoutMs: number): number {
   return Math.min(5000, Math.max(1000, timeoutMs / 4));
 }
 

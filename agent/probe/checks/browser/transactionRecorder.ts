@@ -86,7 +86,7 @@ function loadPageScript(): Promise<string> {
 }
 
 /** Origin and path: query strings and fragments may carry tokens or personal data. */
-export function withoutQuery(url: string): string {
+function withoutQuery(url: string): string {
   try {
     const u = new URL(url);
     return `${u.origin}${u.pathname}`;

@@ -16,7 +16,7 @@ export function expectationsFor(check: DnsCheck, region: string): DnsExpectation
   return { ...base, ...per_region?.[region] };
 }
 
-export interface ReplyVerdict {
+interface ReplyVerdict {
   assertions: AssertionResult[];
   /** Set when an assertion failed: `rcode` when the response code was wrong, else `assertion`. */
   reason?: 'rcode' | 'assertion';
@@ -86,7 +86,7 @@ export function assertReply(
 }
 
 /** Assertions on the records of one type, compared in canonical form. */
-export function assertRecordSet(label: string, type: string, records: readonly Answer[], e: RecordSetExpectation): AssertionResult[] {
+function assertRecordSet(label: string, type: string, records: readonly Answer[], e: RecordSetExpectation): AssertionResult[] {
   const texts = records.map(recordText);
   const actual = [...new Set(texts.map((t) => canonicalText(type, t)))].sort();
   const canon = (values: readonly string[]) => [...new Set(values.map((v) => canonicalText(type, v)))].sort();
@@ -190,7 +190,7 @@ export interface ServerView {
 }
 
 /** Signed distance a − b in RFC 1982 serial arithmetic. */
-export function serialDiff(a: number, b: number): number {
+function serialDiff(a: number, b: number): number {
   return (a - b) | 0;
 }
 

@@ -17,7 +17,7 @@ export interface Target {
   port: number;
 }
 
-export interface Question {
+interface Question {
   name: string;
   type: RecordType;
 }

@@ -21,14 +21,14 @@ export interface Observed {
   phases: Phases;
 }
 
-export interface Assessment {
+interface Assessment {
   assertions: AssertionResult[];
   failure?: Failure;
   /** Why the run is degraded (a latency threshold crossed), if it is. */
   degraded?: string;
 }
 
-export function statusAccepted(status: number, accepted: readonly (number | string)[]): boolean {
+function statusAccepted(status: number, accepted: readonly (number | string)[]): boolean {
   return accepted.some((a) => {
     if (typeof a === 'number') return a === status;
     const [lo, hi] = a.split('-').map(Number) as [number, number];

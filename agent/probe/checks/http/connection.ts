@@ -13,7 +13,7 @@ import type { HttpCheck, HttpProtocol, TlsDetails } from '../../../../config/che
 export type ConnectPhase = 'dns' | 'connect' | 'tls';
 
 /** A host and optional port, as `connect_to` and `resolver` are written. */
-export type HostPort = NonNullable<HttpCheck['resolver']>;
+type HostPort = NonNullable<HttpCheck['resolver']>;
 
 /** One connection we opened: where to, how far it got, and how long each step took. */
 export interface Connection {
@@ -34,7 +34,7 @@ export interface Connection {
   tlsInfo?: TlsDetails;
 }
 
-export interface ConnectOptions {
+interface ConnectOptions {
   /** The host `connect_to` and `pinnedAddress` apply to (the check URL's host); others connect normally. */
   siteHost: string;
   connectTo?: HostPort | undefined;

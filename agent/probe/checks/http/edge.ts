@@ -5,7 +5,7 @@
 import type { EdgeIdentity } from '../../../../config/checks/http.ts';
 import { vendorForHeader, type VendorHosts } from '../../../../config/hosts.ts';
 
-export interface PopHeader {
+interface PopHeader {
   header: string;
   pattern?: string | undefined;
 }

@@ -10,13 +10,13 @@ import type { Phase, Reason } from '../../../../config/result.ts';
 import type { Connection, ConnectPhase, TimedAgent } from './connection.ts';
 
 export type Phases = Partial<Record<Phase, number>>;
-export type FailureReason = Exclude<Reason, 'ok'>;
+type FailureReason = Exclude<Reason, 'ok'>;
 export interface Failure {
   reason: FailureReason;
   message: string;
 }
 
-export interface ExchangeRequest {
+interface ExchangeRequest {
   url: URL;
   method: string;
   headers: Record<string, string>;
@@ -66,7 +66,7 @@ const RESET_CODES = new Set([
 ]);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
-export type ExchangePhase = ConnectPhase | 'ttfb' | 'transfer';
+type ExchangePhase = ConnectPhase | 'ttfb' | 'transfer';
 
 const DURING: Record<ExchangePhase, (where: string, bytes: number) => string> = {
   dns: (where) => `resolving ${where}`,

@@ -31,7 +31,7 @@ import { fail, newResult, type CheckContext } from '../check.ts';
 type HttpResult = ResultOfKind<'http'>;
 
 /** The query parameter `bust` and `pair` add, unique per request, so the edge cache misses. */
-export const BUST_PARAM = 'vwbust';
+const BUST_PARAM = 'vwbust';
 /** At most this many addresses are visited with `every_address`. */
 const MAX_ADDRESSES = 16;
 /** Child assets fetched at once. */
