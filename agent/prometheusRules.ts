@@ -1,6 +1,6 @@
 /**
  * `vendorwatch rules`: Prometheus recording and alerting rules that compute the collector's consensus
- * and vendor states (agent/collector/consensus.ts, state.ts, probes.ts) from the probes' own
+ * and vendor states (agent/collector/consensus.ts, state.ts, probeHealth.ts) from the probes' own
  * metrics, for fleets that run consensus in Prometheus, Mimir or Thanos, and raise the collector's
  * alerts under the same alertnames and labels (docs/alerts.md, "The alert contract"), so Alertmanager routes, silences
  * and inhibitions work for either path; plus multi-window burn-rate alerts for each vendor's SLA.

@@ -2,7 +2,7 @@
  * The collector's engine. It keeps each probe's latest vote per check and, on a timer and after
  * every push, evaluates: probe health → consensus per (check, region) → vendor state →
  * incidents and flapping → alerts, writing every change to the journal and the metrics. The
- * rules live in pure modules (consensus.ts, probes.ts, state.ts, incidents.ts, alerts/alert.ts);
+ * rules live in pure modules (consensus.ts, probeHealth.ts, state.ts, incidents.ts, alerts/alert.ts);
  * this file holds the state.
  */
 import { randomUUID } from 'node:crypto';
@@ -39,7 +39,7 @@ import { checkVerdicts, votesInWindow, type CheckVerdicts, type Unconfirmed, typ
 import type { HourlyResults } from './hourlyResults.ts';
 import { flappingAfter, nextIncident, withAlerts, type Incident } from './incidents.ts';
 import { replay, verdictKey, type Journal, type JournalEvent } from './journal.ts';
-import { disagreements, isDown, unhealthyProbes } from './probes.ts';
+import { disagreements, isDown, unhealthyProbes } from './probeHealth.ts';
 import {
   EVIDENCE_VOTES,
   nextStatus,
@@ -77,7 +77,7 @@ export interface ProbeRecord {
   lastSeen: number;
   health: ProbeHealth;
   since: number;
-  /** Vendors and checks on which it alone fails (see probes.ts). */
+  /** Vendors and checks on which it alone fails (see probeHealth.ts). */
   disagrees: { vendors: string[]; checks: string[] };
   /**
    * Its ProbeUnhealthy alert: open from the first unhealthy evaluation until the probe has been

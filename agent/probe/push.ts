@@ -22,7 +22,7 @@
 import { mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckResult } from '../../config/result.ts';
-import { backoffDelay, postJson, sleep } from '../client.ts';
+import { backoffDelay, postJson, sleep } from '../outbound.ts';
 import type { Logger } from '../log.ts';
 import { pushBatchSplits, pushRequests, pushResults, pushShrunkResults, spoolBytes, spoolResults, spoolWriteErrors } from './metrics.ts';
 import { shrinkResult } from './oversizedResult.ts';

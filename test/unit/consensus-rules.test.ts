@@ -3,7 +3,7 @@ import { parseConfig } from '../../config/load.ts';
 import { probeDownAfterIn, type ConsensusSettings } from '../../config/effective.ts';
 import { checkVerdicts, meetsQuorum, outageIsGlobal, verdict, votesInWindow, type Vote } from '../../agent/collector/consensus.ts';
 import { failedPhase } from '../../agent/collector/alerts/alert.ts';
-import { disagreements, unhealthyProbes } from '../../agent/collector/probes.ts';
+import { disagreements, unhealthyProbes } from '../../agent/collector/probeHealth.ts';
 import { regionConditions, stateOf, vendorConditions, type VerdictRow } from '../../agent/collector/state.ts';
 
 const majority: ConsensusSettings = { window: 30_000, min_probes: 2, quorum: undefined, confirm: 5_000 };

@@ -1,5 +1,5 @@
 import type { Logger } from '../../log.ts';
-import { backoffDelay, sleep } from '../../client.ts';
+import { backoffDelay, sleep } from '../../outbound.ts';
 import { alertDeliveries } from '../metrics.ts';
 import { alertKey, resolvedAlert, type Alert } from './alert.ts';
 import type { Receiver } from './receiver.ts';

@@ -1,4 +1,4 @@
-import { postJson } from '../../client.ts';
+import { postJson } from '../../outbound.ts';
 import type { Alert } from './alert.ts';
 import type { Receiver } from './receiver.ts';
 import { statusOf } from './receiver.ts';

@@ -1,4 +1,4 @@
-import { postJson } from '../../client.ts';
+import { postJson } from '../../outbound.ts';
 import type { Receiver } from './receiver.ts';
 import { iso, statusOf } from './receiver.ts';
 

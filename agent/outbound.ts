@@ -1,4 +1,4 @@
-/** The agent's outgoing HTTP (probe pushes, alert deliveries): a JSON POST with a timeout, and retry pacing. */
+/** Outbound HTTP (probe pushes, alert deliveries): a JSON POST with a timeout, and the pacing of retries. */
 import { request } from 'undici';
 
 /** Exponential backoff with jitter: attempt 0 waits about baseMs, each next one twice as long, capped. */
