@@ -107,7 +107,7 @@ describe('vendorwatch demo', () => {
     const out = demo.output();
     expect(out).toMatch(/ALERT firing\s+VendorOutage\s+edgeco has a REGIONAL OUTAGE in eu-west/);
     expect(out).toMatch(/ALERT firing\s+ProbeUnhealthy\s+Probe eu-2 in eu-west is UNHEALTHY/);
-    expect(out).toMatch(/ALERT resolved\s+VendorOutage\s+Resolved: edgeco was regional outage in eu-west for \d+s/);
+    expect(out).toMatch(/ALERT resolved\s+VendorOutage\s+Resolved: edgeco had a regional outage in eu-west for \d+s/);
     expect(out).toMatch(/ALERT firing\s+VendorOutage\s+payco (is HARD DOWN|has a REGIONAL OUTAGE)/);
     // Seven faults, two of them paging (edgeco's regional outage, payco's outage): one page each, and no other page.
     expect(out).toMatch(/The script is over after \d+ s\. Notifications: 2 pages \(VendorOutage (edgeco|payco), VendorOutage (edgeco|payco)\), \d+ tickets/);

@@ -42,6 +42,17 @@ const VENDOR_ALERTS: Record<Severity, string> = { page: 'VendorOutage', ticket: 
 /** How a state reads in a sentence: "hard down", "degraded". */
 const stateWords = (state: VendorState) => state.replaceAll('_', ' ');
 
+/** What a vendor in a state was, as a resolved alert says it: "was hard down", "had a regional outage". */
+const WAS: Record<VendorState, string> = {
+  hard_down: 'was hard down',
+  regional_outage: 'had a regional outage',
+  degraded: 'was degraded',
+  api_down: 'had its control API down',
+  limited_visibility: 'had limited visibility',
+  operational: 'was operational',
+  unknown: 'was unseen',
+};
+
 const PHASE_ORDER = ['dns', 'connect', 'tls', 'ttfb', 'transfer'] as const;
 
 /** Where a failed run stopped: the phase it was in, from its reason and the phases it completed. */
@@ -311,7 +322,8 @@ export function resolvedAlert(alert: Alert, now: number): Alert {
   const a = alert.annotations;
   const who = alert.labels.vendor ?? `probe ${alert.labels.probe}`;
   const lasted = humanDuration(now - alert.startsAt);
-  const worst = a.worst_state ? stateWords(a.worst_state as VendorState) : undefined;
+  const worstState = a.worst_state as VendorState | undefined;
+  const worst = worstState ? stateWords(worstState) : undefined;
   const where = a.regions_affected ? ` in ${a.regions_affected}` : '';
   let what: string;
   switch (alert.labels.alertname) {
@@ -325,7 +337,7 @@ export function resolvedAlert(alert: Alert, now: number): Alert {
       what = `${who} in ${alert.labels.region} is healthy again (unhealthy for ${lasted}).`;
       break;
     default:
-      what = `${who} was ${worst ?? 'in trouble'}${where} for ${lasted}${a.incident ? ` (incident ${a.incident})` : ''}.`;
+      what = `${who} ${worstState ? WAS[worstState] : 'was in trouble'}${where} for ${lasted}${a.incident ? ` (incident ${a.incident})` : ''}.`;
   }
   return {
     ...alert,
