@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { loadConfig } from '../config/load.ts';
+import { parseListen } from '../agent/server.ts';
 import type { Config } from '../config/schema.ts';
 import { startCdnEdge, type CdnEdge } from './cdn-edge.ts';
 import { startCdnOrigin, type CdnOrigin } from './cdn-origin.ts';
@@ -78,6 +79,8 @@ interface DemoOptions {
   alertmanager?: string;
   /** Where the effective config, journal, spools and logs go (default: a new temp dir). */
   dir?: string;
+  /** HOST:PORT the collector listens on, as the user chose it (--listen or VW_DEMO_COLLECTOR); default: the config's, or a free port if that is busy. */
+  collector?: string;
 }
 
 export class DemoError extends Error {}
@@ -128,11 +131,23 @@ async function portFor(place: Place, wanted: { host: string; port: number }, udp
   return 0;
 }
 
-async function startLab(configText: string): Promise<Lab> {
+/** The collector's address: the user's choice as given (if it is busy, the collector says so), else the config's default or a free port. */
+async function collectorAddress(configText: string, chosen: string | undefined): Promise<string> {
+  if (chosen !== undefined) {
+    try {
+      parseListen(chosen);
+    } catch (err) {
+      throw new DemoError((err as Error).message);
+    }
+    return chosen;
+  }
+  const wanted = defaultAddress(configText, ADDRESS_VARS.collector);
+  return `${wanted.host}:${(await canListen(wanted.port, wanted.host)) ? wanted.port : await freePort(wanted.host)}`;
+}
+
+async function startLab(configText: string, collector: string): Promise<Lab> {
   const want = (place: Place) => defaultAddress(configText, ADDRESS_VARS[place]);
   const host = want('edge').host;
-  const collector = want('collector');
-  const collectorPort = (await canListen(collector.port, collector.host)) ? collector.port : await freePort(collector.host);
   const origin = await startCdnOrigin({ host, name: 'edgeco-origin' });
   const edge = await startCdnEdge({ host, port: await portFor('edge', want('edge')), origin: origin.url, name: 'edgeco' });
   const shop = await startShop({
@@ -140,7 +155,7 @@ async function startLab(configText: string): Promise<Lab> {
     port: await portFor('shop', want('shop')),
     paymentPort: await portFor('payco', want('payco')),
     cdn: edge.url,
-    beacon: `http://${collector.host}:${collectorPort}`,
+    beacon: `http://${collector}`,
   });
   const dnsAlpha = await startDnsFaultServer({ host, port: await portFor('dnsAlpha', want('dnsAlpha'), true), ...ZONE });
   const dnsBeta = await startDnsFaultServer({ host, port: await portFor('dnsBeta', want('dnsBeta'), true), ...ZONE });
@@ -158,7 +173,7 @@ async function startLab(configText: string): Promise<Lab> {
     host,
     zone: { serial: ZONE.serial },
     addresses: {
-      collector: `${collector.host}:${collectorPort}`,
+      collector,
       edge: hostOf(edge.url),
       payco: hostOf(shop.paymentUrl),
       shop: hostOf(shop.url),
@@ -450,7 +465,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     say('Building the beacon the shop pages carry (npm run build:beacon) …');
     await (await import('../beacon/build.ts')).buildBeacon();
   }
-  const lab = await startLab(configAsRun.text);
+  const lab = await startLab(configAsRun.text, await collectorAddress(configAsRun.text, opts.collector));
   const stopping = new AbortController();
   let exitCode = 0;
   const stop = (code: number) => {
