@@ -13,7 +13,7 @@ function editDistance(a: string, b: string): number {
  * The known word a misspelt one most likely meant: at most 2 edits away, or one a prefix of the
  * other (`timeout_ms` for `timeout`); undefined when none is that close, so a suggestion is never a guess.
  */
-export function closestWord(word: string, known: readonly string[]): string | undefined {
+function closestWord(word: string, known: readonly string[]): string | undefined {
   let best: { word: string; distance: number } | undefined;
   for (const candidate of known) {
     if (candidate === word) continue;
