@@ -30,6 +30,7 @@ import { parseDocument } from 'yaml';
 import { loadConfig } from '../config/load.ts';
 import { parseListen } from '../agent/server.ts';
 import type { Config } from '../config/schema.ts';
+import { didYouMean } from '../config/spelling.ts';
 import { startCdnEdge, type CdnEdge } from './cdn-edge.ts';
 import { startCdnOrigin, type CdnOrigin } from './cdn-origin.ts';
 import { alertReceiver, bold, CollectorWatch, dim, notificationCount, say, type AlertReceiver, type Snapshot } from './demo-console.ts';
@@ -133,14 +134,7 @@ async function portFor(place: Place, wanted: { host: string; port: number }, udp
 
 /** The collector's address: the user's choice as given (if it is busy, the collector says so), else the config's default or a free port. */
 async function collectorAddress(configText: string, chosen: string | undefined): Promise<string> {
-  if (chosen !== undefined) {
-    try {
-      parseListen(chosen);
-    } catch (err) {
-      throw new DemoError((err as Error).message);
-    }
-    return chosen;
-  }
+  if (chosen !== undefined) return chosen;
   const wanted = defaultAddress(configText, ADDRESS_VARS.collector);
   return `${wanted.host}:${(await canListen(wanted.port, wanted.host)) ? wanted.port : await freePort(wanted.host)}`;
 }
@@ -454,8 +448,18 @@ function writeConfigAsRun(opts: DemoOptions, dir: string): { text: string; file:
 export async function runDemo(opts: DemoOptions): Promise<number> {
   const names = opts.scenario ?? STEP_NAMES;
   const unknown = names.filter((n) => !STEP_NAMES.includes(n));
-  if (unknown.length) throw new DemoError(`unknown scenario step(s): ${unknown.join(', ')} (steps: ${STEP_NAMES.join(', ')})`);
+  if (unknown.length) {
+    const named = unknown.map((n) => `${n} ${didYouMean(n, STEP_NAMES)}`.trim()).join(', ');
+    throw new DemoError(`unknown scenario step(s): ${named} (steps: ${STEP_NAMES.join(', ')})`);
+  }
   if (!(opts.speed > 0 && opts.speed <= 100)) throw new DemoError(`--speed expects a number above 0 and at most 100, got ${opts.speed}`);
+  if (opts.collector !== undefined) {
+    try {
+      parseListen(opts.collector);
+    } catch {
+      throw new DemoError(`the collector's address "${opts.collector}" (--listen or VW_DEMO_COLLECTOR) is not HOST:PORT, e.g. 127.0.0.1:19797`);
+    }
+  }
   const steps = names.map((n) => STEPS.find((s) => s.name === n)!);
   const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'vendorwatch-demo-'));
   mkdirSync(dir, { recursive: true });

@@ -131,6 +131,18 @@ describe('exit codes and one-line errors', () => {
     expect(stderr).toMatch(/checks\[0\]\.intervl: unknown key \(did you mean "interval"\?\)$/m);
   });
 
+  it('exits 3 on an unexpected error with one line, and shows the stack only at debug', async () => {
+    // A journal that is a directory is nothing the report expects.
+    const args = ['report', '--journal', dir, '--config', config];
+    const plain = await runCli(args);
+    expect(plain.code).toBe(3);
+    expect(plain.stderr).toMatch(/^vendorwatch: unexpected error: EISDIR\b.*\n$/);
+    noStack(plain.stderr);
+    const debug = await runCli(args, { env: { VENDORWATCH_LOG_LEVEL: 'debug' } });
+    expect(debug.code).toBe(3);
+    expect(debug.stderr).toMatch(/^\s+at /m);
+  });
+
   it('takes --listen for the demo', async () => {
     const { code, stdout } = await runCli(['demo', '--help']);
     expect(code).toBe(0);
