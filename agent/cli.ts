@@ -32,8 +32,9 @@ function refuseUnknown(what: string, given: string[], known: string[]): void {
 }
 
 /**
- * The last word on an error nothing else handled: one line of reason and an exit code, the stack
- * only at debug level (an address or file the user can fix needs no stack; a bug report does).
+ * The last word on an error nothing else handled (a ConfigError from any command included): one
+ * line of reason and an exit code, the stack only at debug level (an address or file the user can
+ * fix needs no stack; a bug report does).
  */
 function exitWith(err: unknown): never {
   if (err instanceof ConfigError) {
@@ -45,18 +46,14 @@ function exitWith(err: unknown): never {
     process.stderr.write(`vendorwatch: ${message}\n`);
     process.exit(err.kind === 'badAddress' ? EXIT.badConfig : EXIT.error);
   }
-  process.stderr.write(`vendorwatch: unexpected error: ${message} (VENDORWATCH_LOG_LEVEL=debug shows where)\n`);
-  if (process.env.VENDORWATCH_LOG_LEVEL === 'debug' || process.env.VENDORWATCH_LOG_LEVEL === 'trace') {
-    process.stderr.write(`${err instanceof Error ? err.stack : message}\n`);
-  }
+  const debug = ['debug', 'trace'].includes(process.env.VENDORWATCH_LOG_LEVEL ?? '');
+  process.stderr.write(`vendorwatch: unexpected error: ${message}${debug ? '' : ' (VENDORWATCH_LOG_LEVEL=debug shows where)'}\n`);
+  if (debug) process.stderr.write(`${err instanceof Error ? err.stack : message}\n`);
   process.exit(EXIT.error);
 }
 
 const configOption = () => new Option('-c, --config <file>', 'config file').default(DEFAULT_CONFIG);
 const listenOption = () => new Option('-l, --listen <host:port>', 'address for /metrics, /healthz and the API').default('0.0.0.0:9797');
-
-// A ConfigError reaches exitWith: exit 2 with its problems.
-const load = (file: string): Config => loadConfig(file);
 
 function probeIdentity(config: Config, opts: { id?: string; region?: string }) {
   const id =
@@ -207,7 +204,7 @@ program
   .option('--region <region>', 'probe region (default: config probe.region)')
   .action(async (opts) => {
     const logger = createLogger();
-    const config = load(opts.config);
+    const config = loadConfig(opts.config);
     const lonely = config.checks.filter((c) => config.effective.checks[c.name].min_probes > 1);
     if (lonely.length) {
       logger.warn(
@@ -228,7 +225,7 @@ program
   .option('--collector <urls>', 'collector base URLs, comma-separated; results are pushed to every one')
   .action(async (opts) => {
     const logger = createLogger();
-    const config = load(opts.config);
+    const config = loadConfig(opts.config);
     await startProbe(config, opts, logger, await pushOutput(config, opts.collector, probeIdentity(config, opts).id, logger));
   });
 
@@ -239,7 +236,7 @@ program
   .addOption(listenOption())
   .action(async (opts) => {
     const logger = createLogger();
-    const config = load(opts.config);
+    const config = loadConfig(opts.config);
     const { routes, stop } = await collectorOutput(config, logger);
     const server = await startServer({ listen: opts.listen, logger, routes });
     untilSignal(logger, async () => {
@@ -258,7 +255,7 @@ program
   .option('--region <region>', 'probe region to report')
   .action(async (names: string[], opts) => {
     const logger = createLogger(process.env.VENDORWATCH_LOG_LEVEL ?? 'warn');
-    const config = load(opts.config);
+    const config = loadConfig(opts.config);
     refuseUnknown(
       'check',
       names,
@@ -297,7 +294,7 @@ program
       process.stderr.write('--json goes with --effective\n');
       process.exit(EXIT.badConfig);
     }
-    const config = load(opts.config);
+    const config = loadConfig(opts.config);
     if (opts.json) return void process.stdout.write(effectiveSettingsJson(config));
     process.stdout.write(`${opts.config}: ok (${config.vendors.length} vendors, ${config.checks.length} checks)\n`);
     if (opts.effective) process.stdout.write(`\n${effectiveSettingsTable(config)}`);
@@ -318,7 +315,7 @@ program
   .description('print Prometheus recording and alerting rules (YAML) that compute consensus and vendor states from probe metrics')
   .addOption(configOption())
   .action((opts) => {
-    process.stdout.write(prometheusRulesYaml(load(opts.config), opts.config));
+    process.stdout.write(prometheusRulesYaml(loadConfig(opts.config), opts.config));
   });
 
 program
@@ -326,7 +323,7 @@ program
   .description('print a Grafana dashboard (JSON) for the vendors: state, availability and latency first, then checks, probes and RUM')
   .addOption(configOption())
   .action((opts) => {
-    process.stdout.write(`${JSON.stringify(grafanaDashboard(load(opts.config)), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(grafanaDashboard(loadConfig(opts.config)), null, 2)}\n`);
   });
 
 // --- SLA report ---
@@ -343,7 +340,7 @@ program
   .option('--journal <file>', 'journal to read (default: collector.journal from the config)')
   .action(async (opts: { config: string; vendor?: string; month?: string; from?: string; to?: string; format: ReportFormat; journal?: string }) => {
     const logger = createLogger(process.env.VENDORWATCH_LOG_LEVEL ?? 'warn');
-    const config = load(opts.config);
+    const config = loadConfig(opts.config);
     const now = Date.now();
     const { reportPeriod, slaReport } = await import('./report/sla.ts');
     let period;
