@@ -6,36 +6,54 @@ import { checksForRegion } from '../config/checks/regions.ts';
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../config/load.ts';
 import { configReference } from '../config/reference.ts';
 import type { Config } from '../config/schema.ts';
+import { didYouMean } from '../config/spelling.ts';
 import type { CheckResult } from '../config/result.ts';
 import { effectiveSettingsJson, effectiveSettingsTable } from './effectiveSettings.ts';
 import { createLogger, type Logger } from './log.ts';
 import { grafanaDashboard } from './grafanaDashboard.ts';
 import { prometheusRulesYaml } from './prometheusRules.ts';
 import { renderReport, reportFormats, type ReportFormat } from './report/render.ts';
-import { startServer, type RunningServer, type Routes } from './server.ts';
+import { ListenError, parseListen, startServer, type RunningServer, type Routes } from './server.ts';
 import { textTable } from './textTable.ts';
 
 // A metric family is registered when the module declaring it loads, so the probe's and the
 // collector's modules are loaded only by the commands that run them (below, with `await import`):
 // a collector's /metrics has no probe families, a probe's no collector or RUM ones.
 
-/** Exit codes scripts can rely on. */
+/** Exit codes scripts can rely on (README.md, Commands). */
 const EXIT = { ok: 0, checkFailed: 1, badConfig: 2, error: 3 } as const;
+
+/** Names the user gave that the config does not have, one line each with the closest it does have. */
+function refuseUnknown(what: string, given: string[], known: string[]): void {
+  const unknown = given.filter((n) => !known.includes(n));
+  if (!unknown.length) return;
+  for (const n of unknown) process.stderr.write(`vendorwatch: unknown ${what} "${n}" ${didYouMean(n, known) || `(${what}s: ${known.join(', ')})`}\n`);
+  process.exit(EXIT.badConfig);
+}
+
+/**
+ * The last word on an error nothing else handled (a ConfigError from any command included): one
+ * line of reason and an exit code, the stack only at debug level (an address or file the user can
+ * fix needs no stack; a bug report does).
+ */
+function exitWith(err: unknown): never {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(EXIT.badConfig);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof ListenError) {
+    process.stderr.write(`vendorwatch: ${message}\n`);
+    process.exit(err.kind === 'badAddress' ? EXIT.badConfig : EXIT.error);
+  }
+  const debug = ['debug', 'trace'].includes(process.env.VENDORWATCH_LOG_LEVEL ?? '');
+  process.stderr.write(`vendorwatch: unexpected error: ${message}${debug ? '' : ' (VENDORWATCH_LOG_LEVEL=debug shows where)'}\n`);
+  if (debug) process.stderr.write(`${err instanceof Error ? err.stack : message}\n`);
+  process.exit(EXIT.error);
+}
 
 const configOption = () => new Option('-c, --config <file>', 'config file').default(DEFAULT_CONFIG);
 const listenOption = () => new Option('-l, --listen <host:port>', 'address for /metrics, /healthz and the API').default('0.0.0.0:9797');
-
-function load(file: string): Config {
-  try {
-    return loadConfig(file);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(EXIT.badConfig);
-    }
-    throw err;
-  }
-}
 
 function probeIdentity(config: Config, opts: { id?: string; region?: string }) {
   const id =
@@ -153,11 +171,14 @@ async function collectorOutput(config: Config, logger: Logger): Promise<ProbeOut
   return { deliver: (r) => running.ingest.accept([r]), routes: { ...running.routes, ...beaconRoutes(config, logger) }, stop: running.stop };
 }
 
+const resultWord = (r: CheckResult) => (r.ok ? (r.degraded ? 'DEGRADED' : 'OK') : 'FAIL');
+const seconds = (r: CheckResult) => (r.phases.total === undefined ? 'no time' : `${r.phases.total.toFixed(2)}s`);
+
 function printTable(results: CheckResult[]): void {
   const rows = [['CHECK', 'VENDOR', 'KIND', 'RESULT', 'REASON', 'TOTAL', 'MESSAGE']];
   for (const r of results) {
     const total = r.phases.total === undefined ? '-' : `${(r.phases.total * 1000).toFixed(0)}ms`;
-    rows.push([r.check, r.vendor, r.kind, r.ok ? (r.degraded ? 'DEGRADED' : 'OK') : 'FAIL', r.reason, total, r.message]);
+    rows.push([r.check, r.vendor, r.kind, resultWord(r), r.reason, total, r.message]);
   }
   process.stdout.write(textTable(rows));
 }
@@ -165,9 +186,14 @@ function printTable(results: CheckResult[]): void {
 const program = new Command('vendorwatch')
   .description('Watch the third parties your site depends on (CDNs, DNS, vendor APIs) as if they were your own services.')
   .version('0.1.0')
-  .showHelpAfterError()
+  .showHelpAfterError('(add --help for usage)')
   .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.badConfig));
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.badConfig))
+  // A bad --listen is refused before anything starts, not once the collector is half up.
+  .hook('preAction', (_program, command) => {
+    const { listen } = command.opts<{ listen?: string }>();
+    if (listen !== undefined) parseListen(listen);
+  });
 
 program
   .command('run')
@@ -178,7 +204,7 @@ program
   .option('--region <region>', 'probe region (default: config probe.region)')
   .action(async (opts) => {
     const logger = createLogger();
-    const config = load(opts.config);
+    const config = loadConfig(opts.config);
     const lonely = config.checks.filter((c) => config.effective.checks[c.name].min_probes > 1);
     if (lonely.length) {
       logger.warn(
@@ -199,7 +225,7 @@ program
   .option('--collector <urls>', 'collector base URLs, comma-separated; results are pushed to every one')
   .action(async (opts) => {
     const logger = createLogger();
-    const config = load(opts.config);
+    const config = loadConfig(opts.config);
     await startProbe(config, opts, logger, await pushOutput(config, opts.collector, probeIdentity(config, opts).id, logger));
   });
 
@@ -210,7 +236,7 @@ program
   .addOption(listenOption())
   .action(async (opts) => {
     const logger = createLogger();
-    const config = load(opts.config);
+    const config = loadConfig(opts.config);
     const { routes, stop } = await collectorOutput(config, logger);
     const server = await startServer({ listen: opts.listen, logger, routes });
     untilSignal(logger, async () => {
@@ -229,12 +255,12 @@ program
   .option('--region <region>', 'probe region to report')
   .action(async (names: string[], opts) => {
     const logger = createLogger(process.env.VENDORWATCH_LOG_LEVEL ?? 'warn');
-    const config = load(opts.config);
-    const unknown = names.filter((n) => !config.checks.some((c) => c.name === n));
-    if (unknown.length) {
-      process.stderr.write(`unknown check(s): ${unknown.join(', ')}\n`);
-      process.exit(EXIT.badConfig);
-    }
+    const config = loadConfig(opts.config);
+    refuseUnknown(
+      'check',
+      names,
+      config.checks.map((c) => c.name),
+    );
     const probe = probeIdentity(config, opts);
     const chosen = names.length ? config.checks.filter((c) => names.includes(c.name)) : config.checks;
     const { Scheduler } = await import('./probe/scheduler.ts');
@@ -247,6 +273,8 @@ program
         const result = await scheduler.runOnce(check);
         if (!result) return;
         results.push(result);
+        // Progress as each check finishes, on stderr so stdout stays the table or pure JSON lines.
+        process.stderr.write(`${result.check}: ${resultWord(result)}${result.ok ? '' : ` ${result.reason}`} (${seconds(result)})\n`);
         if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       }),
     );
@@ -266,7 +294,7 @@ program
       process.stderr.write('--json goes with --effective\n');
       process.exit(EXIT.badConfig);
     }
-    const config = load(opts.config);
+    const config = loadConfig(opts.config);
     if (opts.json) return void process.stdout.write(effectiveSettingsJson(config));
     process.stdout.write(`${opts.config}: ok (${config.vendors.length} vendors, ${config.checks.length} checks)\n`);
     if (opts.effective) process.stdout.write(`\n${effectiveSettingsTable(config)}`);
@@ -287,7 +315,7 @@ program
   .description('print Prometheus recording and alerting rules (YAML) that compute consensus and vendor states from probe metrics')
   .addOption(configOption())
   .action((opts) => {
-    process.stdout.write(prometheusRulesYaml(load(opts.config), opts.config));
+    process.stdout.write(prometheusRulesYaml(loadConfig(opts.config), opts.config));
   });
 
 program
@@ -295,7 +323,7 @@ program
   .description('print a Grafana dashboard (JSON) for the vendors: state, availability and latency first, then checks, probes and RUM')
   .addOption(configOption())
   .action((opts) => {
-    process.stdout.write(`${JSON.stringify(grafanaDashboard(load(opts.config)), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(grafanaDashboard(loadConfig(opts.config)), null, 2)}\n`);
   });
 
 // --- SLA report ---
@@ -312,7 +340,7 @@ program
   .option('--journal <file>', 'journal to read (default: collector.journal from the config)')
   .action(async (opts: { config: string; vendor?: string; month?: string; from?: string; to?: string; format: ReportFormat; journal?: string }) => {
     const logger = createLogger(process.env.VENDORWATCH_LOG_LEVEL ?? 'warn');
-    const config = load(opts.config);
+    const config = loadConfig(opts.config);
     const now = Date.now();
     const { reportPeriod, slaReport } = await import('./report/sla.ts');
     let period;
@@ -322,11 +350,12 @@ program
       process.stderr.write(`${(err as Error).message}\n`);
       process.exit(EXIT.badConfig);
     }
+    refuseUnknown(
+      'vendor',
+      opts.vendor === undefined ? [] : [opts.vendor],
+      config.vendors.map((v) => v.name),
+    );
     const vendors = opts.vendor === undefined ? config.vendors : config.vendors.filter((v) => v.name === opts.vendor);
-    if (!vendors.length) {
-      process.stderr.write(`unknown vendor "${opts.vendor}" (vendors: ${config.vendors.map((v) => v.name).join(', ')})\n`);
-      process.exit(EXIT.badConfig);
-    }
     const journalFile = opts.journal ?? config.collector.journal;
     if (!existsSync(journalFile)) process.stderr.write(`no journal at ${journalFile}: nothing was measured (see --journal)\n`);
     const { Journal } = await import('./collector/journal.ts');
@@ -347,6 +376,7 @@ program
   .option('--scenario <steps>', 'comma-separated script steps to play, in this order (default: all; see the Demo section of README.md)')
   .option('--alertmanager <url>', 'also send alerts to this Alertmanager')
   .option('--dir <path>', 'where the config as run, the journal, spools and logs go (default: a new temp dir)')
+  .option('-l, --listen <host:port>', "where the demo's collector listens (default: $VW_DEMO_COLLECTOR, else the config's, or a free port if that is busy)")
   .action(async (opts) => {
     const { DEMO_CONFIG, DemoError, runDemo } = await import('../lab/demo.ts').catch((err: Error) => {
       // The production image ships agent/ but not lab/.
@@ -363,6 +393,7 @@ program
           .filter(Boolean),
         alertmanager: opts.alertmanager,
         dir: opts.dir,
+        collector: opts.listen ?? process.env.VW_DEMO_COLLECTOR,
       });
       process.exit(code);
     } catch (err) {
@@ -372,4 +403,6 @@ program
     }
   });
 
-await program.parseAsync(process.argv);
+process.on('uncaughtException', exitWith);
+process.on('unhandledRejection', exitWith);
+await program.parseAsync(process.argv).catch(exitWith);

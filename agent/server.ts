@@ -17,12 +17,34 @@ export class HttpError extends Error {
   }
 }
 
-function parseListen(listen: string): { host: string; port: number } {
+/**
+ * A listen address the server cannot use: `badAddress` when it is not HOST:PORT (the user's
+ * argument is wrong), `refused` when the system will not let us listen there (port in use, no
+ * permission, no such address on this machine).
+ */
+export class ListenError extends Error {
+  constructor(
+    readonly kind: 'badAddress' | 'refused',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ListenError';
+  }
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:]*)):(\d{1,5})$/.exec(listen);
   const port = Number(m?.[3]);
-  if (!m || port > 65535) throw new Error(`--listen expects HOST:PORT, e.g. 0.0.0.0:9797 or [::1]:9797, got "${listen}"`);
+  if (!m || port > 65535) throw new ListenError('badAddress', `--listen "${listen}": expected HOST:PORT, e.g. 0.0.0.0:9797 or [::1]:9797`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
+
+/** What to tell the user when the system refuses a listen address, by error code. */
+const REFUSED: Record<string, string> = {
+  EADDRINUSE: 'the port is in use by another process (stop it, or choose another address with --listen)',
+  EACCES: 'permission denied (ports below 1024 need privileges; choose another with --listen)',
+  EADDRNOTAVAIL: 'this machine has no such address (choose one of its own with --listen, or 0.0.0.0)',
+};
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -106,7 +128,10 @@ export async function startServer(opts: { listen: string; routes?: Routes; logge
 
   const { host, port } = parseListen(opts.listen);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const why = REFUSED[err.code ?? ''];
+      reject(why ? new ListenError('refused', `cannot listen on ${opts.listen}: ${why}`) : err);
+    });
     server.listen(port, host, () => resolve());
   });
   const addr = server.address() as AddressInfo;

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { configJsonSchema } from './jsonSchema.ts';
 import { configSchema, type Config } from './schema.ts';
+import { didYouMean } from './spelling.ts';
 
 export const DEFAULT_CONFIG = 'config/vendorwatch.yaml';
 
@@ -74,11 +76,46 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown, locate: (p: readonly PropertyKey[], m: string) => ConfigProblem): ConfigProblem[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => locate([...issue.path, key], 'unknown key (check the spelling; see `vendorwatch schema`)'));
+    const known = knownKeys(configJsonSchema(), issue.path, raw);
+    return issue.keys.map((key) => locate([...issue.path, key], `unknown key ${didYouMean(key, known) || '(check the spelling; see `vendorwatch schema`)'}`));
   }
   const missing = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw) === undefined;
   if (missing && issue.code !== 'custom') return [locate(issue.path, 'required')];
   return [locate(issue.path, issue.message.replace(/^Invalid input: /, ''))];
+}
+
+type JsonSchema = {
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  oneOf?: JsonSchema[];
+  anyOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+  const?: unknown;
+};
+
+/**
+ * The keys the config's JSON Schema allows at a path. Of a union (a check's keys depend on its
+ * `kind`), the alternatives whose constants the raw value matches, else all of them.
+ */
+function knownKeys(schema: JsonSchema, path: readonly PropertyKey[], raw: unknown): string[] {
+  const alternatives = (s: JsonSchema): JsonSchema[] => {
+    const nested = [...(s.oneOf ?? []), ...(s.anyOf ?? []), ...(s.allOf ?? [])];
+    return nested.length ? nested.flatMap(alternatives) : [s];
+  };
+  let here = [schema];
+  let value = raw;
+  for (const key of path) {
+    here = here.flatMap(alternatives).flatMap((s) => {
+      const next = typeof key === 'number' ? s.items : s.properties?.[String(key)];
+      return next ? [next] : [];
+    });
+    value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  }
+  const objects = here.flatMap(alternatives).filter((s) => s.properties);
+  const matches = (s: JsonSchema) =>
+    Object.entries(s.properties!).every(([k, p]) => p.const === undefined || (value as Record<string, unknown> | undefined)?.[k] === p.const);
+  const chosen = objects.filter(matches);
+  return [...new Set((chosen.length ? chosen : objects).flatMap((s) => Object.keys(s.properties!)))];
 }
 
 /** Offset of the deepest YAML node that exists along a config path. */

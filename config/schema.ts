@@ -4,6 +4,7 @@ import { consensusSchema, hostPatternSchema } from './checks/common.ts';
 import { checkContracts, checkKinds, type CheckKind } from './checks/index.ts';
 import { checksForRegion } from './checks/regions.ts';
 import { checkSettings, defaultProbeDownAfter, vendorSettings, type Effective } from './effective.ts';
+import { didYouMean } from './spelling.ts';
 import { nameSchema } from './terms.ts';
 import { rumSchema } from './rum.ts';
 
@@ -199,7 +200,11 @@ const writtenConfigSchema = z
       if (checks.has(c.name)) ctx.addIssue({ code: 'custom', path: ['checks', i, 'name'], message: `duplicate check "${c.name}"` });
       checks.add(c.name);
       if (!vendors.has(c.vendor)) {
-        ctx.addIssue({ code: 'custom', path: ['checks', i, 'vendor'], message: `unknown vendor "${c.vendor}" (not in vendors)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['checks', i, 'vendor'],
+          message: `unknown vendor "${c.vendor}" ${didYouMean(c.vendor, [...vendors]) || '(not in vendors)'}`,
+        });
       }
       if (c.timeout > c.interval) {
         ctx.addIssue({ code: 'custom', path: ['checks', i, 'timeout'], message: 'timeout must not exceed the interval' });
@@ -207,7 +212,11 @@ const writtenConfigSchema = z
       if (c.kind === 'browser') {
         for (const v of Object.keys(c.thresholds.vendors)) {
           if (!vendors.has(v) && v !== 'other') {
-            ctx.addIssue({ code: 'custom', path: ['checks', i, 'thresholds', 'vendors', v], message: `unknown vendor "${v}" (not in vendors)` });
+            ctx.addIssue({
+              code: 'custom',
+              path: ['checks', i, 'thresholds', 'vendors', v],
+              message: `unknown vendor "${v}" ${didYouMean(v, [...vendors, 'other']) || '(not in vendors)'}`,
+            });
           }
         }
       }

@@ -28,7 +28,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { loadConfig } from '../config/load.ts';
+import { parseListen } from '../agent/server.ts';
 import type { Config } from '../config/schema.ts';
+import { didYouMean } from '../config/spelling.ts';
 import { startCdnEdge, type CdnEdge } from './cdn-edge.ts';
 import { startCdnOrigin, type CdnOrigin } from './cdn-origin.ts';
 import { alertReceiver, bold, CollectorWatch, dim, notificationCount, say, type AlertReceiver, type Snapshot } from './demo-console.ts';
@@ -78,6 +80,8 @@ interface DemoOptions {
   alertmanager?: string;
   /** Where the effective config, journal, spools and logs go (default: a new temp dir). */
   dir?: string;
+  /** HOST:PORT the collector listens on, as the user chose it (--listen or VW_DEMO_COLLECTOR); default: the config's, or a free port if that is busy. */
+  collector?: string;
 }
 
 export class DemoError extends Error {}
@@ -128,11 +132,16 @@ async function portFor(place: Place, wanted: { host: string; port: number }, udp
   return 0;
 }
 
-async function startLab(configText: string): Promise<Lab> {
+/** The collector's address: the user's choice as given (if it is busy, the collector says so), else the config's default or a free port. */
+async function collectorAddress(configText: string, chosen: string | undefined): Promise<string> {
+  if (chosen !== undefined) return chosen;
+  const wanted = defaultAddress(configText, ADDRESS_VARS.collector);
+  return `${wanted.host}:${(await canListen(wanted.port, wanted.host)) ? wanted.port : await freePort(wanted.host)}`;
+}
+
+async function startLab(configText: string, collector: string): Promise<Lab> {
   const want = (place: Place) => defaultAddress(configText, ADDRESS_VARS[place]);
   const host = want('edge').host;
-  const collector = want('collector');
-  const collectorPort = (await canListen(collector.port, collector.host)) ? collector.port : await freePort(collector.host);
   const origin = await startCdnOrigin({ host, name: 'edgeco-origin' });
   const edge = await startCdnEdge({ host, port: await portFor('edge', want('edge')), origin: origin.url, name: 'edgeco' });
   const shop = await startShop({
@@ -140,7 +149,7 @@ async function startLab(configText: string): Promise<Lab> {
     port: await portFor('shop', want('shop')),
     paymentPort: await portFor('payco', want('payco')),
     cdn: edge.url,
-    beacon: `http://${collector.host}:${collectorPort}`,
+    beacon: `http://${collector}`,
   });
   const dnsAlpha = await startDnsFaultServer({ host, port: await portFor('dnsAlpha', want('dnsAlpha'), true), ...ZONE });
   const dnsBeta = await startDnsFaultServer({ host, port: await portFor('dnsBeta', want('dnsBeta'), true), ...ZONE });
@@ -158,7 +167,7 @@ async function startLab(configText: string): Promise<Lab> {
     host,
     zone: { serial: ZONE.serial },
     addresses: {
-      collector: `${collector.host}:${collectorPort}`,
+      collector,
       edge: hostOf(edge.url),
       payco: hostOf(shop.paymentUrl),
       shop: hostOf(shop.url),
@@ -439,8 +448,18 @@ function writeConfigAsRun(opts: DemoOptions, dir: string): { text: string; file:
 export async function runDemo(opts: DemoOptions): Promise<number> {
   const names = opts.scenario ?? STEP_NAMES;
   const unknown = names.filter((n) => !STEP_NAMES.includes(n));
-  if (unknown.length) throw new DemoError(`unknown scenario step(s): ${unknown.join(', ')} (steps: ${STEP_NAMES.join(', ')})`);
+  if (unknown.length) {
+    const named = unknown.map((n) => `${n} ${didYouMean(n, STEP_NAMES)}`.trim()).join(', ');
+    throw new DemoError(`unknown scenario step(s): ${named} (steps: ${STEP_NAMES.join(', ')})`);
+  }
   if (!(opts.speed > 0 && opts.speed <= 100)) throw new DemoError(`--speed expects a number above 0 and at most 100, got ${opts.speed}`);
+  if (opts.collector !== undefined) {
+    try {
+      parseListen(opts.collector);
+    } catch {
+      throw new DemoError(`the collector's address "${opts.collector}" (--listen or VW_DEMO_COLLECTOR) is not HOST:PORT, e.g. 127.0.0.1:19797`);
+    }
+  }
   const steps = names.map((n) => STEPS.find((s) => s.name === n)!);
   const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'vendorwatch-demo-'));
   mkdirSync(dir, { recursive: true });
@@ -450,7 +469,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     say('Building the beacon the shop pages carry (npm run build:beacon) …');
     await (await import('../beacon/build.ts')).buildBeacon();
   }
-  const lab = await startLab(configAsRun.text);
+  const lab = await startLab(configAsRun.text, await collectorAddress(configAsRun.text, opts.collector));
   const stopping = new AbortController();
   let exitCode = 0;
   const stop = (code: number) => {

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,10 +65,88 @@ describe('vendorwatch check', () => {
     expect(stdout).toMatch(/down\s+acme-cdn\s+http\s+FAIL\s+http_status/);
   });
 
-  it('exits 2 for an unknown check name', async () => {
+  it('exits 2 for an unknown check name, naming the checks there are', async () => {
     const { code, stderr } = await runCli(['check', 'nope', '--config', config]);
     expect(code).toBe(2);
-    expect(stderr).toContain('unknown check(s): nope');
+    expect(stderr).toBe('vendorwatch: unknown check "nope" (checks: up, down, nothing-listens)\n');
+  });
+
+  it('suggests the check name meant', async () => {
+    const { code, stderr } = await runCli(['check', 'dwon', '--config', config]);
+    expect(code).toBe(2);
+    expect(stderr).toBe('vendorwatch: unknown check "dwon" (did you mean "down"?)\n');
+  });
+
+  it('prints a progress line per check to stderr as each finishes, keeping stdout for the table', async () => {
+    const { code, stdout, stderr } = await runCli(['check', 'up', 'down', '--config', config]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^up: OK \(\d+\.\d\ds\)$/m);
+    expect(stderr).toMatch(/^down: FAIL http_status \(\d+\.\d\ds\)$/m);
+    expect(stdout).not.toMatch(/^(up|down):/m);
+  });
+});
+
+describe('exit codes and one-line errors', () => {
+  const noStack = (stderr: string) => expect(stderr).not.toMatch(/^\s+at /m);
+
+  it('exits 2 on a bad --listen, with one line and no stack', async () => {
+    const { code, stderr } = await runCli(['collector', '--listen', 'nonsense', '--config', config]);
+    expect(code).toBe(2);
+    expect(stderr).toBe('vendorwatch: --listen "nonsense": expected HOST:PORT, e.g. 0.0.0.0:9797 or [::1]:9797\n');
+  });
+
+  it('exits 3 when the listen port is in use, naming the address and what to do', async () => {
+    const occupier = createTcpServer();
+    await new Promise<void>((r) => occupier.listen(0, '127.0.0.1', r));
+    const address = `127.0.0.1:${(occupier.address() as { port: number }).port}`;
+    try {
+      const { code, stderr } = await runCli(['collector', '--listen', address, '--config', config], { cwd: tempDir() });
+      expect(code).toBe(3);
+      expect(stderr).toContain(
+        `vendorwatch: cannot listen on ${address}: the port is in use by another process (stop it, or choose another address with --listen)\n`,
+      );
+      noStack(stderr);
+    } finally {
+      await new Promise<void>((r) => occupier.close(() => r()));
+    }
+  });
+
+  it("exits 2 on an unknown command with commander's message and a hint, not the whole help", async () => {
+    const { code, stderr } = await runCli(['chek']);
+    expect(code).toBe(2);
+    expect(stderr).toBe("error: unknown command 'chek'\n(Did you mean check?)\n(add --help for usage)\n");
+  });
+
+  it('suggests the vendor meant for report --vendor', async () => {
+    const { code, stderr } = await runCli(['report', '--vendor', 'acme-cnd', '--config', config]);
+    expect(code).toBe(2);
+    expect(stderr).toBe('vendorwatch: unknown vendor "acme-cnd" (did you mean "acme-cdn"?)\n');
+  });
+
+  it('suggests the config key meant', async () => {
+    const typo = join(dir, 'typo.yaml');
+    writeFileSync(typo, 'vendors: [{ name: acme }]\nchecks:\n  - { name: web, vendor: acme, kind: http, url: "https://a.example/", intervl: 10s }\n');
+    const { code, stderr } = await runCli(['validate', '--config', typo]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/checks\[0\]\.intervl: unknown key \(did you mean "interval"\?\)$/m);
+  });
+
+  it('exits 3 on an unexpected error with one line, and shows the stack only at debug', async () => {
+    // A journal that is a directory is nothing the report expects.
+    const args = ['report', '--journal', dir, '--config', config];
+    const plain = await runCli(args);
+    expect(plain.code).toBe(3);
+    expect(plain.stderr).toMatch(/^vendorwatch: unexpected error: EISDIR\b.*\n$/);
+    noStack(plain.stderr);
+    const debug = await runCli(args, { env: { VENDORWATCH_LOG_LEVEL: 'debug' } });
+    expect(debug.code).toBe(3);
+    expect(debug.stderr).toMatch(/^\s+at /m);
+  });
+
+  it('takes --listen for the demo', async () => {
+    const { code, stdout } = await runCli(['demo', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^\s+-l, --listen <host:port>\s+where the demo's collector listens/m);
   });
 });
 

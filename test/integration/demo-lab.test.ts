@@ -154,6 +154,16 @@ describe('vendorwatch demo, given bad options', () => {
     const steps = await runCli(['demo', '--scenario', 'slow-origin,nope']);
     expect(steps).toMatchObject({ code: 2, stdout: '' });
     expect(steps.stderr).toMatch(/^unknown scenario step\(s\): nope \(steps: cdn-regional-outage, slow-origin, .*bad-probe\)/);
+    const typo = await runCli(['demo', '--scenario', 'bad-prob']);
+    expect(typo).toMatchObject({ code: 2, stdout: '' });
+    expect(typo.stderr).toMatch(/^unknown scenario step\(s\): bad-prob \(did you mean "bad-probe"\?\) \(steps: /);
+    const listen = await runCli(['demo', '--listen', 'nonsense']);
+    expect(listen).toMatchObject({ code: 2, stderr: 'vendorwatch: --listen "nonsense": expected HOST:PORT, e.g. 0.0.0.0:9797 or [::1]:9797\n' });
+    const variable = await runCli(['demo'], { env: { VW_DEMO_COLLECTOR: 'nonsense' } });
+    expect(variable).toMatchObject({
+      code: 2,
+      stderr: `the collector's address "nonsense" (--listen or VW_DEMO_COLLECTOR) is not HOST:PORT, e.g. 127.0.0.1:19797\n`,
+    });
     const speed = await runCli(['demo', '--speed', 'fast']);
     expect(speed).toMatchObject({ code: 2, stderr: '--speed expects a number above 0 and at most 100, got NaN\n' });
   });

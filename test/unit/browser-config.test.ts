@@ -56,7 +56,7 @@ describe('browser check config', () => {
     expect(problems(`${base}    thresholds: { vendors: { paycoo: 1s } }\n`)[0]).toMatchObject({
       line: 7,
       path: 'checks[0].thresholds.vendors.paycoo',
-      message: 'unknown vendor "paycoo" (not in vendors)',
+      message: 'unknown vendor "paycoo" (did you mean "payco"?)',
     });
     expect(problems(`${base}    block: ["https://ads.example.com/"]\n`)[0]).toMatchObject({ line: 7, path: 'checks[0].block[0]' });
     expect(problems(`${base}    viewport: { width: 10 }\n`)[0]).toMatchObject({ path: 'checks[0].viewport.width' });
