@@ -51,7 +51,7 @@ export interface LatencyHour {
 
 const W = 400;
 const H = 130;
-const LEFT = 44;
+const LEFT = 52;
 const RIGHT = 8;
 const TOP = 8;
 const BOTTOM = 20;

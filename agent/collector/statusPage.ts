@@ -296,7 +296,7 @@ function incidentsSection(view: StatusPageView): Html {
   const closed = view.incidents.filter((i) => i.end !== null && i.end >= view.now - RECENT_MS).slice(0, Math.max(0, RECENT_INCIDENTS - open.length));
   return html`<section id="incidents"><h2>Incidents</h2>
 ${open.length ? open.map((i) => incidentItem(i, view.now)) : html`<p class="no-incident">No open incident.</p>`}
-${closed.length ? html`<h3>Recent (last ${duration(RECENT_MS)})</h3>${closed.map((i) => incidentItem(i, view.now))}` : ''}
+${closed.length ? html`<h3>Recent (last ${RECENT_MS / 86_400_000} days)</h3>${closed.map((i) => incidentItem(i, view.now))}` : ''}
 </section>`;
 }
 
@@ -306,11 +306,16 @@ function incidentItem(i: Incident, now: number): Html {
       ? html`open since ${when(i.start, now)}, ${duration(now - i.start)} so far`
       : html`${utc(i.start)} → ${utc(i.end)} (${duration(i.end - i.start)})`;
   const rows = i.evidence.filter((e) => e.outage === 'failing' || e.slow === 'failing');
+  const evidence = rows.length ? html`<pre>${votesText(rows)}</pre>` : '';
+  // An open incident shows why; a closed one folds it away, so the open ones stay near the top.
+  const body =
+    i.end === null
+      ? html`<p>${i.summary}</p>${evidence && html`<details open><summary>Evidence: the votes at its worst</summary>${evidence}</details>`}`
+      : html`<details><summary>What happened${evidence && ', and the votes at its worst'}</summary><p>${i.summary}</p>${evidence}</details>`;
   return html`<article class="incident${i.end === null ? ' open' : ''}" id="incident-${i.id}">
 <h3><a href="#vendor-${i.vendor}">${i.vendor}</a> ${badge(i.worst)}${i.regions.length ? ` in ${i.regions.join(', ')}` : ''}</h3>
 <p class="since">${span}${i.states.length > 1 ? ` · went through ${i.states.map((s) => LABELS[s]).join(', ')}` : ''}${i.flapped ? ' · flapped' : ''}</p>
-<p>${i.summary}</p>
-${rows.length ? html`<details open><summary>Evidence: the votes at its worst</summary><pre>${votesText(rows)}</pre></details>` : ''}
+${body}
 </article>`;
 }
 
@@ -412,12 +417,12 @@ const CSS = `
 .strip,.latency{margin:.4rem 0}
 .strip svg{display:block;width:100%;height:1.4rem}
 .strip figcaption,.latency figcaption{display:flex;justify-content:space-between;gap:.5rem;font-size:.8rem;color:var(--muted)}
-.latency svg{display:block;width:100%;max-width:40rem;height:auto}
-.latency figcaption{justify-content:flex-start}
+.latency svg{display:block;width:100%;max-width:30rem;height:auto}
+.latency figcaption{display:block}
 svg .s-hard_down{fill:var(--hard)}svg .s-regional_outage{fill:var(--regional)}svg .s-degraded{fill:var(--degraded)}
 svg .s-api_down{fill:var(--api)}svg .s-limited_visibility{fill:var(--vis)}svg .s-operational{fill:var(--ok)}
 svg .s-unknown{fill:var(--unknown)}svg .nodata{fill:var(--line)}
-svg .axis{stroke:var(--muted);stroke-width:1}svg .label{fill:var(--muted);font-size:10px}
+svg .axis{stroke:var(--muted);stroke-width:1}svg .label{fill:var(--muted);font-size:12px}
 svg .p50,svg .p95{fill:none;stroke-width:2}svg .p50{stroke:var(--vis)}svg .p95{stroke:var(--regional)}
 svg circle.p50{fill:var(--vis)}svg circle.p95{fill:var(--regional)}svg .tip{fill:transparent}
 svg .sla{stroke:var(--hard);stroke-dasharray:4 3}
@@ -469,7 +474,7 @@ thead th{background:var(--card)}
 .vote.bad{border-color:var(--hard);background:color-mix(in srgb,var(--hard) 10%,transparent)}
 .vote.slow{border-color:var(--degraded)}.vote.ok b{color:var(--ok)}.vote.bad b{color:var(--hard)}
 .vote.excluded{border-style:dashed;color:var(--muted)}
-.incident{border-top:1px solid var(--line);padding:.3rem 0}
+.incident{border-top:1px solid var(--line);padding:.3rem 0}.incident h3,.incident p{margin:.2rem 0}
 .incident.open h3::before{content:"OPEN ";color:var(--hard)}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85rem;background:var(--card);padding:.5rem;border-radius:.3rem}
 footer{margin:2rem auto 1rem;color:var(--muted);font-size:.9rem}
