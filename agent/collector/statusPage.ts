@@ -402,15 +402,16 @@ export function statusPageRoutes({ config, history, collector, vendorStatus, rum
 
 /**
  * Live update without a reload: fetch this page every refresh interval and swap in its header and
- * <main> (scroll position, open tabs of the browser and the URL fragment stay). A failed fetch
- * keeps what is shown and tries again next time. With JavaScript off, <noscript>'s meta refresh
+ * <main> (scroll position and the URL fragment stay). A failed fetch keeps what is shown, marks
+ * the "As of" line as not updated, and tries again next time. With JavaScript off, <noscript>'s meta refresh
  * reloads the page instead.
  */
 const LIVE_UPDATE = `addEventListener('DOMContentLoaded',()=>{const every=1000*Number(document.body.dataset.refresh||15);
-const update=async()=>{try{const r=await fetch(location.pathname,{cache:'no-store'});if(!r.ok)return;
+const stale=()=>document.querySelector('.meta')?.classList.add('stale');
+const update=async()=>{try{const r=await fetch(location.pathname,{cache:'no-store'});if(!r.ok)return stale();
 const next=new DOMParser().parseFromString(await r.text(),'text/html');
 for(const s of ['header','main']){const n=next.querySelector(s);if(n)document.querySelector(s)?.replaceWith(document.adoptNode(n));}
-document.title=next.title;}catch{}finally{setTimeout(update,every);}};setTimeout(update,every);});`;
+document.title=next.title;}catch{stale();}finally{setTimeout(update,every);}};setTimeout(update,every);});`;
 const LIVE_UPDATE_HASH = `sha256-${createHash('sha256').update(LIVE_UPDATE).digest('base64')}`;
 
 const CSS = `
@@ -429,6 +430,7 @@ svg .sla{stroke:var(--hard);stroke-dasharray:4 3}
 .key::before{content:"";display:inline-block;width:.9rem;height:.2rem;margin-right:.25rem;vertical-align:middle;background:var(--vis)}
 .key.p95::before{background:var(--regional)}.key.sla::before{background:var(--hard)}
 .chart-empty{font-size:.85rem;color:var(--muted)}
+.meta.stale::after{content:" · not updated: the collector did not answer, retrying";color:var(--hard);font-weight:600}
 :root{--fg:#1b1f24;--muted:#5b636e;--bg:#fff;--card:#f6f8fa;--line:#d0d7de;
 --hard:#b3261e;--regional:#d9480f;--degraded:#b7791f;--api:#6f42c1;--vis:#1f6feb;--ok:#1a7f37;--unknown:#6e7781}
 @media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9da7b3;--bg:#0d1117;--card:#161b22;--line:#30363d}}

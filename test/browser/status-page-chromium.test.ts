@@ -362,7 +362,7 @@ describe('the status page’s pictures, with an incident open', () => {
     });
   }
 
-  it('updates in place, without reloading the page', async () => {
+  it('updates in place, without reloading the page, and says when it could not', async () => {
     const page = await browser.newPage();
     const seen = watch(page);
     await page.clock.install();
@@ -376,7 +376,13 @@ describe('the status page’s pictures, with an incident open', () => {
     await expect.poll(() => page.evaluate(() => document.querySelector('main')!.dataset.stale ?? 'replaced'), { timeout: 20_000 }).toBe('replaced');
     expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
     expect(await page.locator('#vendor-acme-cdn figure.strip svg rect').count()).toBe(24);
+    expect(await page.locator('.meta.stale').count()).toBe(0);
     expect(seen.errors).toEqual([]);
+    // A collector that does not answer: what is shown stays, marked as not updated.
+    await page.route(url, (route) => route.abort('connectionrefused'));
+    await page.clock.runFor(31_000);
+    await expect.poll(() => page.locator('.meta.stale').count(), { timeout: 20_000 }).toBe(1);
+    expect(await page.locator('#incidents article.incident.open').count()).toBe(1);
     expect(seen.external).toEqual([]);
     await page.close();
   });
