@@ -73,6 +73,11 @@ export class HourlyResults {
     if (limitMs !== undefined && total > limitMs / 1000) line.slow++;
   }
 
+  /** The counts not yet written (the current hour's, and any the last write failed to append), as copies. */
+  unwritten(): HourLine[] {
+    return [...this.open.values()].map((l) => ({ ...l, latency: [...l.latency] }));
+  }
+
   /** Writes a line every minute for each hour that is over. */
   start(): void {
     this.timer = setInterval(() => this.flush(), 60_000);

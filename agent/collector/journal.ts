@@ -60,6 +60,11 @@ export function replay(events: Iterable<JournalEvent>): Restored {
   return out;
 }
 
+/** Every valid event of a journal file, in order; `onBadLine` hears the number of each line skipped. */
+export function readJournalEvents(path: string, onBadLine: (line: number) => void): JournalEvent[] {
+  return readJsonLines(path, journalEventSchema, onBadLine);
+}
+
 export class Journal {
   private fd: number | undefined;
   /** Bytes up to the end of the last whole line written: where a failed write is cut back to. */
@@ -75,7 +80,7 @@ export class Journal {
   /** Reads every valid event; lines that do not parse are skipped, counted and reported in one log line. */
   read(): JournalEvent[] {
     const skipped: number[] = [];
-    const events = readJsonLines(this.path, journalEventSchema, (line) => skipped.push(line));
+    const events = readJournalEvents(this.path, (line) => skipped.push(line));
     if (skipped.length) {
       journalSkippedLines.inc(skipped.length);
       this.logger.warn(

@@ -11,6 +11,7 @@ import { Ingest } from './ingest.ts';
 import { HourlyResults, hourlyPath } from './hourlyResults.ts';
 import { Journal } from './journal.ts';
 import { RecentRum } from './rum/summary.ts';
+import { StatusHistory } from './statusHistory.ts';
 import { statusPageRoutes } from './statusPage.ts';
 import { VendorStatusPoller } from './vendorStatus.ts';
 
@@ -52,7 +53,11 @@ export function startCollector(config: Config, logger: Logger): RunningCollector
   return {
     collector,
     ingest,
-    routes: { ...ingest.routes(), ...apiRoutes(collector), ...statusPageRoutes({ config, collector, vendorStatus, rum }) },
+    routes: {
+      ...ingest.routes(),
+      ...apiRoutes(collector),
+      ...statusPageRoutes({ config, history: new StatusHistory(config, hourly), collector, vendorStatus, rum }),
+    },
     stop: async () => {
       rum.stop();
       await vendorStatus.stop();

@@ -1,50 +1,34 @@
 /**
  * The status page, GET /: one page an on-call engineer opens to see what is wrong, where and
- * since when. Plain server-rendered HTML and CSS: no script, so it works with JavaScript off; it
- * reloads itself (<meta http-equiv="refresh">) and reads on a phone (tables scroll sideways
- * inside their own boxes). Everything shown comes from the collector's memory and caches, so
- * rendering never waits on a probe or a vendor.
+ * since when. Server-rendered HTML, CSS and inline SVG pictures; one small inline script (allowed
+ * by its hash) swaps in a fresh copy of the page every refresh interval, and with JavaScript off
+ * a <noscript> meta refresh reloads it instead. It reads on a phone (tables scroll sideways
+ * inside their own boxes). Everything shown comes from the collector's memory, caches and its own
+ * files, so rendering never waits on a probe or a vendor.
  *
- * Top to bottom: a one-line summary; each vendor's state, since when and why (the same words as
- * its alert), with what the vendor itself says and what real users got; a vendor × region grid;
- * each check's verdict per region with every probe's latest vote (a lone failing probe stands
- * out); open and recent incidents with their evidence; probe health.
+ * Top to bottom: a one-line summary; open and recent incidents with duration, regions and
+ * evidence; each vendor's state, since when and why (the same words as its alert), with what the
+ * vendor itself says, what real users got, its SLA target beside what was measured this month,
+ * its last 24 hours of states and its delivery latency per hour (statusCharts.ts); a vendor ×
+ * region grid; each check's verdict per region with every probe's latest vote (a lone failing
+ * probe stands out); probe health.
  *
- * Every value is escaped by the `html` template tag; only markup written here is trusted.
+ * Every value is escaped by the `html` template tag (html.ts).
  */
+import { createHash } from 'node:crypto';
 import type { Check, Config, Vendor } from '../../config/schema.ts';
 import type { Routes } from '../server.ts';
 import { duration, utc } from '../timeText.ts';
 import { vendorLinks, vendorSummary, votesText, whereItFailed } from './alerts/alert.ts';
 import type { Collector, ProbeRecord } from './collector.ts';
+import { Html, html } from './html.ts';
+import { historyStrip, latencyChart, STATE_LABELS } from './statusCharts.ts';
+import type { StatusHistory, VendorHistory } from './statusHistory.ts';
 import type { Vote } from './consensus.ts';
 import type { Incident } from './incidents.ts';
 import type { RecentRum, RumSummary, RumVendorSummary } from './rum/summary.ts';
 import { isProblem, stateOf, vendorStates, type Evidence, type VendorState, type VendorStatus } from './state.ts';
 import type { VendorSays, VendorStatusPoller } from './vendorStatus.ts';
-
-// --- escaping ---
-
-/** Markup that is safe to emit as is: only the `html` tag makes it. */
-class Html {
-  constructor(readonly text: string) {}
-}
-type Part = Html | string | number | null | undefined | false | readonly Part[];
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-
-function emit(part: Part): string {
-  if (part === null || part === undefined || part === false) return '';
-  if (part instanceof Html) return part.text;
-  if (Array.isArray(part)) return part.map(emit).join('');
-  return escape(String(part));
-}
-
-/** A template whose interpolations are escaped unless they are Html themselves. */
-export function html(strings: TemplateStringsArray, ...parts: Part[]): Html {
-  return new Html(strings.reduce((out, s, i) => out + s + (i < parts.length ? emit(parts[i]!) : ''), ''));
-}
 
 // --- what the page shows ---
 
@@ -56,6 +40,8 @@ export interface VendorView {
   says: VendorSays | undefined;
   rum: RumVendorSummary | undefined;
   links: Record<string, string>;
+  /** The last 24 hours and this month; undefined where the page has no journal to read. */
+  history: VendorHistory | undefined;
 }
 
 export interface StatusPageView {
@@ -73,15 +59,7 @@ export interface StatusPageView {
 const RECENT_MS = 7 * 86_400_000;
 const RECENT_INCIDENTS = 20;
 
-const LABELS: Record<VendorState, string> = {
-  hard_down: 'hard down',
-  regional_outage: 'regional outage',
-  degraded: 'degraded',
-  api_down: 'API down',
-  limited_visibility: 'limited visibility',
-  operational: 'operational',
-  unknown: 'unknown',
-};
+const LABELS = STATE_LABELS;
 
 const SAYS: Record<NonNullable<VendorSays['said']>['indicator'], string> = {
   none: 'no incident',
@@ -105,24 +83,25 @@ export function renderStatusPage(view: StatusPageView): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="${view.refreshSeconds}">
+<noscript><meta http-equiv="refresh" content="${view.refreshSeconds}"></noscript>
 <title>${titleOf(vendors)}</title>
 <style>${new Html(CSS)}</style>
+<script>${new Html(LIVE_UPDATE)}</script>
 </head>
-<body>
+<body data-refresh="${view.refreshSeconds}">
 <header>
 <h1>vendorwatch</h1>
 <p class="summary">${summaryLine(vendors, view)}</p>
-<p class="meta">As of ${utc(view.now)} · reloads every ${view.refreshSeconds}s${view.now < view.readyAt ? html` · <strong>warming up</strong>: the collector gathers votes until ${utc(view.readyAt)} before it judges` : ''}</p>
-<nav><a href="#grid">Regions</a> <a href="#checks">Checks</a> <a href="#incidents">Incidents</a> <a href="#probes">Probes</a></nav>
+<p class="meta">As of ${utc(view.now)} · updates every ${view.refreshSeconds}s${view.now < view.readyAt ? html` · <strong>warming up</strong>: the collector gathers votes until ${utc(view.readyAt)} before it judges` : ''}</p>
+<nav><a href="#vendors">Vendors</a> <a href="#grid">Regions</a> <a href="#checks">Checks</a> <a href="#probes">Probes</a></nav>
 </header>
 <main>
+${incidentsSection(view)}
 <section id="vendors" aria-label="Vendors">
 ${vendors.map((v) => vendorCard(v, view))}
 </section>
 ${regionGrid(vendors)}
 ${checksSection(vendors, view.now)}
-${incidentsSection(view)}
 ${probesSection(view)}
 </main>
 <footer><p>JSON: <a href="/v1/vendors">/v1/vendors</a> · <a href="/v1/incidents">/v1/incidents</a> · <a href="/v1/probes">/v1/probes</a> · <a href="/metrics">/metrics</a></p></footer>
@@ -174,10 +153,29 @@ ${status && status.conditions.length > 1 ? html`<ul class="conditions">${status.
 <dl class="facts">
 ${v.says ? html`<dt>Vendor says</dt><dd>${vendorSays(v.says, view.now)}</dd>` : ''}
 ${v.rum ? html`<dt>Real users</dt><dd>${rumLine(v.rum, view.rum.since, view.now)}</dd>` : ''}
-${vendor.sla ? html`<dt>SLA</dt><dd>${vendor.sla.availability}% available${vendor.sla.latency_p95_ms !== undefined ? `, p95 ≤ ${vendor.sla.latency_p95_ms} ms` : ''}</dd>` : ''}
+${slaFact(v)}
 </dl>
+${v.history ? html`${historyStrip(v.history.states)}${latencyChart(v.history.latency, vendor.sla?.latency_p95_ms)}` : ''}
 ${linksLine(v)}
 </article>`;
+}
+
+/** Down to a thousandth of a percent, never rounded up to a "100%" that hides downtime. */
+const percentText = (p: number) => `${Math.floor(p * 1000) / 1000}%`;
+
+/** "SLA: 99.95% target, 99.991% measured this month" (measured as `vendorwatch report` does). */
+function slaFact(v: VendorView): Html {
+  const { sla } = v.vendor;
+  const month = v.history?.month;
+  const measured = month?.availability.percent;
+  const availability = html`${sla ? `${sla.availability}% target, ` : 'no target, '}${measured === undefined ? 'not measured yet this month' : `${percentText(measured)} measured this month`}`;
+  const p95 = month?.latency.p95Ms;
+  const latency =
+    sla?.latency_p95_ms === undefined
+      ? ''
+      : `; p95 ≤ ${sla.latency_p95_ms} ms target, ${p95 === undefined ? 'not measured yet' : `${Math.round(p95)} ms measured`}`;
+  if (!sla && measured === undefined) return html``;
+  return html`<dt>SLA</dt><dd class="sla">${availability}${latency}</dd>`;
 }
 
 /** Why the vendor is in its state: the alert's own summary for a problem, a plain reason otherwise. */
@@ -297,8 +295,8 @@ function incidentsSection(view: StatusPageView): Html {
   const open = view.incidents.filter((i) => i.end === null);
   const closed = view.incidents.filter((i) => i.end !== null && i.end >= view.now - RECENT_MS).slice(0, Math.max(0, RECENT_INCIDENTS - open.length));
   return html`<section id="incidents"><h2>Incidents</h2>
-${open.length ? open.map((i) => incidentItem(i, view.now)) : html`<p>No open incident.</p>`}
-${closed.length ? html`<h3>Recent (last ${duration(RECENT_MS)})</h3>${closed.map((i) => incidentItem(i, view.now))}` : ''}
+${open.length ? open.map((i) => incidentItem(i, view.now)) : html`<p class="no-incident">No open incident.</p>`}
+${closed.length ? html`<h3>Recent (last ${RECENT_MS / 86_400_000} days)</h3>${closed.map((i) => incidentItem(i, view.now))}` : ''}
 </section>`;
 }
 
@@ -308,11 +306,16 @@ function incidentItem(i: Incident, now: number): Html {
       ? html`open since ${when(i.start, now)}, ${duration(now - i.start)} so far`
       : html`${utc(i.start)} → ${utc(i.end)} (${duration(i.end - i.start)})`;
   const rows = i.evidence.filter((e) => e.outage === 'failing' || e.slow === 'failing');
+  const evidence = rows.length ? html`<pre>${votesText(rows)}</pre>` : '';
+  // An open incident shows why; a closed one folds it away, so the open ones stay near the top.
+  const body =
+    i.end === null
+      ? html`<p>${i.summary}</p>${evidence && html`<details open><summary>Evidence: the votes at its worst</summary>${evidence}</details>`}`
+      : html`<details><summary>What happened${evidence && ', and the votes at its worst'}</summary><p>${i.summary}</p>${evidence}</details>`;
   return html`<article class="incident${i.end === null ? ' open' : ''}" id="incident-${i.id}">
 <h3><a href="#vendor-${i.vendor}">${i.vendor}</a> ${badge(i.worst)}${i.regions.length ? ` in ${i.regions.join(', ')}` : ''}</h3>
 <p class="since">${span}${i.states.length > 1 ? ` · went through ${i.states.map((s) => LABELS[s]).join(', ')}` : ''}${i.flapped ? ' · flapped' : ''}</p>
-<p>${i.summary}</p>
-${rows.length ? html`<details open><summary>Evidence: the votes at its worst</summary><pre>${votesText(rows)}</pre></details>` : ''}
+${body}
 </article>`;
 }
 
@@ -352,17 +355,19 @@ function clockCell(p: ProbeRecord): Html {
 
 interface StatusPageSources {
   config: Config;
+  history: StatusHistory;
   collector: Collector;
   vendorStatus: VendorStatusPoller;
   rum: RecentRum;
 }
 
-export function statusPageRoutes({ config, collector, vendorStatus, rum }: StatusPageSources): Routes {
+export function statusPageRoutes({ config, history, collector, vendorStatus, rum }: StatusPageSources): Routes {
   return {
     'GET /': async (_req, res) => {
       const now = Date.now();
       const recent = await rum.summary();
       const incidents = collector.incidents();
+      const histories = history.at(now);
       const view: StatusPageView = {
         now,
         readyAt: collector.readyAt,
@@ -375,6 +380,7 @@ export function statusPageRoutes({ config, collector, vendorStatus, rum }: Statu
           says: vendorStatus.get(vendor.name),
           rum: recent.vendors.get(vendor.name),
           links: vendorLinks(vendor, config.alerts.dashboard_url),
+          history: histories.get(vendor.name),
         })),
         probes: collector.probes(),
         incidents,
@@ -385,8 +391,8 @@ export function statusPageRoutes({ config, collector, vendorStatus, rum }: Statu
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
         'x-content-type-options': 'nosniff',
-        // No script at all, styles inline only, nothing loaded from elsewhere.
-        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        // One script, ours, by its hash; it may fetch this page and nothing else. Styles inline only.
+        'content-security-policy': `default-src 'none'; script-src '${LIVE_UPDATE_HASH}'; connect-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
         'referrer-policy': 'no-referrer',
       });
       res.end(body);
@@ -394,7 +400,37 @@ export function statusPageRoutes({ config, collector, vendorStatus, rum }: Statu
   };
 }
 
+/**
+ * Live update without a reload: fetch this page every refresh interval and swap in its header and
+ * <main> (scroll position and the URL fragment stay). A failed fetch keeps what is shown, marks
+ * the "As of" line as not updated, and tries again next time. With JavaScript off, <noscript>'s meta refresh
+ * reloads the page instead.
+ */
+const LIVE_UPDATE = `addEventListener('DOMContentLoaded',()=>{const every=1000*Number(document.body.dataset.refresh||15);
+const stale=()=>document.querySelector('.meta')?.classList.add('stale');
+const update=async()=>{try{const r=await fetch(location.pathname,{cache:'no-store'});if(!r.ok)return stale();
+const next=new DOMParser().parseFromString(await r.text(),'text/html');
+for(const s of ['header','main']){const n=next.querySelector(s);if(n)document.querySelector(s)?.replaceWith(document.adoptNode(n));}
+document.title=next.title;}catch{stale();}finally{setTimeout(update,every);}};setTimeout(update,every);});`;
+const LIVE_UPDATE_HASH = `sha256-${createHash('sha256').update(LIVE_UPDATE).digest('base64')}`;
+
 const CSS = `
+.strip,.latency{margin:.4rem 0}
+.strip svg{display:block;width:100%;height:1.4rem}
+.strip figcaption,.latency figcaption{display:flex;justify-content:space-between;gap:.5rem;font-size:.8rem;color:var(--muted)}
+.latency svg{display:block;width:100%;max-width:30rem;height:auto}
+.latency figcaption{display:block}
+svg .s-hard_down{fill:var(--hard)}svg .s-regional_outage{fill:var(--regional)}svg .s-degraded{fill:var(--degraded)}
+svg .s-api_down{fill:var(--api)}svg .s-limited_visibility{fill:var(--vis)}svg .s-operational{fill:var(--ok)}
+svg .s-unknown{fill:var(--unknown)}svg .nodata{fill:var(--line)}
+svg .axis{stroke:var(--muted);stroke-width:1}svg .label{fill:var(--muted);font-size:12px}
+svg .p50,svg .p95{fill:none;stroke-width:2}svg .p50{stroke:var(--vis)}svg .p95{stroke:var(--regional)}
+svg circle.p50{fill:var(--vis)}svg circle.p95{fill:var(--regional)}svg .tip{fill:transparent}
+svg .sla{stroke:var(--hard);stroke-dasharray:4 3}
+.key::before{content:"";display:inline-block;width:.9rem;height:.2rem;margin-right:.25rem;vertical-align:middle;background:var(--vis)}
+.key.p95::before{background:var(--regional)}.key.sla::before{background:var(--hard)}
+.chart-empty{font-size:.85rem;color:var(--muted)}
+.meta.stale::after{content:" · not updated: the collector did not answer, retrying";color:var(--hard);font-weight:600}
 :root{--fg:#1b1f24;--muted:#5b636e;--bg:#fff;--card:#f6f8fa;--line:#d0d7de;
 --hard:#b3261e;--regional:#d9480f;--degraded:#b7791f;--api:#6f42c1;--vis:#1f6feb;--ok:#1a7f37;--unknown:#6e7781}
 @media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9da7b3;--bg:#0d1117;--card:#161b22;--line:#30363d}}
@@ -440,7 +476,7 @@ thead th{background:var(--card)}
 .vote.bad{border-color:var(--hard);background:color-mix(in srgb,var(--hard) 10%,transparent)}
 .vote.slow{border-color:var(--degraded)}.vote.ok b{color:var(--ok)}.vote.bad b{color:var(--hard)}
 .vote.excluded{border-style:dashed;color:var(--muted)}
-.incident{border-top:1px solid var(--line);padding:.3rem 0}
+.incident{border-top:1px solid var(--line);padding:.3rem 0}.incident h3,.incident p{margin:.2rem 0}
 .incident.open h3::before{content:"OPEN ";color:var(--hard)}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85rem;background:var(--card);padding:.5rem;border-radius:.3rem}
 footer{margin:2rem auto 1rem;color:var(--muted);font-size:.9rem}

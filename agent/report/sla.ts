@@ -32,7 +32,7 @@ import { votesText } from '../collector/alerts/alert.ts';
 import type { HourLine } from '../collector/hourlyResults.ts';
 import type { Incident } from '../collector/incidents.ts';
 import { replay, type JournalEvent } from '../collector/journal.ts';
-import type { VendorState, VendorStatus } from '../collector/state.ts';
+import { vendorStates, type VendorState, type VendorStatus } from '../collector/state.ts';
 import { bucketQuantile } from '../histogram.ts';
 import { phaseBuckets } from '../metrics.ts';
 
@@ -130,6 +130,36 @@ function timeline(events: readonly VendorEvent[], from: number, until: number): 
   }
   if (until > since) stretches.push({ start: since, end: until, share });
   return stretches;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** One hour of a vendor's history: the worst state it was in, or undefined before its first journaled state. */
+export interface StateHour {
+  hour: number;
+  worst: VendorState | undefined;
+}
+
+/**
+ * The vendor's worst journaled state in each UTC hour starting at `from` (an hour start), up to
+ * `until`: the state it was in when the hour began and every state it entered inside it. States
+ * rank as in `vendorStates`, so an hour is `unknown` only when nothing better was known in it.
+ */
+export function stateHours(events: readonly JournalEvent[], vendor: string, from: number, until: number): StateHour[] {
+  const mine = events.filter((e): e is VendorEvent => e.type === 'vendor' && e.vendor === vendor).sort((a, b) => a.at - b.at);
+  const out: StateHour[] = [];
+  let next = 0;
+  let current: VendorState | undefined;
+  for (let hour = from; hour < until; hour += HOUR_MS) {
+    while (next < mine.length && mine[next]!.at <= hour) current = mine[next++]!.status.state;
+    let worst = current;
+    while (next < mine.length && mine[next]!.at < Math.min(hour + HOUR_MS, until)) {
+      current = mine[next++]!.status.state;
+      if (worst === undefined || vendorStates.indexOf(current) < vendorStates.indexOf(worst)) worst = current;
+    }
+    out.push({ hour, worst });
+  }
+  return out;
 }
 
 const overlap = (s: Stretch, a: number, b: number) => Math.max(0, Math.min(s.end, b) - Math.max(s.start, a));

@@ -262,7 +262,9 @@ describe('the status page in Chromium', () => {
     const closed = incidents.filter({ has: page.locator('h3', { hasText: 'payco' }) });
     expect(await closed.locator('.badge').innerText()).toBe('hard down');
     expect(await closed.locator('.since').innerText()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC → \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(\d+s\)$/);
-    expect(await closed.locator('pre').innerText()).toContain('payco-api in eu: failing, 2 of 2 fail');
+    // A closed incident's evidence is folded away (details), still in the page.
+    expect(await closed.locator('details').getAttribute('open')).toBeNull();
+    expect(await closed.locator('pre').textContent()).toContain('payco-api in eu: failing, 2 of 2 fail');
 
     const probes = await page.locator('#probes tbody tr').allInnerTexts();
     expect(probes.map((p) => p.split('\t').slice(0, 2).join(' '))).toEqual(['eu-1 eu', 'eu-2 eu', 'us-1 us', 'us-2 us']);
@@ -279,7 +281,9 @@ describe('the status page in Chromium', () => {
       void d.dismiss();
     });
     await open(page);
-    expect(await page.locator('script, img, b:text("502")').count()).toBe(0);
+    // The page's own live-update script in the head is the only script.
+    expect(await page.locator('script').count()).toBe(1);
+    expect(await page.locator('body script, img, b:text("502")').count()).toBe(0);
     expect(await page.locator('#checks-acme-cdn + .scroll .vote.bad').first().innerText()).toContain(HOSTILE);
     expect(await page.title()).not.toBe('pwned');
     expect(dialogs).toEqual([]);
@@ -301,6 +305,88 @@ describe('the status page in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'status-page-phone.png') });
     await page.locator('#checks').screenshot({ path: join(ARTIFACTS, 'status-page-phone-checks.png') });
     await context.close();
+  });
+});
+
+/** Console errors (a CSP refusal among them) and requests that leave loopback, seen by a page. */
+function watch(page: Page): { errors: string[]; external: string[] } {
+  const seen = { errors: [] as string[], external: [] as string[] };
+  page.on('console', (m) => m.type() === 'error' && seen.errors.push(m.text()));
+  page.on('pageerror', (e) => seen.errors.push(e.message));
+  page.on('request', (r) => new URL(r.url()).hostname !== '127.0.0.1' && seen.external.push(r.url()));
+  return seen;
+}
+
+describe('the status page’s pictures, with an incident open', () => {
+  for (const [name, viewport] of [
+    ['desktop', { width: 1280, height: 900 }],
+    ['phone', { width: 390, height: 844 }],
+  ] as const) {
+    it(`shows the open incident first, then each vendor’s 24 h strip and latency chart (${name})`, async () => {
+      const context = await browser.newContext({ viewport, isMobile: name === 'phone' });
+      const page = await context.newPage();
+      const seen = watch(page);
+      await open(page);
+      // The open incident is the first thing under the summary, on the first screen.
+      const incident = page.locator('#incidents article.incident.open');
+      await expect.poll(() => incident.locator('h3').innerText()).toMatch(/acme-cdn regional outage in eu$/);
+      expect(await incident.locator('.since').innerText()).toMatch(/^open since .* so far/);
+      const box = (await incident.boundingBox())!;
+      expect(box.y + 20).toBeLessThan(viewport.height);
+      expect(box.y).toBeLessThan((await page.locator('#vendors').boundingBox())!.y);
+
+      const acme = page.locator('#vendor-acme-cdn');
+      const strip = acme.locator('figure.strip svg');
+      expect(await strip.isVisible()).toBe(true);
+      expect(await strip.locator('rect').count()).toBe(24);
+      // The current hour holds the outage; hours before the collector started have no data (a test
+      // that starts just before an hour ends sees two hours with data).
+      const classes = await strip.locator('rect').evaluateAll((rs) => rs.map((r) => r.getAttribute('class')));
+      expect(classes.at(-1)).toBe('s-regional_outage');
+      expect(classes.slice(0, 22)).toEqual(Array(22).fill('nodata'));
+      expect(await strip.locator('rect title').last().textContent()).toMatch(/UTC: regional outage$/);
+      const chart = acme.locator('figure.latency svg');
+      expect(await chart.isVisible()).toBe(true);
+      expect(await chart.locator('.p95, .p50').count()).toBeGreaterThanOrEqual(2);
+      expect(await chart.locator('text').allTextContents()).toEqual(expect.arrayContaining(['0', expect.stringMatching(/^\d+ ms$/)]));
+      expect(await acme.locator('dd.sla').innerText()).toMatch(/^99\.9% target, \d+(\.\d+)?% measured this month; p95 ≤ 300 ms target, \d+ ms measured$/);
+
+      // From the top of the page to the end of the first vendor's card: the incident, the strip and the chart.
+      const card = (await acme.boundingBox())!;
+      await page.screenshot({
+        path: join(ARTIFACTS, `status-page-${name}-incident.png`),
+        fullPage: true,
+        clip: { x: 0, y: 0, width: viewport.width, height: card.y + card.height + 8 },
+      });
+      expect(seen.errors).toEqual([]);
+      expect(seen.external).toEqual([]);
+      await context.close();
+    });
+  }
+
+  it('updates in place, without reloading the page, and says when it could not', async () => {
+    const page = await browser.newPage();
+    const seen = watch(page);
+    await page.clock.install();
+    await open(page);
+    await page.evaluate(() => {
+      (window as unknown as { loadedOnce: boolean }).loadedOnce = true;
+      document.querySelector('main')!.dataset.stale = 'yes';
+    });
+    // The page asks for itself every refresh (30 s here): let the page's clock run that far.
+    await page.clock.runFor(31_000);
+    await expect.poll(() => page.evaluate(() => document.querySelector('main')!.dataset.stale ?? 'replaced'), { timeout: 20_000 }).toBe('replaced');
+    expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
+    expect(await page.locator('#vendor-acme-cdn figure.strip svg rect').count()).toBe(24);
+    expect(await page.locator('.meta.stale').count()).toBe(0);
+    expect(seen.errors).toEqual([]);
+    // A collector that does not answer: what is shown stays, marked as not updated.
+    await page.route(url, (route) => route.abort('connectionrefused'));
+    await page.clock.runFor(31_000);
+    await expect.poll(() => page.locator('.meta.stale').count(), { timeout: 20_000 }).toBe(1);
+    expect(await page.locator('#incidents article.incident.open').count()).toBe(1);
+    expect(seen.external).toEqual([]);
+    await page.close();
   });
 });
 

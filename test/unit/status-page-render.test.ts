@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.ts';
 import { renderStatusPage, type StatusPageView } from '../../agent/collector/statusPage.ts';
+import { vendorHistories } from '../../agent/collector/statusHistory.ts';
 
 const config = parseConfig(
   `vendors:
@@ -23,7 +24,16 @@ function view(over: Partial<StatusPageView> = {}): StatusPageView {
     readyAt: Date.parse('2025-11-20T02:00:30Z'),
     refreshSeconds: 15,
     vendors: [
-      { vendor, checks: config.checks, status: undefined, openIncident: undefined, says: undefined, rum: undefined, links: { runbook_url: vendor.runbook! } },
+      {
+        vendor,
+        checks: config.checks,
+        status: undefined,
+        openIncident: undefined,
+        says: undefined,
+        rum: undefined,
+        links: { runbook_url: vendor.runbook! },
+        history: undefined,
+      },
     ],
     probes: [],
     incidents: [],
@@ -35,14 +45,16 @@ function view(over: Partial<StatusPageView> = {}): StatusPageView {
 describe('renderStatusPage', () => {
   it('says a collector that is warming up has no verdict yet, and no probe has reported', () => {
     const page = renderStatusPage(view());
-    expect(page).toContain('<meta http-equiv="refresh" content="15">');
+    // With JavaScript off the page reloads itself; with it on, the script updates it in place.
+    expect(page).toContain('<noscript><meta http-equiv="refresh" content="15"></noscript>');
+    expect(page).toContain('<body data-refresh="15">');
     // Not "all operational" in the tab's title before anything was judged.
     expect(page).toContain('<title>1 of 1 vendors unknown · vendorwatch</title>');
     expect(page).toContain('<strong>warming up</strong>: the collector gathers votes until 2025-11-20 02:00:30 UTC before it judges');
     expect(page).toContain('<p class="since">no verdict yet</p>');
     expect(page).toContain('<td colspan="3" class="none">no probe runs it yet</td>');
     expect(page).toContain('<h2>Regions</h2><p>No probe has reported yet.</p>');
-    expect(page).toContain('<p>No open incident.</p>');
+    expect(page).toContain('<p class="no-incident">No open incident.</p>');
   });
 
   it('keeps what a vendor says and non-web links as text', () => {
@@ -56,6 +68,38 @@ describe('renderStatusPage', () => {
     expect(page).toContain('runbook: javascript:alert(1)');
     expect(page).not.toContain('href="javascript:');
     expect(page).toContain('<a href="https://status.acme.example/">vendor&#39;s status page</a>');
-    expect(page).not.toMatch(/<script/i);
+    // Our own script in the head is the only one.
+    expect(page.match(/<script/gi)).toHaveLength(1);
+    expect(page.indexOf('<script>')).toBeLessThan(page.indexOf('</head>'));
+  });
+
+  it('puts incidents above the vendors, and the SLA target beside what was measured this month', () => {
+    const v = view();
+    const now = v.now;
+    const incident = {
+      id: 'inc-1',
+      vendor: 'acme',
+      start: now - 5 * 60_000,
+      end: null,
+      worst: 'regional_outage' as const,
+      states: ['regional_outage' as const],
+      regions: ['eu'],
+      flapped: false,
+      summary: 'acme has a REGIONAL OUTAGE in eu.',
+      evidence: [],
+      raised: {},
+    };
+    const month = vendorHistories(config, [], [], now).get('acme')!;
+    const slaVendor = { ...vendor, sla: { availability: 99.95 } };
+    const history = { ...month, month: { ...month.month, availability: { ...month.month.availability, percent: 99.99149 } } };
+    const page = renderStatusPage({ ...v, incidents: [incident], vendors: [{ ...v.vendors[0]!, vendor: slaVendor, history }] });
+    expect(page.indexOf('id="incidents"')).toBeLessThan(page.indexOf('id="vendors"'));
+    expect(page).toContain('in eu</h3>');
+    expect(page).toContain('open since <time');
+    expect(page).toContain('5m so far');
+    // Never rounded up: 99.99149 is 99.991, not 99.992.
+    expect(page).toContain('<dt>SLA</dt><dd class="sla">99.95% target, 99.991% measured this month</dd>');
+    expect(page).toContain('<figure class="strip">');
+    expect(page).toContain('no latency to draw');
   });
 });

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.ts';
 import { fetchVendorStatus, statusJsonUrl, statusPageLink, VendorStatusPoller } from '../../agent/collector/vendorStatus.ts';
-import { html } from '../../agent/collector/statusPage.ts';
+import { html } from '../../agent/collector/html.ts';
 
 let server: Server;
 let base: string;
