@@ -56,7 +56,7 @@ export function startCollector(config: Config, logger: Logger): RunningCollector
     routes: {
       ...ingest.routes(),
       ...apiRoutes(collector),
-      ...statusPageRoutes({ config, history: new StatusHistory(config, hourly), collector, vendorStatus, rum }),
+      ...statusPageRoutes({ config, history: new StatusHistory(config, hourly, logger), collector, vendorStatus, rum }),
     },
     stop: async () => {
       rum.stop();

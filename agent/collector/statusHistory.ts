@@ -11,6 +11,7 @@
  */
 import { statSync } from 'node:fs';
 import type { Config } from '../../config/schema.ts';
+import type { Logger } from '../log.ts';
 import { bucketQuantile } from '../histogram.ts';
 import { phaseBuckets } from '../metrics.ts';
 import { reportPeriod, slaReport, stateHours, type StateHour, type VendorReport } from '../report/sla.ts';
@@ -84,16 +85,33 @@ export class StatusHistory {
   private readonly journal: FileCache<JournalEvent>;
   private readonly hourlyFile: FileCache<HourLine>;
 
+  private lastError: string | undefined;
+
   constructor(
     private readonly config: Config,
     private readonly hourly: HourlyResults | undefined,
+    private readonly logger: Logger,
   ) {
     const skip = () => {};
     this.journal = new FileCache(config.collector.journal, (p) => readJournalEvents(p, skip));
     this.hourlyFile = new FileCache(hourlyPath(config.collector.journal), (p) => readHourLines(p, skip));
   }
 
+  /** Each vendor's history; none (and one warning per new error) when the files cannot be read: the page still shows the present. */
   at(now: number): Map<string, VendorHistory> {
-    return vendorHistories(this.config, this.journal.get(), [...this.hourlyFile.get(), ...(this.hourly?.unwritten() ?? [])], now);
+    try {
+      const histories = vendorHistories(this.config, this.journal.get(), [...this.hourlyFile.get(), ...(this.hourly?.unwritten() ?? [])], now);
+      this.lastError = undefined;
+      return histories;
+    } catch (err) {
+      const message = (err as Error).message;
+      if (message !== this.lastError)
+        this.logger.warn(
+          { err: message, journal: this.config.collector.journal },
+          'status page shows no history: the journal or hourly results cannot be read',
+        );
+      this.lastError = message;
+      return new Map();
+    }
   }
 }
