@@ -8,7 +8,7 @@ import { configReference } from '../config/reference.ts';
 import type { Config } from '../config/schema.ts';
 import type { CheckResult } from '../config/result.ts';
 import { effectiveSettingsJson, effectiveSettingsTable } from './effectiveSettings.ts';
-import { createLogger, type Logger } from './log.ts';
+import { chooseLogFormat, createLogger, logFormats, type Logger } from './log.ts';
 import { grafanaDashboard } from './grafanaDashboard.ts';
 import { prometheusRulesYaml } from './prometheusRules.ts';
 import { renderReport, reportFormats, type ReportFormat } from './report/render.ts';
@@ -167,7 +167,20 @@ const program = new Command('vendorwatch')
   .version('0.1.0')
   .showHelpAfterError()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.badConfig));
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.badConfig))
+  .addOption(
+    new Option('--log-format <format>', 'log lines on stderr (default: pretty at a terminal, else json; env VENDORWATCH_LOG_FORMAT)').choices(logFormats),
+  );
+
+/** A command's logger, in the format --log-format or VENDORWATCH_LOG_FORMAT chose. */
+function commandLogger(level?: string): Logger {
+  try {
+    return createLogger(level, chooseLogFormat(program.opts<{ logFormat?: string }>().logFormat));
+  } catch (err) {
+    process.stderr.write(`VENDORWATCH_LOG_FORMAT: ${(err as Error).message}\n`);
+    process.exit(EXIT.badConfig);
+  }
+}
 
 program
   .command('run')
@@ -177,7 +190,7 @@ program
   .option('--id <probe>', 'probe id (default: config probe.id or the host name)')
   .option('--region <region>', 'probe region (default: config probe.region)')
   .action(async (opts) => {
-    const logger = createLogger();
+    const logger = commandLogger();
     const config = load(opts.config);
     const lonely = config.checks.filter((c) => config.effective.checks[c.name].min_probes > 1);
     if (lonely.length) {
@@ -198,7 +211,7 @@ program
   .option('--id <probe>', 'probe id (default: the host name)')
   .option('--collector <urls>', 'collector base URLs, comma-separated; results are pushed to every one')
   .action(async (opts) => {
-    const logger = createLogger();
+    const logger = commandLogger();
     const config = load(opts.config);
     await startProbe(config, opts, logger, await pushOutput(config, opts.collector, probeIdentity(config, opts).id, logger));
   });
@@ -209,7 +222,7 @@ program
   .addOption(configOption())
   .addOption(listenOption())
   .action(async (opts) => {
-    const logger = createLogger();
+    const logger = commandLogger();
     const config = load(opts.config);
     const { routes, stop } = await collectorOutput(config, logger);
     const server = await startServer({ listen: opts.listen, logger, routes });
@@ -228,7 +241,7 @@ program
   .option('--id <probe>', 'probe id to report', 'cli')
   .option('--region <region>', 'probe region to report')
   .action(async (names: string[], opts) => {
-    const logger = createLogger(process.env.VENDORWATCH_LOG_LEVEL ?? 'warn');
+    const logger = commandLogger(process.env.VENDORWATCH_LOG_LEVEL ?? 'warn');
     const config = load(opts.config);
     const unknown = names.filter((n) => !config.checks.some((c) => c.name === n));
     if (unknown.length) {
@@ -311,7 +324,7 @@ program
   .addOption(new Option('--format <format>', 'output format').choices(reportFormats).default('md'))
   .option('--journal <file>', 'journal to read (default: collector.journal from the config)')
   .action(async (opts: { config: string; vendor?: string; month?: string; from?: string; to?: string; format: ReportFormat; journal?: string }) => {
-    const logger = createLogger(process.env.VENDORWATCH_LOG_LEVEL ?? 'warn');
+    const logger = commandLogger(process.env.VENDORWATCH_LOG_LEVEL ?? 'warn');
     const config = load(opts.config);
     const now = Date.now();
     const { reportPeriod, slaReport } = await import('./report/sla.ts');
