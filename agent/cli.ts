@@ -67,6 +67,23 @@ function untilSignal(logger: Logger, stop: () => Promise<void>): void {
   process.on('SIGINT', onSignal);
 }
 
+/** The line to look for at start: where the status page and the metrics are. */
+function announce(logger: Logger, server: RunningServer, statusPage: boolean): void {
+  const metrics = `${server.url}/metrics`;
+  if (statusPage) logger.info(`status page ${server.url}/ · metrics ${metrics}`);
+  else logger.info(`metrics ${metrics}`);
+}
+
+/** What would leave a started process watching nothing, said once at start. */
+function warnIfUseless(config: Config, logger: Logger, mode: 'run' | 'probe' | 'collector'): void {
+  // The schema requires a vendor, but not a check.
+  if (!config.checks.length) logger.warn('the config has no checks: nothing is watched');
+  // `run` feeds its own probe's results in process; only a separate collector needs a token to take pushes.
+  const token = config.collector.token || process.env.VENDORWATCH_TOKEN || config.collector.tokens.length;
+  if (mode === 'collector' && !token)
+    logger.warn('no collector token (collector.token, VENDORWATCH_TOKEN or collector.tokens): every push from a probe is refused with 401');
+}
+
 /** Where a probe's results go besides its own /metrics, and what else its process serves. */
 interface ProbeOutput {
   deliver?: (result: CheckResult) => void;
@@ -79,10 +96,12 @@ async function startProbe(config: Config, opts: { id?: string; region?: string; 
   const { Scheduler } = await import('./probe/scheduler.ts');
   const { closeRunners, configureRunners } = await import('./probe/checks/index.ts');
   const { exposeProbeClock, recordCheckResult } = await import('./probe/metrics.ts');
+  const { CheckOutcomeLog } = await import('./probe/outcomeLog.ts');
   const probe = probeIdentity(config, opts);
   exposeProbeClock(probe.id, probe.region);
   const checks = checksForRegion(config.checks, probe.region);
   configureRunners({ logger, browserConcurrency: config.probe.browser_concurrency });
+  const outcomes = new CheckOutcomeLog(logger, checks.length);
   const scheduler = new Scheduler({
     checks,
     vendors: config.vendors,
@@ -92,12 +111,14 @@ async function startProbe(config: Config, opts: { id?: string; region?: string; 
     onResult: (result: CheckResult) => {
       recordCheckResult(result);
       logger.debug({ result }, 'check result');
+      outcomes.note(result);
       output.deliver?.(result);
     },
   });
   const server: RunningServer = await startServer({ listen: opts.listen, logger, routes: output.routes });
   scheduler.start();
   logger.info({ probe, checks: checks.length }, 'probe started');
+  announce(logger, server, output.routes !== undefined);
   untilSignal(logger, async () => {
     await scheduler.stop();
     await closeRunners();
@@ -192,6 +213,7 @@ program
   .action(async (opts) => {
     const logger = commandLogger();
     const config = load(opts.config);
+    warnIfUseless(config, logger, 'run');
     const lonely = config.checks.filter((c) => config.effective.checks[c.name].min_probes > 1);
     if (lonely.length) {
       logger.warn(
@@ -213,6 +235,7 @@ program
   .action(async (opts) => {
     const logger = commandLogger();
     const config = load(opts.config);
+    warnIfUseless(config, logger, 'probe');
     await startProbe(config, opts, logger, await pushOutput(config, opts.collector, probeIdentity(config, opts).id, logger));
   });
 
@@ -224,8 +247,10 @@ program
   .action(async (opts) => {
     const logger = commandLogger();
     const config = load(opts.config);
+    warnIfUseless(config, logger, 'collector');
     const { routes, stop } = await collectorOutput(config, logger);
     const server = await startServer({ listen: opts.listen, logger, routes });
+    announce(logger, server, true);
     untilSignal(logger, async () => {
       await stop();
       await server.close();
