@@ -527,6 +527,12 @@ export class Collector {
     return this.opts.config.vendors.map((vendor) => ({ vendor, status: this.statuses.get(vendor.name) }));
   }
 
+  /** A check's latest vote from each probe inside its window: what it is judged on, or will be once its vendor's warm-up has passed. */
+  latestVotes(check: string, now = this.now()): Vote[] {
+    const watched = this.watched.get(check);
+    return watched ? votesInWindow(this.latest.get(check)?.values() ?? [], now, watched.settings.window) : [];
+  }
+
   probes(): [string, ProbeRecord][] {
     return [...this.probeRecords].sort(([a], [b]) => a.localeCompare(b));
   }
