@@ -25,4 +25,18 @@ describe('start-up', () => {
     expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: expect.stringContaining('every push from a probe is refused with 401') }));
     expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: expect.stringContaining('nothing is watched') }));
   }, 90_000);
+
+  it('prints readable lines with --log-format pretty, which wins over the environment', async () => {
+    const config = join(tempDir(), 'vendorwatch.yaml');
+    writeFileSync(config, 'collector: { token: t }\nvendors: [{ name: acme }]\nchecks: []\n');
+    const port = await freePort();
+    running = startCli(['collector', '--log-format', 'pretty', '--config', config, '--listen', `127.0.0.1:${port}`], {
+      env: { VENDORWATCH_LOG_FORMAT: 'json' },
+    });
+    await waitFor(() => running!.output().includes('status page'), { timeoutMs: 60_000, what: 'the status page line' });
+    expect(running.output()).toMatch(
+      new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  status page http://127\\.0\\.0\\.1:${port}/ · metrics http://127\\.0\\.0\\.1:${port}/metrics$`, 'm'),
+    );
+    expect(running.output()).not.toContain('no collector token');
+  }, 90_000);
 });
