@@ -9,7 +9,7 @@ import type { Config } from '../config/schema.ts';
 import { didYouMean } from '../config/spelling.ts';
 import type { CheckResult } from '../config/result.ts';
 import { effectiveSettingsJson, effectiveSettingsTable } from './effectiveSettings.ts';
-import { createLogger, type Logger } from './log.ts';
+import { chooseLogFormat, createLogger, logFormats, type Logger } from './log.ts';
 import { grafanaDashboard } from './grafanaDashboard.ts';
 import { prometheusRulesYaml } from './prometheusRules.ts';
 import { renderReport, reportFormats, type ReportFormat } from './report/render.ts';
@@ -85,6 +85,23 @@ function untilSignal(logger: Logger, stop: () => Promise<void>): void {
   process.on('SIGINT', onSignal);
 }
 
+/** The line to look for at start: where the status page and the metrics are. */
+function announce(logger: Logger, server: RunningServer, statusPage: boolean): void {
+  const metrics = `${server.url}/metrics`;
+  if (statusPage) logger.info(`status page ${server.url}/ · metrics ${metrics}`);
+  else logger.info(`metrics ${metrics}`);
+}
+
+/** What would leave a started process watching nothing, said once at start. */
+function warnIfUseless(config: Config, logger: Logger, mode: 'run' | 'probe' | 'collector'): void {
+  // The schema requires a vendor, but not a check.
+  if (!config.checks.length) logger.warn('the config has no checks: nothing is watched');
+  // `run` feeds its own probe's results in process; only a separate collector needs a token to take pushes.
+  const token = config.collector.token || process.env.VENDORWATCH_TOKEN || config.collector.tokens.length;
+  if (mode === 'collector' && !token)
+    logger.warn('no collector token (collector.token, VENDORWATCH_TOKEN or collector.tokens): every push from a probe is refused with 401');
+}
+
 /** Where a probe's results go besides its own /metrics, and what else its process serves. */
 interface ProbeOutput {
   deliver?: (result: CheckResult) => void;
@@ -97,10 +114,12 @@ async function startProbe(config: Config, opts: { id?: string; region?: string; 
   const { Scheduler } = await import('./probe/scheduler.ts');
   const { closeRunners, configureRunners } = await import('./probe/checks/index.ts');
   const { exposeProbeClock, recordCheckResult } = await import('./probe/metrics.ts');
+  const { CheckOutcomeLog } = await import('./probe/outcomeLog.ts');
   const probe = probeIdentity(config, opts);
   exposeProbeClock(probe.id, probe.region);
   const checks = checksForRegion(config.checks, probe.region);
   configureRunners({ logger, browserConcurrency: config.probe.browser_concurrency });
+  const outcomes = new CheckOutcomeLog(logger, checks.length);
   const scheduler = new Scheduler({
     checks,
     vendors: config.vendors,
@@ -110,12 +129,14 @@ async function startProbe(config: Config, opts: { id?: string; region?: string; 
     onResult: (result: CheckResult) => {
       recordCheckResult(result);
       logger.debug({ result }, 'check result');
+      outcomes.note(result);
       output.deliver?.(result);
     },
   });
   const server: RunningServer = await startServer({ listen: opts.listen, logger, routes: output.routes });
   scheduler.start();
   logger.info({ probe, checks: checks.length }, 'probe started');
+  announce(logger, server, output.routes !== undefined);
   untilSignal(logger, async () => {
     await scheduler.stop();
     await closeRunners();
@@ -193,7 +214,20 @@ const program = new Command('vendorwatch')
   .hook('preAction', (_program, command) => {
     const { listen } = command.opts<{ listen?: string }>();
     if (listen !== undefined) parseListen(listen);
-  });
+  })
+  .addOption(
+    new Option('--log-format <format>', 'log lines on stderr (default: pretty at a terminal, else json; env VENDORWATCH_LOG_FORMAT)').choices(logFormats),
+  );
+
+/** A command's logger, in the format --log-format or VENDORWATCH_LOG_FORMAT chose. */
+function commandLogger(level?: string): Logger {
+  try {
+    return createLogger(level, chooseLogFormat(program.opts<{ logFormat?: string }>().logFormat));
+  } catch (err) {
+    process.stderr.write(`VENDORWATCH_LOG_FORMAT: ${(err as Error).message}\n`);
+    process.exit(EXIT.badConfig);
+  }
+}
 
 program
   .command('run')
@@ -203,8 +237,9 @@ program
   .option('--id <probe>', 'probe id (default: config probe.id or the host name)')
   .option('--region <region>', 'probe region (default: config probe.region)')
   .action(async (opts) => {
-    const logger = createLogger();
+    const logger = commandLogger();
     const config = loadConfig(opts.config);
+    warnIfUseless(config, logger, 'run');
     const lonely = config.checks.filter((c) => config.effective.checks[c.name].min_probes > 1);
     if (lonely.length) {
       logger.warn(
@@ -224,8 +259,9 @@ program
   .option('--id <probe>', 'probe id (default: the host name)')
   .option('--collector <urls>', 'collector base URLs, comma-separated; results are pushed to every one')
   .action(async (opts) => {
-    const logger = createLogger();
+    const logger = commandLogger();
     const config = loadConfig(opts.config);
+    warnIfUseless(config, logger, 'probe');
     await startProbe(config, opts, logger, await pushOutput(config, opts.collector, probeIdentity(config, opts).id, logger));
   });
 
@@ -235,10 +271,12 @@ program
   .addOption(configOption())
   .addOption(listenOption())
   .action(async (opts) => {
-    const logger = createLogger();
+    const logger = commandLogger();
     const config = loadConfig(opts.config);
+    warnIfUseless(config, logger, 'collector');
     const { routes, stop } = await collectorOutput(config, logger);
     const server = await startServer({ listen: opts.listen, logger, routes });
+    announce(logger, server, true);
     untilSignal(logger, async () => {
       await stop();
       await server.close();
@@ -254,7 +292,7 @@ program
   .option('--id <probe>', 'probe id to report', 'cli')
   .option('--region <region>', 'probe region to report')
   .action(async (names: string[], opts) => {
-    const logger = createLogger(process.env.VENDORWATCH_LOG_LEVEL ?? 'warn');
+    const logger = commandLogger(process.env.VENDORWATCH_LOG_LEVEL ?? 'warn');
     const config = loadConfig(opts.config);
     refuseUnknown(
       'check',
@@ -339,7 +377,7 @@ program
   .addOption(new Option('--format <format>', 'output format').choices(reportFormats).default('md'))
   .option('--journal <file>', 'journal to read (default: collector.journal from the config)')
   .action(async (opts: { config: string; vendor?: string; month?: string; from?: string; to?: string; format: ReportFormat; journal?: string }) => {
-    const logger = createLogger(process.env.VENDORWATCH_LOG_LEVEL ?? 'warn');
+    const logger = commandLogger(process.env.VENDORWATCH_LOG_LEVEL ?? 'warn');
     const config = loadConfig(opts.config);
     const now = Date.now();
     const { reportPeriod, slaReport } = await import('./report/sla.ts');

@@ -64,6 +64,6 @@ export function effectiveSettingsTable(config: Config): string {
     textTable([['CHECK', 'VENDOR', 'KIND', 'ROLE', 'INTERVAL', 'TIMEOUT', 'REGIONS', 'WINDOW', 'MIN_PROBES', 'QUORUM', 'CONFIRM'], ...checkRows]),
     textTable([['VENDOR', 'GLOBAL_QUORUM'], ...vendors.map((v) => [v.vendor, sourced(share(v.global_quorum), v.from)])]),
     textTable([['REGION', 'PROBE_DOWN_AFTER'], ...regionRows]),
-    `collector warm-up: ${ms(warm_up)} (the longest window: after it starts, the collector gathers votes and judges nothing for this long)\n`,
+    `collector warm-up: ${ms(warm_up)} (the longest window: after it starts, the collector judges each vendor once the longest window of its own checks has passed, every vendor by then)\n`,
   ].join('\n');
 }

@@ -136,7 +136,7 @@ export async function startServer(opts: { listen: string; routes?: Routes; logge
   });
   const addr = server.address() as AddressInfo;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  opts.logger.info({ listen: `${shownHost}:${addr.port}` }, 'http server listening');
+  opts.logger.debug({ listen: `${shownHost}:${addr.port}` }, 'http server listening');
   return {
     server,
     url: `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost === '[::]' ? '[::1]' : shownHost}:${addr.port}`,

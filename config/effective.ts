@@ -15,7 +15,8 @@
  *   checks the region runs, at least 30 s. Regions are known only from checks' `regions` lists
  *   (and from probes at run time), so it is resolved for each region named there, and once for
  *   any other region, which runs just the checks without `regions`.
- * warm_up: how long after (re)start the collector gathers votes before it judges: the longest window.
+ * warm_up: how long after (re)start until the collector judges every vendor: the longest window. Each
+ *   vendor is judged sooner, once the longest window of its own checks has passed.
  *
  * Durations are in milliseconds.
  */
@@ -58,7 +59,7 @@ export const effectiveSchema = z.object({
     other: z.number().describe('Any other region.'),
     from: z.enum(['collector', 'default']).describe('collector.probe_down_after, or the default from the intervals.'),
   }),
-  warm_up: z.number().describe('How long after (re)start the collector judges nothing.'),
+  warm_up: z.number().describe("How long after (re)start until every vendor is judged; each is judged once its own checks' longest window has passed."),
 });
 export type Effective = z.infer<typeof effectiveSchema>;
 

@@ -114,7 +114,12 @@ export class Collector {
   private readonly now: () => number;
   private readonly newId: () => string;
   private readonly links: AlertLinks;
-  /** Until then the collector gathers votes but judges nothing: the warm-up (the longest window) after (re)start. */
+  /**
+   * Until then a vendor's votes are gathered but not judged: after (re)start, the longest window
+   * of its own checks, so a vendor of fast checks is decided within a few of their intervals.
+   */
+  private readonly vendorReadyAt = new Map<string, number>();
+  /** When every vendor is judged: the warm-up (config.effective.warm_up, the longest window) after (re)start. */
   readonly readyAt: number;
   private timer: NodeJS.Timeout | undefined;
   private pending: NodeJS.Timeout | undefined;
@@ -129,8 +134,13 @@ export class Collector {
       const vendor = config.vendors.find((v) => v.name === check.vendor)!;
       this.watched.set(check.name, { check, vendor, settings: config.effective.checks[check.name] });
     }
+    const start = this.now();
+    for (const vendor of config.vendors) {
+      const windows = [...this.watched.values()].filter((w) => w.vendor === vendor).map((w) => w.settings.window);
+      this.vendorReadyAt.set(vendor.name, start + Math.max(0, ...windows));
+    }
     this.dispatcher = new AlertDispatcher(opts.receivers, { resendMs: config.alerts.resend_interval, logger: opts.logger });
-    this.readyAt = this.now() + config.effective.warm_up;
+    this.readyAt = start + config.effective.warm_up;
     this.restore();
   }
 
@@ -236,20 +246,23 @@ export class Collector {
 
   evaluate(now = this.now()): void {
     this.lastEvaluation = now;
-    if (now < this.readyAt) {
+    const ready = new Set([...this.vendorReadyAt].filter(([, at]) => now >= at).map(([vendor]) => vendor));
+    if (!ready.size) {
       this.dispatcher.tick(now);
       return;
     }
-    this.opts.journal.batch(() => this.judge(now));
+    this.opts.journal.batch(() => this.judge(now, ready));
   }
 
-  private judge(now: number): void {
+  /** Judges the vendors whose warm-up has passed, and probes on those vendors' checks only. */
+  private judge(now: number, ready: ReadonlySet<string>): void {
     const stopTimer = evaluationDuration.startTimer();
-    const windowed = new Map([...this.watched].map(([name, w]) => [name, votesInWindow(this.latest.get(name)?.values() ?? [], now, w.settings.window)]));
+    const judged = [...this.watched].filter(([, w]) => ready.has(w.vendor.name));
+    const windowed = new Map(judged.map(([name, w]) => [name, votesInWindow(this.latest.get(name)?.values() ?? [], now, w.settings.window)]));
     this.judgeProbes(windowed, now);
     this.judgeClocks(now);
     const byVendor = this.judgeChecks(windowed, now);
-    this.judgeVendors(byVendor, now);
+    this.judgeVendors(byVendor, ready, now);
     const { fired, resolved } = this.dispatcher.reconcile(this.desiredAlerts(now), now);
     for (const alert of fired) this.journal({ type: 'alert', at: now, status: 'firing', alert });
     for (const alert of resolved) this.journal({ type: 'alert', at: now, status: 'resolved', alert });
@@ -269,7 +282,7 @@ export class Collector {
       this.journal({ type: 'probe', at: now, probe: id, region: p.region, health: 'forgotten' });
       this.opts.logger.info({ probe: id, region: p.region }, 'probe forgotten after a long silence');
     }
-    const found = disagreements(new Map([...this.watched].map(([name, w]) => [name, { vendor: w.vendor.name, votes: windowed.get(name) ?? [] }])));
+    const found = disagreements(new Map([...windowed].map(([name, votes]) => [name, { vendor: this.watched.get(name)!.vendor.name, votes }])));
     const was = new Set([...this.probeRecords].filter(([, p]) => p.health === 'unhealthy').map(([id]) => id));
     const unhealthy = unhealthyProbes(found, was, unhealthy_vendors);
     probeUp.reset();
@@ -329,8 +342,8 @@ export class Collector {
     const unhealthy = new Set([...this.probeRecords].filter(([, p]) => p.health === 'unhealthy').map(([id]) => id));
     const byVendor = new Map<string, { rows: VerdictRow[]; evidence: Evidence[] }>();
     const voteCounts: VoteCounts[] = [];
-    for (const [name, { check, vendor, settings }] of this.watched) {
-      const votes = windowed.get(name) ?? [];
+    for (const [name, votes] of windowed) {
+      const { check, vendor, settings } = this.watched.get(name)!;
       const entry = byVendor.get(vendor.name) ?? { rows: [], evidence: [] };
       byVendor.set(vendor.name, entry);
       for (const region of this.regionsOf(check, votes)) {
@@ -374,18 +387,19 @@ export class Collector {
     return byVendor;
   }
 
-  private judgeVendors(byVendor: ReadonlyMap<string, { rows: VerdictRow[]; evidence: Evidence[] }>, now: number): void {
+  private judgeVendors(byVendor: ReadonlyMap<string, { rows: VerdictRow[]; evidence: Evidence[] }>, ready: ReadonlySet<string>, now: number): void {
     const { config, logger } = this.opts;
     vendorStateGauge.reset();
     vendorRegionState.reset();
-    for (const vendor of config.vendors) {
+    for (const vendor of config.vendors.filter((v) => ready.has(v.name))) {
       const { rows, evidence } = byVendor.get(vendor.name) ?? { rows: [], evidence: [] };
       const gq = config.effective.vendors[vendor.name].global_quorum;
       const prev = this.statuses.get(vendor.name);
       const next = nextStatus(prev, { conditions: vendorConditions(rows, gq), regions: regionConditions(rows, gq), evidence }, now);
       this.followIncident(vendor, next, now);
       this.statuses.set(vendor.name, next);
-      if (prev && prev.state !== next.state) {
+      if (!prev) logger.info({ vendor: vendor.name, state: next.state }, 'vendor judged for the first time');
+      else if (prev.state !== next.state) {
         vendorStateChanges.inc({ vendor: vendor.name, from: prev.state, to: next.state });
         logger.info({ vendor: vendor.name, from: prev.state, to: next.state, regions: next.conditions[0]?.regions }, 'vendor state changed');
       }
@@ -511,6 +525,12 @@ export class Collector {
 
   vendorStatuses(): { vendor: Vendor; status: VendorStatus | undefined }[] {
     return this.opts.config.vendors.map((vendor) => ({ vendor, status: this.statuses.get(vendor.name) }));
+  }
+
+  /** A check's latest vote from each probe inside its window: what it is judged on, or will be once its vendor's warm-up has passed. */
+  latestVotes(check: string, now = this.now()): Vote[] {
+    const watched = this.watched.get(check);
+    return watched ? votesInWindow(this.latest.get(check)?.values() ?? [], now, watched.settings.window) : [];
   }
 
   probes(): [string, ProbeRecord][] {

@@ -36,6 +36,8 @@ export interface VendorView {
   vendor: Vendor;
   checks: Check[];
   status: VendorStatus | undefined;
+  /** By check name, each probe's latest vote inside the window: shown while the vendor has no verdict yet. */
+  votes: Record<string, Vote[]>;
   openIncident: Incident | undefined;
   says: VendorSays | undefined;
   rum: RumVendorSummary | undefined;
@@ -92,7 +94,7 @@ export function renderStatusPage(view: StatusPageView): string {
 <header>
 <h1>vendorwatch</h1>
 <p class="summary">${summaryLine(vendors, view)}</p>
-<p class="meta">As of ${utc(view.now)} · updates every ${view.refreshSeconds}s${view.now < view.readyAt ? html` · <strong>warming up</strong>: the collector gathers votes until ${utc(view.readyAt)} before it judges` : ''}</p>
+<p class="meta">As of ${utc(view.now)} · updates every ${view.refreshSeconds}s${view.now < view.readyAt ? html` · <strong>warming up</strong>: the collector judges each vendor once a window of its checks has passed, every vendor by ${utc(view.readyAt)}` : ''}</p>
 <nav><a href="#vendors">Vendors</a> <a href="#grid">Regions</a> <a href="#checks">Checks</a> <a href="#probes">Probes</a></nav>
 </header>
 <main>
@@ -100,7 +102,7 @@ ${incidentsSection(view)}
 <section id="vendors" aria-label="Vendors">
 ${vendors.map((v) => vendorCard(v, view))}
 </section>
-${regionGrid(vendors)}
+${regionGrid(vendors, view.probes)}
 ${checksSection(vendors, view.now)}
 ${probesSection(view)}
 </main>
@@ -223,8 +225,9 @@ function linksLine(v: VendorView): Html {
 
 // --- vendor × region grid ---
 
-function regionGrid(vendors: VendorView[]): Html {
-  const regions = [...new Set(vendors.flatMap((v) => Object.keys(v.status?.regions ?? {})))].sort();
+/** Regions judged, and those of probes that have reported: a region shows up as soon as a probe reports from it. */
+function regionGrid(vendors: VendorView[], probes: StatusPageView['probes']): Html {
+  const regions = [...new Set([...vendors.flatMap((v) => Object.keys(v.status?.regions ?? {})), ...probes.map(([, p]) => p.region)])].sort();
   if (!regions.length) return html`<section id="grid"><h2>Regions</h2><p>No probe has reported yet.</p></section>`;
   return html`<section id="grid"><h2>Vendors by region</h2>
 <div class="scroll"><table class="grid">
@@ -232,7 +235,8 @@ function regionGrid(vendors: VendorView[]): Html {
 <tbody>${vendors.map(
     (v) =>
       html`<tr><th scope="row"><a href="#vendor-${v.vendor.name}">${v.vendor.name}</a></th>${regions.map((r) => {
-        const conditions = v.status?.regions[r];
+        if (!v.status) return html`<td class="none">not judged yet</td>`;
+        const conditions = v.status.regions[r];
         if (!conditions) return html`<td class="none">–</td>`;
         // A region judged alone is either down or not: "hard down" there just means "down".
         const state = stateOf(conditions).state;
@@ -253,7 +257,15 @@ ${vendors.map(
       v.checks.length
         ? html`<div class="scroll"><table class="checks">
 <thead><tr><th scope="col">check</th><th scope="col">region</th><th scope="col">verdict</th><th scope="col">probe votes</th></tr></thead>
-<tbody>${v.checks.map((c) => checkRows(c, v.status?.evidence.filter((e) => e.check === c.name) ?? [], now))}</tbody>
+<tbody>${v.checks.map((c) =>
+            v.status
+              ? checkRows(
+                  c,
+                  v.status.evidence.filter((e) => e.check === c.name),
+                  now,
+                )
+              : unjudgedRows(c, v.votes[c.name] ?? [], now),
+          )}</tbody>
 </table></div>`
         : html`<p>No checks.</p>`
     }`,
@@ -270,6 +282,17 @@ function checkRows(check: Check, evidence: Evidence[], now: number): Html {
         e.voters > e.votes.length ? html`<li class="vote">… ${e.voters - e.votes.length} more</li>` : ''
       }${e.excluded.map((p) => html`<li class="vote excluded">${p} ignored (unhealthy)</li>`)}</ul></td></tr>`,
   )}`;
+}
+
+/** A check of a vendor not judged yet (warming up): the votes gathered so far, by region. */
+function unjudgedRows(check: Check, votes: readonly Vote[], now: number): Html {
+  const regions = [...new Set(votes.map((v) => v.region))].sort();
+  const name = html`<th scope="row" rowspan="${Math.max(1, regions.length)}">${check.name}<br><small>${check.kind} · ${check.role}</small></th>`;
+  if (!regions.length) return html`<tr>${name}<td colspan="3" class="none">no probe has reported it yet</td></tr>`;
+  return html`${regions.map((region, i) => {
+    const here = votes.filter((v) => v.region === region);
+    return html`<tr>${i === 0 ? name : ''}<td class="region">${region}</td><td class="verdict"><span class="badge v-unknown">not judged yet</span> ${here.length} voting</td><td><ul class="votes">${here.map((vote) => voteItem(vote, now))}</ul></td></tr>`;
+  })}`;
 }
 
 function verdictCell(e: Evidence): Html {
@@ -376,6 +399,7 @@ export function statusPageRoutes({ config, history, collector, vendorStatus, rum
           vendor,
           checks: config.checks.filter((c) => c.vendor === vendor.name),
           status,
+          votes: Object.fromEntries(config.checks.filter((c) => c.vendor === vendor.name).map((c) => [c.name, collector.latestVotes(c.name, now)])),
           openIncident: incidents.find((i) => i.vendor === vendor.name && i.end === null),
           says: vendorStatus.get(vendor.name),
           rum: recent.vendors.get(vendor.name),

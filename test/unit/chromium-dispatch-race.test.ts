@@ -38,7 +38,7 @@ describe('uncaught exceptions in a probe with Chromium', () => {
     const run = probeThatThrows('something else broke', 'somewhere (agent/probe/checks/browser/run.ts:1:1)');
     expect(run.status).toBe(1);
     expect(run.stdout).not.toContain('still running');
-    expect(run.stderr).toMatch(/"level":60.*something else broke/);
+    expect(run.stderr).toMatch(/"level":"fatal".*something else broke/);
   });
 
   it('does not mistake the same words from elsewhere for the race', () => {

@@ -414,3 +414,24 @@ checks: [{ name: acme-js, vendor: acme, kind: http, url: "http://acme.test/", in
     expect(h.ingest.accept([r, known, known, wrongVendor])).toMatchObject({ accepted: 1, duplicate: 1, unknown_check: 2, refused: [] });
   });
 });
+
+describe('collector: warm-up per vendor', () => {
+  it("judges a vendor once its own checks' longest window has passed, while a slower vendor still gathers votes", () => {
+    const config = parse(`consensus: { min_probes: 2 }
+vendors: [{ name: quick }, { name: slow }]
+checks:
+  - { name: quick-js, vendor: quick, kind: http, url: "http://quick.test/", interval: 1s, timeout: 500ms }
+  - { name: slow-js, vendor: slow, kind: http, url: "http://slow.test/", interval: 30s, timeout: 1s }
+`);
+    const h = harness(undefined, 1_000_000, config);
+    const status = (vendor: string) => h.collector.vendorStatuses().find((v) => v.vendor.name === vendor)!.status;
+    h.round(none, 1000);
+    expect(status('quick')).toBeUndefined();
+    for (let i = 0; i < 3; i++) h.round(none, 1000);
+    expect(status('quick')?.state).toBe('operational');
+    expect(status('slow')).toBeUndefined();
+    expect(h.now()).toBeLessThan(h.collector.readyAt);
+    h.round(none, 90_000);
+    expect(status('slow')?.state).toBe('operational');
+  });
+});

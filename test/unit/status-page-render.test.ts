@@ -28,6 +28,7 @@ function view(over: Partial<StatusPageView> = {}): StatusPageView {
         vendor,
         checks: config.checks,
         status: undefined,
+        votes: {},
         openIncident: undefined,
         says: undefined,
         rum: undefined,
@@ -50,11 +51,27 @@ describe('renderStatusPage', () => {
     expect(page).toContain('<body data-refresh="15">');
     // Not "all operational" in the tab's title before anything was judged.
     expect(page).toContain('<title>1 of 1 vendors unknown · vendorwatch</title>');
-    expect(page).toContain('<strong>warming up</strong>: the collector gathers votes until 2025-11-20 02:00:30 UTC before it judges');
+    expect(page).toContain(
+      '<strong>warming up</strong>: the collector judges each vendor once a window of its checks has passed, every vendor by 2025-11-20 02:00:30 UTC',
+    );
     expect(page).toContain('<p class="since">no verdict yet</p>');
-    expect(page).toContain('<td colspan="3" class="none">no probe runs it yet</td>');
+    expect(page).toContain('<td colspan="3" class="none">no probe has reported it yet</td>');
     expect(page).toContain('<h2>Regions</h2><p>No probe has reported yet.</p>');
     expect(page).toContain('<p class="no-incident">No open incident.</p>');
+  });
+
+  it('agrees with its probe table while warming up: a reporting probe makes its region appear and its votes show', () => {
+    const now = Date.parse('2025-11-20T02:00:00Z');
+    const probe = { region: 'local', lastSeen: now - 9000, health: 'up' as const, since: now - 9000, disagrees: { vendors: [], checks: [] } };
+    const vote = { probe: 'vm', region: 'local', ok: true, degraded: false, reason: 'ok' as const, message: 'ok', phases: { total: 0.042 }, at: now - 9000 };
+    const v = view({ probes: [['vm', probe]] });
+    const page = renderStatusPage({ ...v, vendors: [{ ...v.vendors[0]!, votes: { 'acme-js': [vote] } }] });
+    expect(page).not.toContain('No probe has reported yet');
+    expect(page).not.toContain('no probe runs it yet');
+    expect(page).toContain('<th scope="col">local</th>');
+    expect(page).toContain('<td class="none">not judged yet</td>');
+    expect(page).toMatch(/<td class="region">local<\/td><td class="verdict"><span class="badge v-unknown">not judged yet<\/span> 1 voting<\/td>/);
+    expect(page).toContain('<b>vm ✓</b> 42 ms · 9s ago');
   });
 
   it('keeps what a vendor says and non-web links as text', () => {
