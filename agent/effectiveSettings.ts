@@ -62,8 +62,8 @@ export function effectiveSettingsTable(config: Config): string {
   ]);
   return [
     textTable([['CHECK', 'VENDOR', 'KIND', 'ROLE', 'INTERVAL', 'TIMEOUT', 'REGIONS', 'WINDOW', 'MIN_PROBES', 'QUORUM', 'CONFIRM'], ...checkRows]),
-    textTable([['VENDOR', 'GLOBAL_QUORUM'], ...vendors.map((v) => [v.vendor, sourced(share(v.global_quorum), v.from)])]),
+    textTable([['VENDOR', 'GLOBAL_QUORUM', 'WARM_UP'], ...vendors.map((v) => [v.vendor, sourced(share(v.global_quorum), v.from), ms(v.warm_up)])]),
     textTable([['REGION', 'PROBE_DOWN_AFTER'], ...regionRows]),
-    `collector warm-up: ${ms(warm_up)} (the longest window: after it starts, the collector judges each vendor once the longest window of its own checks has passed, every vendor by then)\n`,
+    `collector warm-up: ${ms(warm_up)} (after it starts, the collector judges each vendor once its WARM_UP has passed: its checks' longest interval plus the push interval, when every live probe has run and pushed each of them; every vendor by then)\n`,
   ].join('\n');
 }

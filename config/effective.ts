@@ -15,8 +15,9 @@
  *   checks the region runs, at least 30 s. Regions are known only from checks' `regions` lists
  *   (and from probes at run time), so it is resolved for each region named there, and once for
  *   any other region, which runs just the checks without `regions`.
- * warm_up: how long after (re)start until the collector judges every vendor: the longest window. Each
- *   vendor is judged sooner, once the longest window of its own checks has passed.
+ * warm_up, per vendor: how long after (re)start until the collector judges it: the longest interval of
+ *   its checks plus the probes' push interval, by when every live probe has run each check once and
+ *   pushed it. The collector's warm_up is the longest of them: by then every vendor is judged.
  *
  * Durations are in milliseconds.
  */
@@ -48,6 +49,7 @@ type CheckSettings = z.infer<typeof checkSettingsSchema>;
 const vendorSettingsSchema = z.object({
   global_quorum: z.number().optional().describe('Share of the regions with a verdict that must fail for hard_down; unset: a strict majority.'),
   from: knobSourceSchema.exclude(['check']),
+  warm_up: z.number().describe("How long after (re)start until the vendor is judged: its checks' longest interval plus the push interval."),
 });
 type VendorSettings = z.infer<typeof vendorSettingsSchema>;
 
@@ -59,7 +61,7 @@ export const effectiveSchema = z.object({
     other: z.number().describe('Any other region.'),
     from: z.enum(['collector', 'default']).describe('collector.probe_down_after, or the default from the intervals.'),
   }),
-  warm_up: z.number().describe("How long after (re)start until every vendor is judged; each is judged once its own checks' longest window has passed."),
+  warm_up: z.number().describe('How long after (re)start until every vendor is judged: the longest vendor warm-up.'),
 });
 export type Effective = z.infer<typeof effectiveSchema>;
 
@@ -82,10 +84,11 @@ export function checkSettings(levels: { check?: Knobs; vendor?: Knobs; top_level
 }
 
 /** A vendor's global quorum: its own, else the top level's, else a strict majority. */
-export function vendorSettings(vendor: Knobs | undefined, topLevel: Knobs): VendorSettings {
-  if (vendor?.global_quorum !== undefined) return { global_quorum: vendor.global_quorum, from: 'vendor' };
-  if (topLevel.global_quorum !== undefined) return { global_quorum: topLevel.global_quorum, from: 'top_level' };
-  return { global_quorum: undefined, from: 'default' };
+export function vendorSettings(vendor: Knobs | undefined, topLevel: Knobs, intervals: readonly number[], pushInterval: number): VendorSettings {
+  const warm_up = intervals.length ? Math.max(...intervals) + pushInterval : 0;
+  if (vendor?.global_quorum !== undefined) return { global_quorum: vendor.global_quorum, from: 'vendor', warm_up };
+  if (topLevel.global_quorum !== undefined) return { global_quorum: topLevel.global_quorum, from: 'top_level', warm_up };
+  return { global_quorum: undefined, from: 'default', warm_up };
 }
 
 /** The default probe_down_after of a region running checks of these intervals. */

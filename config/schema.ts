@@ -239,14 +239,20 @@ function resolveEffective(config: z.infer<typeof writtenConfigSchema>): Effectiv
   const downAfter = (region: string) => configured ?? defaultProbeDownAfter(checksForRegion(config.checks, region).map((c) => c.interval));
   // A region named by no check runs just the checks without `regions`, as the empty name does.
   const named = [...new Set(config.checks.flatMap((c) => c.regions ?? []))];
+  const vendorSettingsByName = Object.fromEntries(
+    config.vendors.map((v) => {
+      const intervals = config.checks.filter((c) => c.vendor === v.name).map((c) => c.interval);
+      return [v.name, vendorSettings(v.consensus, config.consensus, intervals, config.probe.push_interval)];
+    }),
+  );
   return {
     checks,
-    vendors: Object.fromEntries(config.vendors.map((v) => [v.name, vendorSettings(v.consensus, config.consensus)])),
+    vendors: vendorSettingsByName,
     probe_down_after: {
       regions: Object.fromEntries(named.map((r) => [r, downAfter(r)])),
       other: downAfter(''),
       from: configured === undefined ? 'default' : 'collector',
     },
-    warm_up: Math.max(0, ...Object.values(checks).map((s) => s.window)),
+    warm_up: Math.max(0, ...Object.values(vendorSettingsByName).map((v) => v.warm_up)),
   };
 }

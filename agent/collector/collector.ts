@@ -115,11 +115,12 @@ export class Collector {
   private readonly newId: () => string;
   private readonly links: AlertLinks;
   /**
-   * Until then a vendor's votes are gathered but not judged: after (re)start, the longest window
-   * of its own checks, so a vendor of fast checks is decided within a few of their intervals.
+   * Until then a vendor's votes are gathered but not judged: after (re)start, its warm-up (its
+   * checks' longest interval plus a push interval: every live probe has voted once), so a vendor of
+   * fast checks is decided within about one of their intervals.
    */
   private readonly vendorReadyAt = new Map<string, number>();
-  /** When every vendor is judged: the warm-up (config.effective.warm_up, the longest window) after (re)start. */
+  /** When every vendor is judged: the warm-up (config.effective.warm_up, the longest of the vendors') after (re)start. */
   readonly readyAt: number;
   private timer: NodeJS.Timeout | undefined;
   private pending: NodeJS.Timeout | undefined;
@@ -135,10 +136,7 @@ export class Collector {
       this.watched.set(check.name, { check, vendor, settings: config.effective.checks[check.name] });
     }
     const start = this.now();
-    for (const vendor of config.vendors) {
-      const windows = [...this.watched.values()].filter((w) => w.vendor === vendor).map((w) => w.settings.window);
-      this.vendorReadyAt.set(vendor.name, start + Math.max(0, ...windows));
-    }
+    for (const vendor of config.vendors) this.vendorReadyAt.set(vendor.name, start + config.effective.vendors[vendor.name]!.warm_up);
     this.dispatcher = new AlertDispatcher(opts.receivers, { resendMs: config.alerts.resend_interval, logger: opts.logger });
     this.readyAt = start + config.effective.warm_up;
     this.restore();

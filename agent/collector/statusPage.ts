@@ -94,7 +94,7 @@ export function renderStatusPage(view: StatusPageView): string {
 <header>
 <h1>vendorwatch</h1>
 <p class="summary">${summaryLine(vendors, view)}</p>
-<p class="meta">As of ${utc(view.now)} · updates every ${view.refreshSeconds}s${view.now < view.readyAt ? html` · <strong>warming up</strong>: the collector judges each vendor once a window of its checks has passed, every vendor by ${utc(view.readyAt)}` : ''}</p>
+<p class="meta">As of ${utc(view.now)} · updates every ${view.refreshSeconds}s${view.now < view.readyAt ? html` · <strong>warming up</strong>: the collector judges each vendor once every probe has run and pushed its checks (their longest interval), every vendor by ${utc(view.readyAt)}` : ''}</p>
 <nav><a href="#vendors">Vendors</a> <a href="#grid">Regions</a> <a href="#checks">Checks</a> <a href="#probes">Probes</a></nav>
 </header>
 <main>

@@ -199,12 +199,13 @@ checks:
     expect(stdout).toMatch(/^CHECK\s+VENDOR\s+KIND\s+ROLE\s+INTERVAL\s+TIMEOUT\s+REGIONS\s+WINDOW\s+MIN_PROBES\s+QUORUM\s+CONFIRM$/m);
     expect(stdout).toMatch(/^a1\s+a\s+http\s+delivery\s+10s\s+5s\s+eu\s+1m \(vendor\)\s+1 \(check\)\s+0\.6 \(top level\)\s+5s \(default\)$/m);
     expect(stdout).toMatch(/^b1\s+b\s+dns\s+telemetry\s+20s\s+10s\s+all\s+1m \(default\)\s+2 \(default\)\s+0\.6 \(top level\)\s+10s \(default\)$/m);
-    expect(stdout).toMatch(/^a\s+1 \(vendor\)$/m);
-    expect(stdout).toMatch(/^b\s+0\.5 \(top level\)$/m);
+    // A vendor is judged once its checks' longest interval and a push interval (1 s) have passed.
+    expect(stdout).toMatch(/^a\s+1 \(vendor\)\s+11s$/m);
+    expect(stdout).toMatch(/^b\s+0\.5 \(top level\)\s+21s$/m);
     // eu runs a1 (3 × 10 s); any other region runs only b1 (3 × 20 s).
     expect(stdout).toMatch(/^eu\s+30s \(default\)$/m);
     expect(stdout).toMatch(/^\(any other\)\s+1m \(default\)$/m);
-    expect(stdout).toMatch(/^collector warm-up: 1m /m);
+    expect(stdout).toMatch(/^collector warm-up: 21s /m);
   });
 
   it('prints the same as JSON with --json, durations in milliseconds and unset values as null', async () => {
@@ -242,11 +243,11 @@ checks:
         },
       ],
       vendors: [
-        { vendor: 'a', global_quorum: 1, from: 'vendor' },
-        { vendor: 'b', global_quorum: 0.5, from: 'top_level' },
+        { vendor: 'a', global_quorum: 1, from: 'vendor', warm_up: 11_000 },
+        { vendor: 'b', global_quorum: 0.5, from: 'top_level', warm_up: 21_000 },
       ],
       probe_down_after: { regions: { eu: 30_000 }, other: 60_000, from: 'default' },
-      warm_up: 60_000,
+      warm_up: 21_000,
     });
   });
 
@@ -259,7 +260,7 @@ checks:
     const { code, stdout } = await runCli(['validate', '--effective', '--config', plain]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^a1\s.*\smajority \(default\)\s/m);
-    expect(stdout).toMatch(/^a\s+majority \(default\)$/m);
+    expect(stdout).toMatch(/^a\s+majority \(default\)\s+31s$/m);
     expect(stdout).toMatch(/^\(every region\)\s+2m \(collector\.probe_down_after\)$/m);
   });
 

@@ -138,11 +138,14 @@ checks:
   });
 
   it('resolves the global quorum per vendor', () => {
-    expect(config.effective.vendors).toEqual({ a: { global_quorum: 1, from: 'vendor' }, b: { global_quorum: undefined, from: 'default' } });
+    expect(config.effective.vendors).toEqual({
+      a: { global_quorum: 1, from: 'vendor', warm_up: 11_000 },
+      b: { global_quorum: undefined, from: 'default', warm_up: 11_000 },
+    });
   });
 
-  it('waits the longest window before judging', () => {
-    expect(config.effective.warm_up).toBe(60_000);
+  it("judges a vendor once its checks' longest interval and a push interval have passed", () => {
+    expect(config.effective.warm_up).toBe(11_000);
   });
 
   it('resolves probe_down_after per named region, and once for any other region', () => {

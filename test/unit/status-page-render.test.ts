@@ -52,7 +52,7 @@ describe('renderStatusPage', () => {
     // Not "all operational" in the tab's title before anything was judged.
     expect(page).toContain('<title>1 of 1 vendors unknown · vendorwatch</title>');
     expect(page).toContain(
-      '<strong>warming up</strong>: the collector judges each vendor once a window of its checks has passed, every vendor by 2025-11-20 02:00:30 UTC',
+      '<strong>warming up</strong>: the collector judges each vendor once every probe has run and pushed its checks (their longest interval), every vendor by 2025-11-20 02:00:30 UTC',
     );
     expect(page).toContain('<p class="since">no verdict yet</p>');
     expect(page).toContain('<td colspan="3" class="none">no probe has reported it yet</td>');
