@@ -102,8 +102,18 @@ describe('the beacon in Chromium', () => {
     await configured(page);
     await page.waitForFunction(() => (window as { widgetFailed?: boolean }).widgetFailed && (window as { vendorC?: boolean }).vendorC);
     await page.mouse.click(5, 5); // vendor-c's click handler blocks for 300 ms: a slow interaction
-    // web-vitals handles interactions when the page is idle, within a second: wait that out.
-    await page.waitForTimeout(1500);
+    // web-vitals takes an interaction once its Event Timing entry is out and the page is idle (a
+    // loaded machine makes both late): wait for the entry, then for the idle callbacks after it.
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve) => {
+          new PerformanceObserver((list, observer) => {
+            if (!list.getEntries().some((e) => (e as PerformanceEventTiming).interactionId && e.duration >= 250)) return;
+            observer.disconnect();
+            requestIdleCallback(() => requestIdleCallback(() => resolve()));
+          }).observe({ type: 'event', buffered: true, durationThreshold: 16 } as PerformanceObserverInit);
+        }),
+    );
     await page.goto(`${site.url}/other`);
 
     const m = await until('the product page view', (m) => sum(m, 'vendorwatch_rum_page_views_total', { page_group: 'product', type: 'navigate' }) === 1);
