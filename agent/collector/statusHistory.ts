@@ -20,7 +20,7 @@ import { readJournalEvents, type JournalEvent } from './journal.ts';
 import type { LatencyHour } from './statusCharts.ts';
 
 const HOUR_MS = 3_600_000;
-export const HISTORY_HOURS = 24;
+const HISTORY_HOURS = 24;
 
 export interface VendorHistory {
   states: StateHour[];
