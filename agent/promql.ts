@@ -1,19 +1,5 @@
 /** What Prometheus reads from us: rule files' shape, and PromQL text pieces shared by the generated rules and dashboard. */
 
-export interface Rule {
-  record?: string;
-  alert?: string;
-  expr: string;
-  for?: string;
-  keep_firing_for?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-export interface RuleGroup {
-  name: string;
-  rules: Rule[];
-}
-
 /** One Prometheus recording or alerting rule, as `vendorwatch rules` prints it. */
 export interface Rule {
   record?: string;
@@ -23,6 +9,12 @@ export interface Rule {
   keep_firing_for?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+}
+
+/** A rule group, in the order Prometheus evaluates its rules. */
+export interface RuleGroup {
+  name: string;
+  rules: Rule[];
 }
 
 /** `check=~"a|b\\.c"`: check names may contain dots, which a regex matcher must escape. */
