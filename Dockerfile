@@ -1,6 +1,9 @@
 # vendorwatch production image: one probe + collector (`vendorwatch run`) by default.
 # Build: docker build -t vendorwatch .
-# Run:   docker run -p 9797:9797 -v $PWD/config:/app/config:ro -e VENDORWATCH_TOKEN=... vendorwatch
+# Run:   docker run -p 9797:9797 -v $PWD/my.yaml:/etc/vendorwatch/vendorwatch.yaml:ro -e VENDORWATCH_TOKEN=... \
+#          vendorwatch run --config /etc/vendorwatch/vendorwatch.yaml --listen 0.0.0.0:9797
+# (a file outside /app: /app/config holds the code's config modules). deploy/ runs it in Kubernetes
+# and Docker Compose.
 
 # The browser beacon (beacon/dist), built with esbuild, a dev dependency the image leaves out.
 FROM node:22-bookworm-slim AS beacon
