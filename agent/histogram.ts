@@ -29,3 +29,9 @@ export function bucketQuantile(bounds: readonly number[], counts: readonly numbe
 export function perBucket(cumulative: readonly number[]): number[] {
   return cumulative.map((n, i) => n - (i === 0 ? 0 : cumulative[i - 1]!));
 }
+
+/** The index of the bucket a value falls in: the first bound at or above it, or `bounds.length` above the last. */
+export function bucketIndex(bounds: readonly number[], value: number): number {
+  const found = bounds.findIndex((b) => value <= b);
+  return found === -1 ? bounds.length : found;
+}
