@@ -26,6 +26,9 @@
  * Incidents (from the journal) that overlap the period are listed with their downtime inside it;
  * when the availability SLA is breached, every one with downtime is marked as breaching, and the
  * moment the budget ran out is named.
+ *
+ * Real users (rum.ts, from the hourly RUM rollup and each incident's `realUsers`) are reported
+ * beside, never in the SLA verdict.
  */
 import { LATENCY_SLA_BUDGET, type Config, type Vendor } from '../../config/schema.ts';
 import { votesText } from '../collector/alerts/alert.ts';
