@@ -28,8 +28,8 @@ export function rumSummaryMarkdown(vendors: readonly VendorReport[]): string[] {
   out.push('| --- | --- | --- | --- | --- | --- |');
   for (const v of vendors) {
     const r = v.rum;
-    const loads = r.loads ? count(r.loads) : 'no beacon data';
-    out.push(`| ${v.vendor} | ${count(r.pageViews)} | ${loads} | ${percent(r.successPercent, 2)} | ${ms(r.p75Ms)} | ${affectedText(v)} |`);
+    const [pageViews, loads] = r.loads ? [count(r.pageViews), count(r.loads)] : ['–', 'no beacon data'];
+    out.push(`| ${v.vendor} | ${pageViews} | ${loads} | ${percent(r.successPercent, 2)} | ${ms(r.p75Ms)} | ${affectedText(v)} |`);
   }
   return out;
 }
@@ -62,7 +62,9 @@ export function rumVendorMarkdown(v: VendorReport): string[] {
     }
     out.push(`- Real-user objectives (rum_slo): ${parts.join('; ')}.`);
   }
-  if (v.incidents.length) out.push(`- Page views affected during incidents: ${affectedText(v)}: ${v.incidents.map(incidentText).join('; ')}.`);
+  if (!v.incidents.length) return out;
+  if (!r.incidents.withBeaconData) out.push(`- Page views affected during incidents: no beacon data covered ${v.incidents.map((i) => i.id).join(', ')}.`);
+  else out.push(`- Page views affected during incidents: ${affectedText(v)}: ${v.incidents.map(incidentText).join('; ')}.`);
   return out;
 }
 

@@ -45,7 +45,7 @@ describe('vendorwatch report on a known month', () => {
       expect(md).toContain('```\nacme-js in eu: failing, 2 of 2 fail: eu-1 ✗ timeout at ttfb, eu-2 ✗ timeout at ttfb\n```');
       expect(md).not.toContain('inc-0');
       expect(md).toContain('| acme-cdn | 200 | 600 | 99.00% | 100 ms | 350 of 2,000 (2 incidents; 1 without beacon data) |');
-      expect(md).toContain('| dnsco | 0 | no beacon data | – | – | no beacon data |');
+      expect(md).toContain('| dnsco | – | no beacon data | – | – | no beacon data |');
     },
     PROCESS_TIMEOUT,
   );

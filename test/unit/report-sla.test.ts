@@ -135,8 +135,8 @@ describe('real users from the RUM rollup and the incidents', () => {
         '| vendor | page views | resource loads | loads succeeded | p75 resource time | page views affected during incidents |',
         '| --- | --- | --- | --- | --- | --- |',
         '| acme-cdn | 200 | 600 | 99.00% | 100 ms | 350 of 2,000 (2 incidents; 1 without beacon data) |',
-        '| payco | 0 | no beacon data | – | – | no incidents |',
-        '| dnsco | 0 | no beacon data | – | – | no beacon data |',
+        '| payco | – | no beacon data | – | – | no incidents |',
+        '| dnsco | – | no beacon data | – | – | no beacon data |',
       ].join('\n'),
     );
     expect(md).toContain('- Real users: 200 page views loaded 600 resources; 6 failed (99.00% succeeded); p75 resource time ≈ 100 ms.');
@@ -148,6 +148,7 @@ describe('real users from the RUM rollup and the incidents', () => {
         'inc-1: 310 of 1,200 page views (peak 31% in eu; first seen by real users); inc-2: no beacon data; inc-3: 40 of 800 page views (peak 6% in us; first seen by probes).',
     );
     expect(md).toContain('- Real users: no beacon data for this vendor in the period.');
+    expect(md).toContain('- Page views affected during incidents: no beacon data covered inc-4.');
 
     const json = JSON.parse(renderReport(report, 'json', 'journal.jsonl'));
     expect(json.vendors[0].rum).toMatchObject({ pageViews: 200, resourceLoads: 600, failedLoads: 6, successPercent: 99, p75Seconds: 0.1 });
