@@ -15,7 +15,7 @@
  */
 import type { Config, Vendor } from '../config/schema.ts';
 import { vendorLinks } from './collector/alerts/alert.ts';
-import { rumBuckets } from './collector/rum/metrics.ts';
+import { rumBuckets } from './collector/rum/buckets.ts';
 import { countAtOrBelow, round, sliWindows, sloBurnAlerts, type Slo } from './prometheusSlo.ts';
 import { nameMatcher, type Rule } from './promql.ts';
 

@@ -8,7 +8,7 @@
 import type { Vendor } from '../../config/schema.ts';
 import type { Incident } from '../collector/incidents.ts';
 import type { RumHourLine } from '../collector/rum/hourly.ts';
-import { rumBuckets } from '../collector/rum/metrics.ts';
+import { rumBuckets } from '../collector/rum/buckets.ts';
 import { bucketCountAtOrBelow, bucketQuantile } from '../histogram.ts';
 
 export interface RumReport {

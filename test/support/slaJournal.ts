@@ -19,7 +19,7 @@ import { writeFileSync } from 'node:fs';
 import type { HourLine } from '../../agent/collector/hourlyResults.ts';
 import type { Incident } from '../../agent/collector/incidents.ts';
 import type { JournalEvent } from '../../agent/collector/journal.ts';
-import { rumBuckets } from '../../agent/collector/rum/metrics.ts';
+import { rumBuckets } from '../../agent/collector/rum/buckets.ts';
 import type { RumHourLine } from '../../agent/collector/rum/hourly.ts';
 import type { Evidence, VendorState, VendorStatus } from '../../agent/collector/state.ts';
 import { phaseBuckets } from '../../agent/metrics.ts';

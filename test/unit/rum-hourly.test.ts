@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRumHourLines, rumHourlyPath, RumHours } from '../../agent/collector/rum/hourly.ts';
-import { rumBuckets } from '../../agent/collector/rum/metrics.ts';
+import { rumBuckets } from '../../agent/collector/rum/buckets.ts';
 import { beaconRoutes } from '../../agent/collector/rum/routes.ts';
 import { createLogger } from '../../agent/log.ts';
 import { startServer } from '../../agent/server.ts';

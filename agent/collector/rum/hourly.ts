@@ -17,7 +17,8 @@ import { bucketIndex } from '../../histogram.ts';
 import type { Logger } from '../../log.ts';
 import { besideJournal, HourlyLines } from '../hourlyLines.ts';
 import { readJsonLines } from '../journal.ts';
-import { rumBuckets, rumVendorPageViews } from './metrics.ts';
+import { rumBuckets } from './buckets.ts';
+import { rumVendorPageViews } from './metrics.ts';
 
 const count = z.number().int().nonnegative();
 
