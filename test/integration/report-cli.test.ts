@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { CheckResult } from '../../config/result.ts';
+import { pageView, vendorLoads } from '../support/beacons.ts';
 import { CONFIG, writeSlaJournal } from '../support/slaJournal.ts';
 import { freePort, runCli, startCli, tempDir, waitFor } from '../support/processes.ts';
 
@@ -187,20 +188,10 @@ checks:
     });
     expect(await res.json()).toMatchObject({ accepted: 4, duplicate: 0, unknown_check: 0, refused: [] });
     // one page view that loaded 4 acme-cdn resources, one of which failed
-    const resources = { count: 4, bytes: 4000, cacheHits: 0, failed: 1, noTimingAllowOrigin: 0, protocols: { h2: 4 } };
-    const samples = [20, 30, 40, 900].map((ms) => ['img', 'miss', ms]);
     const beacon = await fetch(`http://${listen}/v1/beacon`, {
       method: 'POST',
       headers: { origin: 'https://shop.test', 'content-type': 'text/plain' },
-      body: JSON.stringify({
-        v: 1,
-        nav: '0123456789abcdef',
-        seq: 0,
-        type: 'navigate',
-        group: 'other',
-        lost: 0,
-        resources: { 'acme-cdn': { ...resources, samples } },
-      }),
+      body: JSON.stringify(pageView({ 'acme-cdn': vendorLoads(4, 1, [20, 30, 40, 900]) })),
     });
     expect(beacon.status).toBe(204);
     expect(await collector.stop()).toBe(0);
