@@ -189,7 +189,11 @@ async function collectorOutput(config: Config, logger: Logger): Promise<ProbeOut
   const { beaconRoutes } = await import('./collector/rum/routes.ts');
   const running = startCollector(config, logger);
   // In-process: results go straight to ingest, no HTTP, no token.
-  return { deliver: (r) => running.ingest.accept([r]), routes: { ...running.routes, ...beaconRoutes(config, logger) }, stop: running.stop };
+  return {
+    deliver: (r) => running.ingest.accept([r]),
+    routes: { ...running.routes, ...beaconRoutes(config, logger, { rumHours: running.rumHours }) },
+    stop: running.stop,
+  };
 }
 
 const resultWord = (r: CheckResult) => (r.ok ? (r.degraded ? 'DEGRADED' : 'OK') : 'FAIL');
@@ -401,7 +405,10 @@ program
     const events = new Journal(journalFile, logger).read();
     const hoursFile = hourlyPath(journalFile);
     const hours = readHourLines(hoursFile, (line) => logger.warn({ file: hoursFile, line }, 'skipping an unreadable line'));
-    process.stdout.write(renderReport(slaReport(config, events, hours, period, now, vendors), opts.format, journalFile));
+    const { readRumHourLines, rumHourlyPath } = await import('./collector/rum/hourly.ts');
+    const rumFile = rumHourlyPath(journalFile);
+    const rumHours = readRumHourLines(rumFile, (line) => logger.warn({ file: rumFile, line }, 'skipping an unreadable line'));
+    process.stdout.write(renderReport(slaReport(config, events, hours, period, now, vendors, rumHours), opts.format, journalFile));
   });
 
 // --- demo: a lab of simulated vendors, probes and a collector on loopback (lab/demo.ts) ---

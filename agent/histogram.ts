@@ -29,3 +29,24 @@ export function bucketQuantile(bounds: readonly number[], counts: readonly numbe
 export function perBucket(cumulative: readonly number[]): number[] {
   return cumulative.map((n, i) => n - (i === 0 ? 0 : cumulative[i - 1]!));
 }
+
+/** The index of the bucket a value falls in: the first bound at or above it, or `bounds.length` above the last. */
+export function bucketIndex(bounds: readonly number[], value: number): number {
+  const found = bounds.findIndex((b) => value <= b);
+  return found === -1 ? bounds.length : found;
+}
+
+/**
+ * How many observations were at or under `threshold`, from per-bucket counts (as bucketQuantile
+ * takes them): whole buckets below it, and inside the bucket it falls in a linear share, as
+ * histogram_quantile assumes. Above the largest bound only observations up to that bound count.
+ */
+export function bucketCountAtOrBelow(bounds: readonly number[], counts: readonly number[], threshold: number): number {
+  let below = 0;
+  for (let i = 0; i < bounds.length; i++) {
+    const lower = i === 0 ? 0 : bounds[i - 1]!;
+    if (bounds[i]! <= threshold) below += counts[i] ?? 0;
+    else return below + (counts[i] ?? 0) * Math.max(0, (threshold - lower) / (bounds[i]! - lower));
+  }
+  return below;
+}

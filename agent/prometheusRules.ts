@@ -36,6 +36,7 @@ import type { ConsensusSettings } from '../config/effective.ts';
 import type { Check, Config, Vendor } from '../config/schema.ts';
 import { vendorLinks } from './collector/alerts/alert.ts';
 import { severityOf, vendorStates } from './collector/state.ts';
+import { rumBurnAlerts, rumSliRules } from './prometheusRumSlo.ts';
 import { burnAlerts, deliveryChecks, sliRules } from './prometheusSlo.ts';
 import { checkMatcher, nameMatcher, promDuration, type Rule, type RuleGroup } from './promql.ts';
 
@@ -55,8 +56,10 @@ export function prometheusRules(config: Config): { groups: RuleGroup[] } {
   ];
   const withSla = config.vendors.filter((v) => v.sla && deliveryChecks(config, v).length);
   if (withSla.length) groups.push({ name: 'vendorwatch-slo', rules: sliRules(config, withSla) });
+  const rumSlis = rumSliRules(config);
+  if (rumSlis.length) groups.push({ name: 'vendorwatch-rum-slo', rules: rumSlis });
   for (const vendor of config.vendors) {
-    const rules = [...incidentAlerts(config, vendor), ...burnAlerts(config, vendor)];
+    const rules = [...incidentAlerts(config, vendor), ...burnAlerts(config, vendor), ...rumBurnAlerts(config, vendor)];
     if (rules.length) groups.push({ name: `vendorwatch-vendor-${vendor.name}`, rules });
   }
   return { groups };

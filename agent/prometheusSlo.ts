@@ -9,7 +9,7 @@ import { phaseBuckets } from './metrics.ts';
 import { checkMatcher, type Rule } from './promql.ts';
 
 /** Multi-window burn-rate alerts (Google SRE workbook, ch. 5): long and short window at a burn factor. */
-const burnWindows = {
+export const burnWindows = {
   page: [
     { long: '1h', short: '5m', factor: 14.4 },
     { long: '6h', short: '30m', factor: 6 },
@@ -19,7 +19,7 @@ const burnWindows = {
     { long: '3d', short: '6h', factor: 1 },
   ],
 } as const;
-const sliWindows = [...new Set(Object.values(burnWindows).flatMap((ws) => ws.flatMap((w) => [w.short, w.long])))].sort(
+export const sliWindows = [...new Set(Object.values(burnWindows).flatMap((ws) => ws.flatMap((w) => [w.short, w.long])))].sort(
   (a, b) => parseDuration(a) - parseDuration(b),
 );
 
@@ -45,20 +45,20 @@ export function sliRules(config: Config, vendors: Vendor[]): Rule[] {
 function latencyErrors(config: Config, vendor: Vendor, window: string): string {
   const where = `${checkMatcher(deliveryChecks(config, vendor))},phase="total"`;
   return (
-    `  1 - (\n    ${fastRuns(where, vendor.sla!.latency_p95_ms! / 1000, window)}\n  )\n` +
+    `  1 - (\n    ${countAtOrBelow('vendorwatch_check_duration_seconds', phaseBuckets, where, vendor.sla!.latency_p95_ms! / 1000, window)}\n  )\n` +
     `  / sum by (vendor) (rate(vendorwatch_check_duration_seconds_count{${where}}[${window}]))`
   );
 }
 
 /**
- * Runs at or under a latency threshold, per second, from the histogram buckets. Between two bucket
- * bounds it interpolates linearly, as histogram_quantile does; above the largest bound it counts only
- * up to that bound (stricter than the SLA).
+ * Observations of a histogram at or under a threshold, per second and vendor, from its buckets.
+ * Between two bucket bounds it interpolates linearly, as histogram_quantile does; above the largest
+ * bound it counts only up to that bound (stricter than the objective).
  */
-function fastRuns(where: string, threshold: number, window: string): string {
-  const rate = (le: number) => `sum by (vendor) (rate(vendorwatch_check_duration_seconds_bucket{${where},${leMatcher(le)}}[${window}]))`;
-  const hi = phaseBuckets.find((b) => b >= threshold);
-  const lo = [...phaseBuckets].reverse().find((b) => b <= threshold);
+export function countAtOrBelow(histogram: string, buckets: readonly number[], where: string, threshold: number, window: string): string {
+  const rate = (le: number) => `sum by (vendor) (rate(${histogram}_bucket{${where},${leMatcher(le)}}[${window}]))`;
+  const hi = buckets.find((b) => b >= threshold);
+  const lo = [...buckets].reverse().find((b) => b <= threshold);
   if (hi === undefined) return rate(lo!);
   if (hi === threshold) return rate(hi);
   const loBound = lo ?? 0;
@@ -69,7 +69,7 @@ function fastRuns(where: string, threshold: number, window: string): string {
 export function burnAlerts(config: Config, vendor: Vendor): Rule[] {
   if (!vendor.sla || !deliveryChecks(config, vendor).length) return [];
   const links = vendorLinks(vendor, config.alerts.dashboard_url);
-  const slos = [
+  const slos: Slo[] = [
     {
       alert: 'VendorAvailabilityBudgetBurn',
       sli: 'vendorwatch:vendor_availability_errors',
@@ -87,14 +87,44 @@ export function burnAlerts(config: Config, vendor: Vendor): Rule[] {
       promise: `its p95 latency SLA of ${vendor.sla.latency_p95_ms} ms`,
     });
   }
+  return slos.flatMap((slo) => sloBurnAlerts(vendor, links, slo));
+}
+
+/** One objective of a vendor, as its burn-rate alerts see it. */
+export interface Slo {
+  alert: string;
+  /** The recorded error ratio, without its `:ratio_rate<window>` suffix. */
+  sli: string;
+  /** The share of events allowed to be errors. */
+  budget: number;
+  /** "of acme's delivery check runs fail": what the ratio measures, after a percentage. */
+  what: string;
+  /** "its 99.9% availability SLA": what the budget comes from. */
+  promise: string;
+  /** A condition each window pair must also meet, given its long window (a traffic guard), with a {vendor} label. */
+  guard?: (long: string) => string;
+}
+
+/**
+ * The page and ticket alerts of one objective: each fires when a long and a short window both burn
+ * the budget faster than their factor. A pair whose threshold (factor × budget) reaches 100% could
+ * never fire, and is left out; so is a severity left with none.
+ */
+export function sloBurnAlerts(vendor: Vendor, links: Record<string, string>, slo: Slo): Rule[] {
   const lasts = { page: 'about 2 to 5 days', ticket: 'about 10 to 30 days' };
-  return slos.flatMap((slo) =>
-    (['page', 'ticket'] as const).map((severity) => {
-      const sel = (w: string) => `${slo.sli}:ratio_rate${w}{vendor="${vendor.name}"}`;
-      const expr = burnWindows[severity]
-        .map(({ long, short, factor }) => `(\n  ${sel(long)} > (${factor} * ${slo.budget})\n  and ${sel(short)} > (${factor} * ${slo.budget})\n)`)
-        .join('\nor\n');
-      return {
+  const sel = (w: string) => `${slo.sli}:ratio_rate${w}{vendor="${vendor.name}"}`;
+  return (['page', 'ticket'] as const).flatMap((severity) => {
+    const windows = burnWindows[severity].filter((w) => w.factor * slo.budget < 1);
+    if (!windows.length) return [];
+    const expr = windows
+      .map(
+        ({ long, short, factor }) =>
+          `(\n  ${sel(long)} > (${factor} * ${slo.budget})\n  and ${sel(short)} > (${factor} * ${slo.budget})` +
+          `${slo.guard ? `\n  and on (vendor) ${slo.guard(long)}` : ''}\n)`,
+      )
+      .join('\nor\n');
+    return [
+      {
         alert: slo.alert,
         expr,
         labels: { severity, vendor: vendor.name },
@@ -105,9 +135,9 @@ export function burnAlerts(config: Config, vendor: Vendor): Rule[] {
             `At this rate a 30-day error budget lasts ${lasts[severity]}.`,
           ...links,
         },
-      };
-    }),
-  );
+      },
+    ];
+  });
 }
 
 /** A vendor's delivery checks: the SLIs count their runs. */
@@ -121,6 +151,6 @@ function leMatcher(bound: number): string {
 }
 
 /** Rounds away float noise such as 0.0010000000000000009. */
-function round(n: number): number {
+export function round(n: number): number {
   return Number(n.toPrecision(12));
 }

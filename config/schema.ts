@@ -41,6 +41,37 @@ const vendorSchema = z.strictObject({
     .describe(
       "The vendor's promise, held against our own measurements by `vendorwatch report`, the burn-rate rules of `vendorwatch rules` and the status page.",
     ),
+  rum_slo: z
+    .strictObject({
+      success_percent: z
+        .number()
+        .gt(0)
+        .lt(100)
+        .optional()
+        .describe("Objective for the share of the vendor's resource loads in real users' browsers that succeed, in percent."),
+      resource_time_ms: z
+        .number()
+        .positive()
+        .optional()
+        .describe('Objective for resource load time in real browsers: at least `resource_time_percent` of loads within this many milliseconds.'),
+      resource_time_percent: z
+        .number()
+        .gt(0)
+        .lt(100)
+        .default(95)
+        .describe('The share of loads, in percent, that must take at most `resource_time_ms` (95: its 95th percentile).'),
+      min_page_views: z
+        .number()
+        .int()
+        .min(1)
+        .default(100)
+        .describe("Page views that loaded the vendor needed in a burn-rate alert's long window before it may fire, so a handful of visits pages nobody."),
+    })
+    .refine((s) => s.success_percent !== undefined || s.resource_time_ms !== undefined, 'set success_percent, resource_time_ms or both')
+    .optional()
+    .describe(
+      'Objectives for what real users get from this vendor (beacon data): RUM burn-rate alerts in `vendorwatch rules`, and the RUM figures of `vendorwatch report`.',
+    ),
   runbook: z.url().optional().describe("Runbook URL, linked from this vendor's alerts (runbook_url), the status page and GET /v1/vendors."),
   dashboard: z.url().optional().describe('Dashboard URL for this vendor, linked from its alerts and the status page; replaces alerts.dashboard_url for it.'),
   status_page: z

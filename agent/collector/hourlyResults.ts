@@ -9,17 +9,14 @@
  * one line per vendor per hour (~250 bytes), a few MB a year for a dozen vendors. A crash loses
  * at most the current hour's counts; the journal, and so availability, is not affected.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { CheckResult } from '../../config/result.ts';
 import type { Vendor } from '../../config/schema.ts';
-import type { Logger } from '../log.ts';
+import { bucketIndex } from '../histogram.ts';
 import { phaseBuckets } from '../metrics.ts';
-import { journalWriteErrors } from './metrics.ts';
+import { besideJournal, HourlyLines } from './hourlyLines.ts';
 import { readJsonLines } from './journal.ts';
 
-const HOUR_MS = 3_600_000;
 const count = z.number().int().nonnegative();
 
 const hourLineSchema = z.object({
@@ -38,27 +35,20 @@ export type HourLine = z.infer<typeof hourLineSchema>;
 
 /** `data/journal.jsonl` → `data/journal.hourly.jsonl` */
 export function hourlyPath(journal: string): string {
-  return journal.endsWith('.jsonl') ? `${journal.slice(0, -'.jsonl'.length)}.hourly.jsonl` : `${journal}.hourly.jsonl`;
+  return besideJournal(journal, 'hourly');
 }
 
-const hourOf = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
-
-export class HourlyResults {
-  private readonly open = new Map<string, HourLine>();
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    readonly path: string,
-    private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
-  ) {}
-
+export class HourlyResults extends HourlyLines<HourLine> {
   /** Counts one delivery check result of `vendor` (the caller decides the role from its config). */
   add(r: CheckResult, vendor: Vendor): void {
-    const hour = hourOf(r.startedAt);
-    const key = `${r.vendor}\u0000${hour}`;
-    let line = this.open.get(key);
-    if (!line) this.open.set(key, (line = { vendor: r.vendor, hour, runs: 0, failures: 0, latency: phaseBuckets.map(() => 0).concat(0), slow: 0 }));
+    const line = this.line(r.vendor, r.startedAt, (hour) => ({
+      vendor: r.vendor,
+      hour,
+      runs: 0,
+      failures: 0,
+      latency: phaseBuckets.map(() => 0).concat(0),
+      slow: 0,
+    }));
     line.runs++;
     if (!r.ok) {
       line.failures++;
@@ -66,8 +56,7 @@ export class HourlyResults {
     }
     const total = r.phases.total;
     if (total === undefined) return;
-    const found = phaseBuckets.findIndex((b) => total <= b);
-    const bucket = found === -1 ? phaseBuckets.length : found;
+    const bucket = bucketIndex(phaseBuckets, total);
     line.latency[bucket] = line.latency[bucket]! + 1;
     const limitMs = vendor.sla?.latency_p95_ms;
     if (limitMs !== undefined && total > limitMs / 1000) line.slow++;
@@ -76,32 +65,6 @@ export class HourlyResults {
   /** The counts not yet written (the current hour's, and any the last write failed to append), as copies. */
   unwritten(): HourLine[] {
     return [...this.open.values()].map((l) => ({ ...l, latency: [...l.latency] }));
-  }
-
-  /** Writes a line every minute for each hour that is over. */
-  start(): void {
-    this.timer = setInterval(() => this.flush(), 60_000);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.flush(Number.POSITIVE_INFINITY);
-  }
-
-  /** Appends the counts of every hour that ended by `until` (default: the current hour's start). */
-  flush(until = hourOf(this.now())): void {
-    const done = [...this.open].filter(([, l]) => l.hour + HOUR_MS <= until);
-    if (!done.length) return;
-    try {
-      mkdirSync(dirname(this.path), { recursive: true });
-      appendFileSync(this.path, done.map(([, l]) => `${JSON.stringify(l)}\n`).join(''));
-      for (const [key] of done) this.open.delete(key);
-    } catch (err) {
-      // Kept in memory for the next try; counted like a journal write error.
-      journalWriteErrors.inc();
-      this.logger.error({ err, file: this.path }, 'hourly results write failed');
-    }
   }
 }
 

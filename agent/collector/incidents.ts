@@ -22,6 +22,19 @@
 import { z } from 'zod';
 import { evidenceSchema, isProblem, raisedSchema, severityOf, vendorStates, vendorStateSchema, worse, type VendorState, type VendorStatus } from './state.ts';
 
+/**
+ * What real users saw while the incident was open (the round contract's shape; engineer A's RUM
+ * impact fills it in): page views in its regions, how many had a vendor resource fail or go over
+ * budget, the highest share over one consensus window and where. Absent: no beacon data covered it.
+ */
+const incidentRealUsersSchema = z.object({
+  pageViews: z.number().int().nonnegative(),
+  affected: z.number().int().nonnegative(),
+  peakShare: z.number().min(0).max(1),
+  peakRegion: z.string(),
+  firstSeenBy: z.enum(['probes', 'real_users', 'both']),
+});
+
 export const incidentSchema = z.object({
   id: z.string(),
   vendor: z.string(),
@@ -34,6 +47,7 @@ export const incidentSchema = z.object({
   summary: z.string(),
   evidence: z.array(evidenceSchema),
   raised: raisedSchema.default({}),
+  realUsers: incidentRealUsersSchema.optional(),
 });
 export type Incident = z.infer<typeof incidentSchema>;
 

@@ -10,6 +10,7 @@ import { Collector } from './collector.ts';
 import { Ingest } from './ingest.ts';
 import { HourlyResults, hourlyPath } from './hourlyResults.ts';
 import { Journal } from './journal.ts';
+import { RumHours, rumHourlyPath } from './rum/hourly.ts';
 import { RecentRum } from './rum/summary.ts';
 import { StatusHistory } from './statusHistory.ts';
 import { statusPageRoutes } from './statusPage.ts';
@@ -20,6 +21,8 @@ export interface RunningCollector {
   ingest: Ingest;
   /** POST /v1/results, the read API and the status page, for the agent's HTTP server. */
   routes: Routes;
+  /** The hourly RUM rollup, for the beacon routes to count into. */
+  rumHours: RumHours;
   stop(): Promise<void>;
 }
 
@@ -46,13 +49,16 @@ export function startCollector(config: Config, logger: Logger): RunningCollector
     logger,
   });
   const rum = new RecentRum();
+  const rumHours = new RumHours(config, rumHourlyPath(config.collector.journal), logger);
   collector.start();
   hourly.start();
   vendorStatus.start();
   rum.start();
+  rumHours.start();
   return {
     collector,
     ingest,
+    rumHours,
     routes: {
       ...ingest.routes(),
       ...apiRoutes(collector),
@@ -63,6 +69,7 @@ export function startCollector(config: Config, logger: Logger): RunningCollector
       await vendorStatus.stop();
       await collector.stop();
       hourly.stop();
+      rumHours.stop();
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import { LATENCY_SLA_BUDGET } from '../../config/schema.ts';
 import { humanDuration, utc } from '../timeText.ts';
+import { RUM_CSV_COLUMNS, RUM_DEFINITION, rumCsvIncident, rumCsvVendor, rumJson, rumSummaryMarkdown, rumVendorMarkdown } from './renderRum.ts';
 import type { IncidentReport, SlaReport, VendorReport } from './sla.ts';
 
 export const reportFormats = ['md', 'json', 'csv'] as const;
@@ -22,6 +23,7 @@ const DEFINITIONS = {
   budget: `Error budget: (100 − SLA)% of the measured time may be downtime; ${LATENCY_SLA_BUDGET * 100}% of runs may be slower than the SLA's p95. Left is what remains; negative once breached.`,
   incidents:
     'Incidents overlapping the period are listed with their downtime inside it; when availability is breached, every incident with downtime is marked breaching.',
+  realUsers: RUM_DEFINITION,
 };
 
 export function renderReport(report: SlaReport, format: ReportFormat, source: string): string {
@@ -67,6 +69,7 @@ function reportMarkdown(r: SlaReport, source: string): string {
         `${v.latency.p95Ms === undefined ? '–' : `${Math.round(v.latency.p95Ms)} ms`} | ${pct(v.latency.slowPercent, 2)} | ${verdict(v)} |`,
     );
   }
+  out.push('', ...rumSummaryMarkdown(r.vendors));
   for (const v of r.vendors) out.push('', ...vendorMarkdown(v));
   return `${out.join('\n')}\n`;
 }
@@ -101,6 +104,7 @@ function vendorMarkdown(v: VendorReport): string[] {
             `error budget left ${pct(l.budgetLeftPercent, 1)}.`),
     );
   } else out.push('- Latency: no successful runs recorded in the period.');
+  out.push(...rumVendorMarkdown(v));
   out.push('');
   if (!v.incidents.length) return [...out, 'No incidents in the period.'];
   out.push('### Incidents', '');
@@ -178,7 +182,9 @@ function reportJson(r: SlaReport, source: string) {
         breaching: i.breaching,
         summary: i.summary,
         evidence: i.evidence,
+        realUsers: i.realUsers ?? null,
       })),
+      rum: rumJson(v),
     })),
   };
 }
@@ -212,6 +218,7 @@ const CSV_COLUMNS = [
   'regions',
   'breaching',
   'summary',
+  ...RUM_CSV_COLUMNS,
 ] as const;
 type Row = Partial<Record<(typeof CSV_COLUMNS)[number], string | number | boolean | undefined>>;
 
@@ -244,6 +251,7 @@ function reportCsv(r: SlaReport): string {
       latency_met: v.latency.met,
       runs: v.runs.total,
       failed_runs: v.runs.failed,
+      ...rumCsvVendor(v),
     });
   }
   for (const v of r.vendors) {
@@ -260,6 +268,7 @@ function reportCsv(r: SlaReport): string {
         regions: i.regions.join(' '),
         breaching: i.breaching,
         summary: i.summary,
+        ...rumCsvIncident(i),
       });
     }
   }

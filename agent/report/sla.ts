@@ -26,15 +26,20 @@
  * Incidents (from the journal) that overlap the period are listed with their downtime inside it;
  * when the availability SLA is breached, every one with downtime is marked as breaching, and the
  * moment the budget ran out is named.
+ *
+ * Real users (rum.ts, from the hourly RUM rollup and each incident's `realUsers`) are reported
+ * beside, never in the SLA verdict.
  */
 import { LATENCY_SLA_BUDGET, type Config, type Vendor } from '../../config/schema.ts';
 import { votesText } from '../collector/alerts/alert.ts';
 import type { HourLine } from '../collector/hourlyResults.ts';
+import type { RumHourLine } from '../collector/rum/hourly.ts';
 import type { Incident } from '../collector/incidents.ts';
 import { replay, type JournalEvent } from '../collector/journal.ts';
 import { vendorStates, type VendorState, type VendorStatus } from '../collector/state.ts';
 import { bucketQuantile } from '../histogram.ts';
 import { phaseBuckets } from '../metrics.ts';
+import { rumReport, type RumReport } from './rum.ts';
 
 interface Period {
   from: number;
@@ -57,6 +62,8 @@ export interface IncidentReport {
   breaching: boolean;
   /** The votes at the incident's worst, one line per (check, region). */
   evidence: string;
+  /** What real users saw while it was open; undefined when no beacon data covered it. */
+  realUsers: Incident['realUsers'];
 }
 
 export interface VendorReport {
@@ -88,6 +95,8 @@ export interface VendorReport {
     budgetLeftPercent: number | undefined;
   };
   incidents: IncidentReport[];
+  /** Real users (beacon data): resource load success, p75 resource time, page views affected during incidents. */
+  rum: RumReport;
 }
 
 export interface SlaReport {
@@ -172,6 +181,7 @@ export function slaReport(
   period: Period,
   now: number,
   vendors = config.vendors,
+  rumHours: readonly RumHourLine[] = [],
 ): SlaReport {
   const until = Math.min(period.to, now);
   const sorted = [...events].sort((a, b) => a.at - b.at);
@@ -195,6 +205,7 @@ export function slaReport(
         hours,
         period,
         until,
+        rumHours,
       ),
     ),
   };
@@ -207,6 +218,7 @@ function vendorReport(
   hours: readonly HourLine[],
   period: Period,
   until: number,
+  rumHours: readonly RumHourLine[],
 ): VendorReport {
   const stretches = timeline(states, period.from, until);
   const measured = stretches.filter((s) => s.share !== undefined);
@@ -234,6 +246,7 @@ function vendorReport(
         budgetPercent: budgetMs ? (100 * downtime) / budgetMs : undefined,
         breaching: met === false && downtime > 0,
         evidence: votesText(i.evidence.filter((e) => e.outage === 'failing' || e.slow === 'failing')),
+        realUsers: i.realUsers,
       };
     });
 
@@ -272,6 +285,7 @@ function vendorReport(
       budgetLeftPercent: slowRuns === undefined || !timed ? undefined : (100 * (LATENCY_SLA_BUDGET * timed - slowRuns)) / (LATENCY_SLA_BUDGET * timed),
     },
     incidents,
+    rum: rumReport(vendor, rumHours, incidents, period),
   };
 }
 

@@ -6,8 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CheckResult } from '../../config/result.ts';
+import { pageView, vendorLoads } from '../support/beacons.ts';
 import { CONFIG, writeSlaJournal } from '../support/slaJournal.ts';
 import { freePort, runCli, startCli, tempDir, waitFor } from '../support/processes.ts';
 
@@ -15,7 +16,10 @@ const dir = tempDir('vendorwatch-report-');
 const config = join(dir, 'vendorwatch.yaml');
 const journal = join(dir, 'journal.jsonl');
 writeFileSync(config, `collector: { journal: ${JSON.stringify(journal)} }\n${CONFIG}`);
-writeSlaJournal(journal, join(dir, 'journal.hourly.jsonl'));
+writeSlaJournal(journal, join(dir, 'journal.hourly.jsonl'), join(dir, 'journal.rum-hourly.jsonl'));
+
+// Each test starts CLI processes (a collector, the report): on a loaded machine that takes far longer than the default.
+vi.setConfig({ testTimeout: 180_000 });
 
 const report = async (...args: string[]) => {
   const r = await runCli(['report', '--config', config, '--month', '2025-11', ...args]);
@@ -39,6 +43,8 @@ describe('vendorwatch report on a known month', () => {
     expect(md.match(/^#### Incident (.+)$/gm)).toEqual(['#### Incident inc-1', '#### Incident inc-2']);
     expect(md).toContain('```\nacme-js in eu: failing, 2 of 2 fail: eu-1 ✗ timeout at ttfb, eu-2 ✗ timeout at ttfb\n```');
     expect(md).not.toContain('inc-0');
+    expect(md).toContain('| acme-cdn | 200 | 600 | 99.00% | 100 ms | 350 of 2,000 (2 incidents; 1 without beacon data) |');
+    expect(md).toContain('| dnsco | – | no beacon data | – | – | no beacon data |');
   });
 
   it('--format json: the same figures in base units', async () => {
@@ -140,13 +146,14 @@ describe('vendorwatch report on a known month', () => {
 });
 
 describe('results pushed to a collector end up in the report', () => {
-  it('counts delivery runs and their latency per hour, written when the collector stops', async () => {
+  it('counts delivery runs and their latency per hour, and beacons per vendor, written when the collector stops', async () => {
     const live = join(dir, 'live');
     const liveConfig = join(dir, 'live.yaml');
     writeFileSync(
       liveConfig,
       `collector: { token: t0k, journal: ${JSON.stringify(join(live, 'journal.jsonl'))} }
-vendors: [{ name: acme-cdn, sla: { availability: 99.9, latency_p95_ms: 300 } }]
+vendors: [{ name: acme-cdn, hosts: [cdn.acme.test], sla: { availability: 99.9, latency_p95_ms: 300 } }]
+rum: { origins: ["https://shop.test"] }
 checks:
   - { name: acme-js, vendor: acme-cdn, kind: http, url: "http://acme.test/", interval: 1s, timeout: 1s }
   - { name: acme-api, vendor: acme-cdn, role: control, kind: http, url: "http://acme.test/api", interval: 1s, timeout: 1s }
@@ -180,6 +187,13 @@ checks:
       headers: { authorization: 'Bearer t0k', 'content-type': 'application/json' },
     });
     expect(await res.json()).toMatchObject({ accepted: 4, duplicate: 0, unknown_check: 0, refused: [] });
+    // one page view that loaded 4 acme-cdn resources, one of which failed
+    const beacon = await fetch(`http://${listen}/v1/beacon`, {
+      method: 'POST',
+      headers: { origin: 'https://shop.test', 'content-type': 'text/plain' },
+      body: JSON.stringify(pageView({ 'acme-cdn': vendorLoads(4, 1, [20, 30, 40, 900]) })),
+    });
+    expect(beacon.status).toBe(204);
     expect(await collector.stop()).toBe(0);
 
     const lines = readFileSync(join(live, 'journal.hourly.jsonl'), 'utf8')
@@ -192,5 +206,7 @@ checks:
     const [acme] = JSON.parse(r.stdout).vendors;
     expect(acme.runs).toEqual({ total: 3, failed: 1, successPercent: 66.6667 });
     expect(acme.latency).toMatchObject({ successfulRuns: 2, slowRuns: 1, slowPercent: 50, met: false });
+    // p75 of 20, 30, 40, 900 ms: rank 3 is the top of the (25, 50] ms bucket
+    expect(acme.rum).toMatchObject({ pageViews: 1, resourceLoads: 4, failedLoads: 1, successPercent: 75, p75Seconds: 0.05 });
   });
 });

@@ -10,16 +10,22 @@
  *     an October incident (inc-0), outside the period
  *   payco (SLA 99.5%): first seen Nov 15, operational since
  *   dnsco (no SLA; one region): Nov 28 00:00–06:00 hard_down  incident inc-4
+ *
+ * Real users (beacon data): acme-cdn has RUM rollup lines in two November hours and one December
+ * hour (outside), and inc-1 and inc-3 carry `realUsers`; inc-2 has none (no beacon covered it).
+ * payco has no beacon data at all.
  */
 import { writeFileSync } from 'node:fs';
 import type { HourLine } from '../../agent/collector/hourlyResults.ts';
 import type { Incident } from '../../agent/collector/incidents.ts';
 import type { JournalEvent } from '../../agent/collector/journal.ts';
+import { rumBuckets } from '../../agent/collector/rum/buckets.ts';
+import type { RumHourLine } from '../../agent/collector/rum/hourly.ts';
 import type { Evidence, VendorState, VendorStatus } from '../../agent/collector/state.ts';
 import { phaseBuckets } from '../../agent/metrics.ts';
 
 export const CONFIG = `vendors:
-  - { name: acme-cdn, kind: cdn, sla: { availability: 99.9, latency_p95_ms: 300 } }
+  - { name: acme-cdn, kind: cdn, sla: { availability: 99.9, latency_p95_ms: 300 }, rum_slo: { success_percent: 99.5, resource_time_ms: 250 } }
   - { name: payco, kind: payment, sla: { availability: 99.5 } }
   - { name: dnsco, kind: dns }
 `;
@@ -58,7 +64,16 @@ const failing = (check: string, region: string, probes: string[]): Evidence => (
   excluded: [],
 });
 
-function incident(id: string, vendor: string, start: string, end: string, worst: VendorState, regions: string[], evidence: Evidence[]): JournalEvent[] {
+function incident(
+  id: string,
+  vendor: string,
+  start: string,
+  end: string,
+  worst: VendorState,
+  regions: string[],
+  evidence: Evidence[],
+  realUsers?: Incident['realUsers'],
+): JournalEvent[] {
   const open: Incident = {
     id,
     vendor,
@@ -71,6 +86,7 @@ function incident(id: string, vendor: string, start: string, end: string, worst:
     summary: `${vendor} was ${worst} in ${regions.join(', ')}.`,
     evidence,
     raised: { page: t(start) },
+    ...(realUsers && { realUsers }),
   };
   return [
     { type: 'incident', at: t(start), incident: open },
@@ -99,6 +115,7 @@ export function journalEvents(): JournalEvent[] {
       'hard_down',
       acme,
       acme.map((r) => failing('acme-js', r, [`${r}-1`, `${r}-2`])),
+      { pageViews: 1200, affected: 310, peakShare: 0.31, peakRegion: 'eu', firstSeenBy: 'real_users' },
     ),
     v('acme-cdn', '2025-11-03T10:30:00Z', 'operational', [], acme),
     v('acme-cdn', '2025-11-10T00:00:00Z', 'regional_outage', ['eu'], acme),
@@ -108,7 +125,13 @@ export function journalEvents(): JournalEvent[] {
     v('acme-cdn', '2025-11-20T00:00:00Z', 'unknown', [], acme),
     v('acme-cdn', '2025-11-20T12:00:00Z', 'operational', [], acme),
     v('acme-cdn', '2025-11-25T00:00:00Z', 'degraded', ['us'], acme),
-    ...incident('inc-3', 'acme-cdn', '2025-11-25T00:00:00Z', '2025-11-25T01:00:00Z', 'degraded', ['us'], []),
+    ...incident('inc-3', 'acme-cdn', '2025-11-25T00:00:00Z', '2025-11-25T01:00:00Z', 'degraded', ['us'], [], {
+      pageViews: 800,
+      affected: 40,
+      peakShare: 0.06,
+      peakRegion: 'us',
+      firstSeenBy: 'probes',
+    }),
     v('acme-cdn', '2025-11-25T01:00:00Z', 'operational', [], acme),
     v('dnsco', '2025-11-28T00:00:00Z', 'hard_down', ['eu'], ['eu']),
     ...incident('inc-4', 'dnsco', '2025-11-28T00:00:00Z', '2025-11-28T06:00:00Z', 'hard_down', ['eu'], [failing('dnsco-soa', 'eu', ['eu-1'])]),
@@ -131,8 +154,29 @@ export function hourLines(): HourLine[] {
   ];
 }
 
-/** Writes the month as a collector would have: journal.jsonl and journal.hourly.jsonl. */
-export function writeSlaJournal(journal: string, hourly: string): void {
+/** RUM load times: counts per rumBuckets bound in seconds (and "inf" above the last). */
+function durations(counts: Record<string, number>): number[] {
+  return [...rumBuckets.map((b) => counts[String(b)] ?? 0), counts.inf ?? 0];
+}
+
+export function rumHourLines(): RumHourLine[] {
+  return [
+    // 600 loads, 6 failed; 400 timed: 200 ≤ 50 ms, 100 in (50, 100], 100 in (200, 300] ms
+    { vendor: 'acme-cdn', hour: t('2025-11-03T10:00:00Z'), pageViews: 150, loads: 400, failed: 5, durations: durations({ '0.05': 150, '0.1': 50, '0.3': 50 }) },
+    { vendor: 'acme-cdn', hour: t('2025-11-05T00:00:00Z'), pageViews: 50, loads: 200, failed: 1, durations: durations({ '0.05': 50, '0.1': 50, '0.3': 50 }) },
+    { vendor: 'acme-cdn', hour: t('2025-12-01T00:00:00Z'), pageViews: 10, loads: 10, failed: 10, durations: durations({ inf: 10 }) },
+  ];
+}
+
+/** Writes the month as a collector would have: journal.jsonl, journal.hourly.jsonl and (given a path) journal.rum-hourly.jsonl. */
+export function writeSlaJournal(journal: string, hourly: string, rumHourly?: string): void {
+  if (rumHourly)
+    writeFileSync(
+      rumHourly,
+      rumHourLines()
+        .map((l) => `${JSON.stringify(l)}\n`)
+        .join(''),
+    );
   writeFileSync(
     journal,
     journalEvents()

@@ -13,17 +13,26 @@
  *   payco: first state Nov 15, so measured 16 days (1 382 400 s), 14 days not measured; 100%;
  *     budget 0.5% × 1 382 400 = 6912 s, all left.
  *   dnsco: 6 h hard down in its only region: 1 − 21 600 / 2 592 000 = 99.1666…%; no SLA.
+ *
+ * Real users (the RUM rollup; the December line is outside the period):
+ *   acme-cdn: 200 page views, 600 loads, 6 failed: 99% succeeded, under the 99.5% objective.
+ *     400 timed loads: 200 ≤ 50 ms, 100 in (50, 100], 100 in (200, 300] ms. p75 (rank 300) is the
+ *     top of the (50, 100] bucket: 100 ms. Within 250 ms: 300 + 100 × (250 − 200) / (300 − 200)
+ *     = 350 of 400 = 87.5%, under the 95% objective.
+ *     Incidents: inc-1 310 of 1200 page views affected, inc-3 40 of 800, inc-2 without beacon
+ *     data: 350 of 2000 over 2 incidents, 1 without.
+ *   payco: no beacon data; dnsco: its one incident has no beacon data.
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.ts';
 import { renderReport } from '../../agent/report/render.ts';
 import { humanDuration } from '../../agent/timeText.ts';
 import { downShare, reportPeriod, slaReport } from '../../agent/report/sla.ts';
-import { CONFIG, hourLines, journalEvents } from '../support/slaJournal.ts';
+import { CONFIG, hourLines, journalEvents, rumHourLines } from '../support/slaJournal.ts';
 
 const config = parseConfig(CONFIG, 'sla.yaml', {});
 const november = reportPeriod({ month: '2025-11' }, Date.parse('2026-01-10T00:00:00Z'));
-const report = slaReport(config, journalEvents(), hourLines(), november, Date.parse('2026-01-10T00:00:00Z'));
+const report = slaReport(config, journalEvents(), hourLines(), november, Date.parse('2026-01-10T00:00:00Z'), config.vendors, rumHourLines());
 const vendor = (name: string) => report.vendors.find((v) => v.vendor === name)!;
 
 describe('availability from the journal', () => {
@@ -91,6 +100,77 @@ describe('latency from the hourly counts', () => {
       met: undefined,
       budgetLeftPercent: undefined,
     });
+  });
+});
+
+describe('real users from the RUM rollup and the incidents', () => {
+  it('sums the period’s hours: loads that succeeded, p75 resource time, the objectives', () => {
+    expect(vendor('acme-cdn').rum).toEqual({
+      pageViews: 200,
+      loads: 600,
+      failedLoads: 6,
+      successPercent: 99,
+      p75Ms: 100,
+      slo: { success_percent: 99.5, resource_time_ms: 250, resource_time_percent: 95, min_page_views: 100 },
+      successMet: false,
+      withinPercent: 87.5,
+      resourceTimeMet: false,
+      incidents: { withBeaconData: 2, withoutBeaconData: 1, pageViews: 2000, affected: 350 },
+    });
+    expect(vendor('acme-cdn').incidents.map((i) => i.realUsers?.affected)).toEqual([310, undefined, 40]);
+  });
+
+  it('invents nothing without beacon data', () => {
+    expect(vendor('payco').rum).toMatchObject({ pageViews: 0, loads: 0, successPercent: undefined, p75Ms: undefined, slo: null, successMet: undefined });
+    expect(vendor('payco').rum.incidents).toEqual({ withBeaconData: 0, withoutBeaconData: 0, pageViews: undefined, affected: undefined });
+    expect(vendor('dnsco').rum.incidents).toEqual({ withBeaconData: 0, withoutBeaconData: 1, pageViews: undefined, affected: undefined });
+  });
+
+  it('renders the RUM columns: a table beside the summary, a line per vendor, JSON and CSV', () => {
+    const md = renderReport(report, 'md', 'journal.jsonl');
+    expect(md).toContain(
+      [
+        '## Real users',
+        '',
+        '| vendor | page views | resource loads | loads succeeded | p75 resource time | page views affected during incidents |',
+        '| --- | --- | --- | --- | --- | --- |',
+        '| acme-cdn | 200 | 600 | 99.00% | 100 ms | 350 of 2,000 (2 incidents; 1 without beacon data) |',
+        '| payco | – | no beacon data | – | – | no incidents |',
+        '| dnsco | – | no beacon data | – | – | no beacon data |',
+      ].join('\n'),
+    );
+    expect(md).toContain('- Real users: 200 page views loaded 600 resources; 6 failed (99.00% succeeded); p75 resource time ≈ 100 ms.');
+    expect(md).toContain(
+      '- Real-user objectives (rum_slo): ≥ 99.5% of loads succeed — **missed**; ≥ 95% within 250 ms (87.50%, estimated from buckets) — **missed**.',
+    );
+    expect(md).toContain(
+      '- Page views affected during incidents: 350 of 2,000 (2 incidents; 1 without beacon data): ' +
+        'inc-1: 310 of 1,200 page views (peak 31% in eu; first seen by real users); inc-2: no beacon data; inc-3: 40 of 800 page views (peak 6% in us; first seen by probes).',
+    );
+    expect(md).toContain('- Real users: no beacon data for this vendor in the period.');
+    expect(md).toContain('- Page views affected during incidents: no beacon data covered inc-4.');
+
+    const json = JSON.parse(renderReport(report, 'json', 'journal.jsonl'));
+    expect(json.vendors[0].rum).toMatchObject({ pageViews: 200, resourceLoads: 600, failedLoads: 6, successPercent: 99, p75Seconds: 0.1 });
+    expect(json.vendors[0].rum.incidents).toEqual({ withBeaconData: 2, withoutBeaconData: 1, pageViews: 2000, affectedPageViews: 350 });
+    expect(json.vendors[0].incidents[1].realUsers).toBeNull();
+    expect(json.vendors[1].rum).toMatchObject({ successPercent: null, p75Seconds: null, incidents: { pageViews: null, affectedPageViews: null } });
+
+    const [header, ...rows] = renderReport(report, 'csv', 'journal.jsonl').trim().split('\n');
+    const columns = header!.split(',');
+    const cell = (row: string, column: string) => row.split(',')[columns.indexOf(column)];
+    const acme = rows.find((r) => r.startsWith('vendor,acme-cdn,'))!;
+    expect(
+      ['rum_page_views', 'rum_resource_loads', 'rum_failed_loads', 'rum_success_percent', 'rum_p75_seconds', 'rum_incident_page_views_affected'].map((c) =>
+        cell(acme, c),
+      ),
+    ).toEqual(['200', '600', '6', '99', '0.1', '350']);
+    expect(
+      cell(
+        rows.find((r) => r.startsWith('vendor,payco,'))!,
+        'rum_incident_page_views_affected',
+      ),
+    ).toBe('');
   });
 });
 

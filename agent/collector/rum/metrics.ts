@@ -4,9 +4,8 @@
  */
 import { Counter, Histogram } from 'prom-client';
 import { registry } from '../../metrics.ts';
+import { rumBuckets } from './buckets.ts';
 
-/** Navigation phases and resource durations: 5 ms to 30 s. */
-const rumBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1, 1.5, 2, 3, 5, 8, 13, 30];
 /** Shared by all vitals, with each web-vitals threshold as a boundary: CLS 0.1/0.25, INP 0.2/0.5, TTFB 0.8/1.8, FCP 1.8/3, LCP 2.5/4. */
 const webVitalBuckets = [0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.35, 0.5, 0.8, 1, 1.3, 1.8, 2.5, 3, 4, 6, 10, 20];
 
@@ -93,5 +92,12 @@ export const rumResourcesWithoutTimingAllowOrigin = new Counter({
 export const rumResourceEntriesLost = new Counter({
   name: 'vendorwatch_rum_resource_entries_lost_total',
   help: 'Resource Timing entries browsers dropped (full buffer) before the beacon could observe them.',
+  registers: [registry],
+});
+
+export const rumVendorPageViews = new Counter({
+  name: 'vendorwatch_rum_vendor_page_views_total',
+  help: 'Page views that loaded at least one resource of the vendor (the traffic behind its RUM SLIs).',
+  labelNames: ['vendor'] as const,
   registers: [registry],
 });

@@ -22,6 +22,7 @@ import type { Logger } from '../../log.ts';
 import { rumBeacons } from './metrics.ts';
 import { HttpError, readBody, sendJson, type Routes } from '../../server.ts';
 import { beaconRecorder } from './aggregate.ts';
+import type { RumHours } from './hourly.ts';
 
 const rejectionReasons = ['origin', 'rate_limited', 'content_type', 'too_large', 'malformed', 'invalid', 'duplicate'] as const;
 type RejectionReason = (typeof rejectionReasons)[number];
@@ -90,7 +91,7 @@ export class RecentPageViews {
   }
 }
 
-export function beaconRoutes(config: Config, logger: Logger, opts: { script?: string } = {}): Routes {
+export function beaconRoutes(config: Config, logger: Logger, opts: { script?: string; rumHours?: RumHours } = {}): Routes {
   const rum = config.rum;
   const record = beaconRecorder(config);
   const limit = new ClientRateLimit(rum.rate_limit);
@@ -182,6 +183,7 @@ export function beaconRoutes(config: Config, logger: Logger, opts: { script?: st
         return;
       }
       record(beacon);
+      opts.rumHours?.add(beacon);
       rumBeacons.inc({ result: 'accepted', reason: 'ok' });
       res.writeHead(204).end();
     },
