@@ -37,6 +37,8 @@ import type { Receiver } from './alerts/receiver.ts';
 import { ClockSamples } from './clockSkew.ts';
 import { checkVerdicts, votesInWindow, type CheckVerdicts, type Unconfirmed, type Vote } from './consensus.ts';
 import type { HourlyResults } from './hourlyResults.ts';
+import type { IncidentRuns } from './incidentRuns.ts';
+import { noteRefusal, withNote, type NoteInput } from './incidentNotes.ts';
 import { flappingAfter, nextIncident, withAlerts, type Incident } from './incidents.ts';
 import { replay, verdictKey, type Journal, type JournalEvent } from './journal.ts';
 import { disagreements, isDown, unhealthyProbes } from './probeHealth.ts';
@@ -60,6 +62,8 @@ interface CollectorOptions {
   receivers: readonly Receiver[];
   /** Where delivery results are counted per hour for SLA reports (none in tests that do not need it). */
   hourly?: HourlyResults;
+  /** Where the failing runs behind each incident are kept for its evidence pack (none in tests that do not need it). */
+  runs?: IncidentRuns;
   now?: () => number;
   newId?: () => string;
 }
@@ -168,6 +172,7 @@ export class Collector {
     if (!seen || vote.at >= seen.at) byProbe.set(result.probe, vote);
     const watched = this.watched.get(result.check);
     if (watched?.check.role === 'delivery') this.opts.hourly?.add(result, watched.vendor);
+    if (watched) this.opts.runs?.add(result, watched.check);
     this.seen(result, receivedAt);
   }
 
@@ -427,6 +432,8 @@ export class Collector {
     let { incident, changed } = nextIncident(open, vendor.name, status, now, () => vendorSummary(vendor, status, undefined), this.newId);
     if (incident) this.incidentsById.set(incident.id, incident);
     const isOpen = incident?.end === null;
+    if (!open && incident && isOpen) this.opts.runs?.opened(vendor.name, incident.id, incident.start);
+    if (open && !isOpen) this.opts.runs?.closed(vendor.name);
     const rule = this.opts.config.collector.flapping;
     status.flapping = flappingAfter(status.flapping, this.incidentsOf(vendor.name, now - rule.window), isOpen, now, rule);
     if (!incident) return;
@@ -502,7 +509,10 @@ export class Collector {
     }
     for (const incident of restored.incidents.values()) {
       this.incidentsById.set(incident.id, incident);
-      if (incident.end === null) this.openIncidents.set(incident.vendor, incident.id);
+      if (incident.end === null) {
+        this.openIncidents.set(incident.vendor, incident.id);
+        this.opts.runs?.resumed(incident.vendor, incident.id);
+      }
     }
     this.trimIncidents();
     this.dispatcher.restore(restored.alerts);
@@ -517,6 +527,23 @@ export class Collector {
   private trimIncidents(): void {
     const closed = [...this.incidentsById.values()].filter((i) => i.end !== null).sort((a, b) => a.start - b.start);
     for (const i of closed.slice(0, Math.max(0, closed.length - KEEP_CLOSED_INCIDENTS))) this.incidentsById.delete(i.id);
+  }
+
+  // --- incident notes (incidentNotes.ts; POST /v1/incidents/ID/notes) ---
+
+  /**
+   * Adds a note to an incident, open or closed, and journals it at once. Answers the incident,
+   * or why not: `not_found` (no such incident in memory), `full` (the most notes it holds).
+   */
+  addNote(id: string, note: NoteInput, now = this.now()): { incident: Incident } | { refused: 'not_found' | 'full'; reason: string } {
+    const incident = this.incidentsById.get(id);
+    if (!incident) return { refused: 'not_found', reason: `no incident ${id} (closed incidents are kept for the last ${KEEP_CLOSED_INCIDENTS})` };
+    const full = noteRefusal(incident.postmortem, note);
+    if (full) return { refused: 'full', reason: full };
+    const next = { ...incident, postmortem: withNote(incident.postmortem, note, now) };
+    this.incidentsById.set(id, next);
+    this.journal({ type: 'incident_note', at: now, incident: id, note });
+    return { incident: next };
   }
 
   // --- read side (API) ---

@@ -20,6 +20,7 @@
  * has passed without a new incident and none is open.
  */
 import { z } from 'zod';
+import { postmortemSchema } from './incidentNotes.ts';
 import { evidenceSchema, isProblem, raisedSchema, severityOf, vendorStates, vendorStateSchema, worse, type VendorState, type VendorStatus } from './state.ts';
 
 export const incidentSchema = z.object({
@@ -34,6 +35,8 @@ export const incidentSchema = z.object({
   summary: z.string(),
   evidence: z.array(evidenceSchema),
   raised: raisedSchema.default({}),
+  /** Notes, owner, root cause, vendor ticket and follow-ups people added (incidentNotes.ts). */
+  postmortem: postmortemSchema.optional(),
 });
 export type Incident = z.infer<typeof incidentSchema>;
 

@@ -1,0 +1,129 @@
+/**
+ * Incident notes on a collector with a fake clock: added, refused, journaled and replayed after
+ * a restart; and the vendor registry's support fields in the incident's alert.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../config/load.ts';
+import type { CheckResult } from '../../config/result.ts';
+import { Collector } from '../../agent/collector/collector.ts';
+import { MAX_FOLLOW_UPS, noteInputSchema } from '../../agent/collector/incidentNotes.ts';
+import { Journal } from '../../agent/collector/journal.ts';
+import { tempDir } from '../support/processes.ts';
+import { FOUR_PROBES } from '../support/probes.ts';
+
+const logger = pino({ level: 'silent' });
+const config = parseConfig(
+  `consensus: { min_probes: 2 }
+vendors:
+  - name: acme
+    support_url: https://support.acme.example/tickets/new
+    contacts: [{ name: Acme NOC, channel: "+1 555 0100" }, { name: TAM Jo, channel: jo@acme.example }]
+    escalation: [open a P1 ticket, after 30m call the NOC]
+    contract: MSA-2024-117
+checks:
+  - { name: acme-js, vendor: acme, kind: http, url: "http://acme.test/", interval: 5s, timeout: 1s }
+`,
+  't.yaml',
+  {},
+);
+
+function collectorAt(journalPath: string, clock: { now: number }) {
+  return new Collector({ config, logger, journal: new Journal(journalPath, logger), receivers: [], now: () => clock.now });
+}
+
+/** One run of acme-js from every probe, then an evaluation. */
+function round(collector: Collector, clock: { now: number }, ok: boolean) {
+  clock.now += 5000;
+  for (const [probe, region] of FOUR_PROBES) {
+    const result: CheckResult = {
+      id: randomUUID(),
+      check: 'acme-js',
+      vendor: 'acme',
+      kind: 'http',
+      role: 'delivery',
+      probe,
+      region,
+      startedAt: clock.now - 100,
+      ok,
+      degraded: false,
+      reason: ok ? 'ok' : 'http_status',
+      message: ok ? 'ok' : 'HTTP 503, expected 200-399',
+      phases: { ttfb: 0.05, total: 0.06 },
+      assertions: [],
+      details: {},
+    };
+    collector.record(result, clock.now);
+  }
+  collector.evaluate(clock.now);
+}
+
+describe('incident notes', () => {
+  it('adds notes, owner, root cause, ticket and follow-ups, journals them, and replays them after a restart', () => {
+    const journalPath = join(tempDir(), 'journal.jsonl');
+    const clock = { now: 1_000_000 };
+    const first = collectorAt(journalPath, clock);
+    round(first, clock, true);
+    round(first, clock, true);
+    round(first, clock, true);
+    round(first, clock, false);
+    const [incident] = first.incidents();
+    expect(incident).toMatchObject({ vendor: 'acme', end: null });
+
+    const id = incident!.id;
+    expect(first.addNote(id, { text: 'acme confirms a bad config push in eu', author: 'sam' })).toHaveProperty('incident');
+    first.addNote(id, { owner: 'sam', ticket: 'ACME-4411' });
+    first.addNote(id, { follow_up: 'ask acme for an RFO' });
+    round(first, clock, true); // the incident closes: its journaled record carries the postmortem
+    first.addNote(id, { root_cause: 'config push to the eu POPs', follow_up: 'alert on acme config changes' });
+    expect(first.addNote('no-such-id', { text: 'x' })).toMatchObject({ refused: 'not_found' });
+
+    const restarted = collectorAt(journalPath, clock);
+    const after = restarted.incidents().find((i) => i.id === id)!;
+    expect(after.end).not.toBeNull();
+    expect(after.postmortem).toEqual({
+      notes: [{ at: expect.any(Number), text: 'acme confirms a bad config push in eu', author: 'sam' }],
+      owner: 'sam',
+      rootCause: 'config push to the eu POPs',
+      ticket: 'ACME-4411',
+      followUps: [
+        { at: expect.any(Number), text: 'ask acme for an RFO' },
+        { at: expect.any(Number), text: 'alert on acme config changes' },
+      ],
+    });
+  });
+
+  it('refuses empty or oversized notes, and follow-ups beyond what an incident holds', () => {
+    expect(noteInputSchema.safeParse({}).success).toBe(false);
+    expect(noteInputSchema.safeParse({ text: '   ' }).success).toBe(false);
+    expect(noteInputSchema.safeParse({ text: 'x'.repeat(2001) }).success).toBe(false);
+    expect(noteInputSchema.safeParse({ author: 'sam' }).success).toBe(false);
+    expect(noteInputSchema.safeParse({ text: 'ok', extra: 1 }).success).toBe(false);
+
+    const clock = { now: 1_000_000 };
+    const collector = collectorAt(join(tempDir(), 'journal.jsonl'), clock);
+    for (let i = 0; i < 3; i++) round(collector, clock, true);
+    round(collector, clock, false);
+    const id = collector.incidents()[0]!.id;
+    for (let i = 0; i < MAX_FOLLOW_UPS; i++) expect(collector.addNote(id, { follow_up: `step ${i}` })).toHaveProperty('incident');
+    expect(collector.addNote(id, { follow_up: 'one too many' })).toMatchObject({ refused: 'full' });
+    expect(collector.addNote(id, { text: 'notes still fit' })).toHaveProperty('incident');
+  });
+
+  it("puts the vendor's support URL, escalation, contacts and contract in its alert", () => {
+    const clock = { now: 1_000_000 };
+    const collector = collectorAt(join(tempDir(), 'journal.jsonl'), clock);
+    for (let i = 0; i < 3; i++) round(collector, clock, true);
+    round(collector, clock, false);
+    const [alert] = collector.activeAlerts();
+    expect(alert!.annotations).toMatchObject({
+      support_url: 'https://support.acme.example/tickets/new',
+      escalation: '1. open a P1 ticket 2. after 30m call the NOC',
+      contacts: 'Acme NOC: +1 555 0100; TAM Jo: jo@acme.example',
+      contract: 'MSA-2024-117',
+    });
+    expect(alert!.annotations.description).toContain('Vendor support: https://support.acme.example/tickets/new');
+  });
+});
