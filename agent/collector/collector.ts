@@ -39,6 +39,7 @@ import { checkVerdicts, votesInWindow, type CheckVerdicts, type Unconfirmed, typ
 import type { HourlyResults } from './hourlyResults.ts';
 import type { IncidentRuns } from './incidentRuns.ts';
 import { noteRefusal, withNote, type NoteInput } from './incidentNotes.ts';
+import { IncidentUpdates } from './incidentUpdates.ts';
 import { flappingAfter, nextIncident, withAlerts, type Incident } from './incidents.ts';
 import { replay, verdictKey, type Journal, type JournalEvent } from './journal.ts';
 import { disagreements, isDown, unhealthyProbes } from './probeHealth.ts';
@@ -114,6 +115,7 @@ export class Collector {
   private readonly statuses = new Map<string, VendorStatus>();
   private readonly incidentsById = new Map<string, Incident>();
   private readonly openIncidents = new Map<string, string>();
+  private readonly updates: IncidentUpdates;
   private readonly dispatcher: AlertDispatcher;
   private readonly now: () => number;
   private readonly newId: () => string;
@@ -143,6 +145,7 @@ export class Collector {
     for (const vendor of config.vendors) this.vendorReadyAt.set(vendor.name, start + config.effective.vendors[vendor.name]!.warm_up);
     this.dispatcher = new AlertDispatcher(opts.receivers, { resendMs: config.alerts.resend_interval, logger: opts.logger });
     this.readyAt = start + config.effective.warm_up;
+    this.updates = new IncidentUpdates(config.collector.incident_updates.every);
     this.restore();
   }
 
@@ -266,7 +269,10 @@ export class Collector {
     this.judgeClocks(now);
     const byVendor = this.judgeChecks(windowed, now);
     this.judgeVendors(byVendor, ready, now);
+    const open = [...this.openIncidents].map(([vendor, id]) => ({ incident: this.incidentsById.get(id)!, status: this.statuses.get(vendor) }));
+    const updated = this.updates.follow(open, now);
     const { fired, resolved } = this.dispatcher.reconcile(this.desiredAlerts(now), now);
+    this.sendUpdates(updated);
     for (const alert of fired) this.journal({ type: 'alert', at: now, status: 'firing', alert });
     for (const alert of resolved) this.journal({ type: 'alert', at: now, status: 'resolved', alert });
     for (const alert of [...fired, ...resolved]) {
@@ -469,7 +475,7 @@ export class Collector {
         if (flapping) {
           const incidents = this.incidentsOf(vendor.name, flapping.since - window);
           if (flapping.raised[severity] !== undefined) alerts.push(flappingAlert(vendor, status, severity, incidents, window, this.links));
-        } else if (open?.raised[severity] !== undefined) alerts.push(vendorAlert(vendor, status, open, severity, this.links));
+        } else if (open?.raised[severity] !== undefined) alerts.push(this.updates.annotate(vendorAlert(vendor, status, open, severity, this.links), open.id));
       }
     }
     for (const [id, p] of this.probeRecords) {
@@ -527,6 +533,20 @@ export class Collector {
   private trimIncidents(): void {
     const closed = [...this.incidentsById.values()].filter((i) => i.end !== null).sort((a, b) => a.start - b.start);
     for (const i of closed.slice(0, Math.max(0, closed.length - KEEP_CLOSED_INCIDENTS))) this.incidentsById.delete(i.id);
+  }
+
+  // --- periodic updates on open incidents (incidentUpdates.ts; collector.incident_updates) ---
+
+  /** Each updated incident's alert, the page if it raised one, goes to people's channels again. */
+  private sendUpdates(incidents: readonly Incident[]): void {
+    const alerts = incidents.flatMap((incident) => {
+      const id = incident.id;
+      const mine = this.dispatcher.activeAlerts().filter((a) => a.annotations.incident === id);
+      const alert = mine.find((a) => a.labels.severity === 'page') ?? mine[0];
+      if (alert) this.opts.logger.info({ vendor: incident.vendor, incident: id }, alert.annotations.update ?? 'incident update');
+      return alert ? [alert] : [];
+    });
+    this.dispatcher.notify(alerts);
   }
 
   // --- incident notes (incidentNotes.ts; POST /v1/incidents/ID/notes) ---

@@ -20,7 +20,7 @@ import type { JournalEvent } from './journal.ts';
 import { checkHosts, failedRunSchema, safeUrl } from './runEvidence.ts';
 
 /** Real-user impact as the RUM side records it on an incident (`realUsers`, contract item 1), read when present. */
-const realUsersSchema = z.object({
+export const realUsersSchema = z.object({
   pageViews: z.number(),
   affected: z.number(),
   peakShare: z.number(),

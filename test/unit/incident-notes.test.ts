@@ -2,17 +2,16 @@
  * Incident notes on a collector with a fake clock: added, refused, journaled and replayed after
  * a restart; and the vendor registry's support fields in the incident's alert.
  */
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.ts';
-import type { CheckResult } from '../../config/result.ts';
 import { Collector } from '../../agent/collector/collector.ts';
 import { MAX_FOLLOW_UPS, noteInputSchema } from '../../agent/collector/incidentNotes.ts';
 import { Journal } from '../../agent/collector/journal.ts';
 import { tempDir } from '../support/processes.ts';
 import { FOUR_PROBES } from '../support/probes.ts';
+import { httpRun } from '../support/results.ts';
 
 const logger = pino({ level: 'silent' });
 const config = parseConfig(
@@ -38,23 +37,7 @@ function collectorAt(journalPath: string, clock: { now: number }) {
 function round(collector: Collector, clock: { now: number }, ok: boolean) {
   clock.now += 5000;
   for (const [probe, region] of FOUR_PROBES) {
-    const result: CheckResult = {
-      id: randomUUID(),
-      check: 'acme-js',
-      vendor: 'acme',
-      kind: 'http',
-      role: 'delivery',
-      probe,
-      region,
-      startedAt: clock.now - 100,
-      ok,
-      degraded: false,
-      reason: ok ? 'ok' : 'http_status',
-      message: ok ? 'ok' : 'HTTP 503, expected 200-399',
-      phases: { ttfb: 0.05, total: 0.06 },
-      assertions: [],
-      details: {},
-    };
+    const result = httpRun({ check: 'acme-js', vendor: 'acme', probe, region, ok, startedAt: clock.now - 100 });
     collector.record(result, clock.now);
   }
   collector.evaluate(clock.now);
