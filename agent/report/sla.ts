@@ -28,7 +28,8 @@
  * moment the budget ran out is named.
  */
 import { LATENCY_SLA_BUDGET, type Config, type Vendor } from '../../config/schema.ts';
-import { votesText } from '../collector/alerts/alert.ts';
+import { vendorSupport, votesText } from '../collector/alerts/alert.ts';
+import type { Postmortem } from '../collector/incidentNotes.ts';
 import type { HourLine } from '../collector/hourlyResults.ts';
 import type { Incident } from '../collector/incidents.ts';
 import { replay, type JournalEvent } from '../collector/journal.ts';
@@ -57,10 +58,14 @@ export interface IncidentReport {
   breaching: boolean;
   /** The votes at the incident's worst, one line per (check, region). */
   evidence: string;
+  /** Notes, owner, root cause, vendor ticket and follow-ups people added (vendorwatch incident note). */
+  postmortem: Postmortem | undefined;
 }
 
 export interface VendorReport {
   vendor: string;
+  /** How to work with the vendor, from the registry (alert.ts vendorSupport: support_url, escalation, contacts, contract). */
+  support: Record<string, string>;
   sla: Vendor['sla'] | null;
   /** Milliseconds of the period measured (not unknown, not before the first state), unknown, and down. */
   measuredMs: number;
@@ -234,6 +239,7 @@ function vendorReport(
         budgetPercent: budgetMs ? (100 * downtime) / budgetMs : undefined,
         breaching: met === false && downtime > 0,
         evidence: votesText(i.evidence.filter((e) => e.outage === 'failing' || e.slow === 'failing')),
+        postmortem: i.postmortem,
       };
     });
 
@@ -249,6 +255,7 @@ function vendorReport(
 
   return {
     vendor: vendor.name,
+    support: vendorSupport(vendor),
     sla: vendor.sla ?? null,
     measuredMs,
     unknownMs: until - period.from - measuredMs,

@@ -9,6 +9,8 @@ import { parseConfig } from '../../config/load.ts';
 import { Collector } from '../../agent/collector/collector.ts';
 import { MAX_FOLLOW_UPS, noteInputSchema } from '../../agent/collector/incidentNotes.ts';
 import { Journal } from '../../agent/collector/journal.ts';
+import { renderReport } from '../../agent/report/render.ts';
+import { reportPeriod, slaReport } from '../../agent/report/sla.ts';
 import { tempDir } from '../support/processes.ts';
 import { FOUR_PROBES } from '../support/probes.ts';
 import { httpRun } from '../support/results.ts';
@@ -76,6 +78,31 @@ describe('incident notes', () => {
         { at: expect.any(Number), text: 'alert on acme config changes' },
       ],
     });
+  });
+
+  it("the SLA report lists each incident's postmortem and the vendor's support fields", () => {
+    const journalPath = join(tempDir(), 'journal.jsonl');
+    const clock = { now: Date.UTC(2026, 10, 2) };
+    const collector = collectorAt(journalPath, clock);
+    for (let i = 0; i < 3; i++) round(collector, clock, true);
+    round(collector, clock, false);
+    const id = collector.incidents()[0]!.id;
+    collector.addNote(id, { text: 'acme confirms', author: 'sam', owner: 'sam', ticket: 'ACME-4411', root_cause: 'bad config push' });
+    collector.addNote(id, { follow_up: 'ask for an RFO' });
+    round(collector, clock, true);
+
+    const events = new Journal(journalPath, logger).read();
+    const report = slaReport(config, events, [], reportPeriod({ month: '2026-11' }, clock.now), clock.now, config.vendors);
+    const md = renderReport(report, 'md', journalPath);
+    expect(md).toContain('- Support: https://support.acme.example/tickets/new');
+    expect(md).toContain('- Escalation: 1. open a P1 ticket 2. after 30m call the NOC');
+    expect(md).toContain(`#### Postmortem of incident ${id}`);
+    expect(md).toMatch(
+      /- Owner: sam\n- Vendor ticket: ACME-4411\n- Root cause: bad config push\n- Note, 2026-11-02 \d\d:\d\d:\d\d UTC \(sam\): acme confirms\n- Follow-up: ask for an RFO/,
+    );
+    const json = JSON.parse(renderReport(report, 'json', journalPath)) as { vendors: { incidents: { postmortem: { ticket: string } }[] }[] };
+    expect(json.vendors[0]!.incidents[0]!.postmortem.ticket).toBe('ACME-4411');
+    expect(renderReport(report, 'csv', journalPath)).toContain('sam,ACME-4411,bad config push,acme confirms,ask for an RFO');
   });
 
   it('refuses empty or oversized notes, and follow-ups beyond what an incident holds', () => {
