@@ -31,6 +31,8 @@ export const realUsersSchema = z.object({
 export const evidencePackSchema = z.object({
   generatedAt: z.number(),
   incident: incidentSchema.pick({ id: true, start: true, end: true, worst: true, states: true, regions: true }).extend({
+    /** Regions where its delivery checks passed at its worst moment: where it still worked. */
+    regionsFine: z.array(z.string()),
     /** The vendor's ticket for it, when someone noted one. */
     vendorTicket: z.string().nullable(),
   }),
@@ -139,6 +141,11 @@ export function evidencePack({ incident, vendor, checks, events, kept, now }: Pa
       worst: incident.worst,
       states: incident.states,
       regions: incident.regions,
+      regionsFine: [
+        ...new Set(
+          incident.evidence.filter((e) => e.role === 'delivery' && e.outage === 'passing' && !incident.regions.includes(e.region)).map((e) => e.region),
+        ),
+      ].sort(),
       vendorTicket: incident.postmortem?.ticket ?? null,
     },
     vendor: { name: vendor.name, kind: vendor.kind, contract: vendor.contract ?? null, supportUrl: vendor.support_url ?? null, sla: vendor.sla ?? null },
@@ -174,15 +181,26 @@ export function evidenceMarkdown(p: EvidencePack): string {
   const open = i.end === null;
   const lasted = humanDuration((i.end ?? p.generatedAt) - i.start);
   const failing = p.runs.reduce((n, r) => n + (r.failingRuns ?? r.kept.length), 0);
-  const sample = p.runs.flatMap((r) => r.kept).find((r) => !r.ok);
+  const kept = p.runs.flatMap((r) => r.kept);
+  const sample = kept.find((r) => !r.ok);
+  const edges = [
+    ...new Set(
+      kept.flatMap((r) =>
+        r.nameservers?.length
+          ? r.nameservers.map((n) => `${n.nameserver}${n.address ? ` (${n.address})` : ''}${n.nsid ? ` NSID ${n.nsid}` : ''}`)
+          : [[r.address, r.pop ? `POP ${r.pop}` : undefined].filter(Boolean).join(' ')],
+      ),
+    ),
+  ].filter(Boolean);
   const out = [
     `# ${v.name}: ${i.worst.replaceAll('_', ' ')} in ${i.regions.join(', ') || 'no region'} (incident ${i.id})`,
     '',
-    `Measured by synthetic probes (vendorwatch) in ${new Set(p.runs.map((r) => r.region)).size || i.regions.length} region(s); times are UTC. Probes are named by region and number.`,
+    'Measured by our synthetic probes (vendorwatch); times are UTC. Probes are named by region and number.',
     '',
     `- **What failed**: ${p.checks.map((c) => `\`${c.check}\` (${c.kind} ${c.target})`).join(', ')}`,
     `- **Since**: ${utc(i.start)}${open ? `, still failing at ${utc(p.generatedAt)} (${lasted} so far)` : ` until ${utc(i.end!)} (${lasted})`}`,
-    `- **Where**: ${i.regions.join(', ')}; states: ${i.states.join(' → ')}`,
+    `- **Where**: fails in ${i.regions.join(', ')}${i.regionsFine.length ? `; works in ${i.regionsFine.join(', ')}` : ''}; states: ${i.states.join(' → ')}`,
+    `- **Edges seen failing**: ${edges.join(', ') || 'none recorded'}`,
     `- **How**: ${sample ? `${sample.phase} (${sample.reason})${sample.status ? `, HTTP ${sample.status}` : ''}: "${sample.message}"` : 'slow runs only'}`,
     `- **How often**: ${failing} failing run(s) on record; at the worst moment ${p.votes.map((x) => `${x.failing || x.slow} of ${x.voters} probes in ${x.region} (${x.check})`).join(', ') || 'no votes on record'}`,
     `- **Real users**: ${
@@ -221,7 +239,9 @@ export function evidenceMarkdown(p: EvidencePack): string {
     out.push(
       '| time (UTC) | said |',
       '| --- | --- |',
-      ...p.vendorSaid.map((s) => `| ${time(s.at)} | ${cell(s.unreachable ? `unreachable: ${s.unreachable}` : `${s.indicator}: ${s.description}`)} |`),
+      ...p.vendorSaid.map(
+        (s) => `| ${time(s.at)} | ${cell(s.unreachable ? `unreachable: ${s.unreachable}` : `"${s.description}" (indicator ${s.indicator})`)} |`,
+      ),
     );
   return `${out.join('\n')}\n`;
 }
