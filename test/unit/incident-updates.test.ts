@@ -10,7 +10,9 @@ import { parseConfig } from '../../config/load.ts';
 import type { Alert } from '../../agent/collector/alerts/alert.ts';
 import type { Receiver } from '../../agent/collector/alerts/receiver.ts';
 import { Collector } from '../../agent/collector/collector.ts';
+import { slackReceiver } from '../../agent/collector/alerts/slack.ts';
 import { Journal } from '../../agent/collector/journal.ts';
+import { startSink } from '../support/alertmanager.ts';
 import { tempDir } from '../support/processes.ts';
 import { FOUR_PROBES } from '../support/probes.ts';
 import { httpRun } from '../support/results.ts';
@@ -92,6 +94,22 @@ describe('periodic updates on an open incident', () => {
     const amFiring = h.alertmanager.sent.flat().filter((a) => a.endsAt === undefined);
     expect(h.alertmanager.sent.flat().filter((a) => a.endsAt !== undefined)).toHaveLength(1);
     expect([...new Set(amFiring.map((a) => a.annotations.update_number).filter(Boolean))]).toEqual(['1', '2']);
+  });
+
+  it('Slack leads with the update, in bold', async () => {
+    const h = harness('1m');
+    h.rounds(3, () => false);
+    h.rounds(14, () => true);
+    await flush();
+    const update = h.people.sent.flat().find((a) => a.annotations.update_number === '1')!;
+    const sink = await startSink();
+    try {
+      await slackReceiver(`${sink.url}/slack`).send([update], Date.now(), new AbortController().signal);
+      const [{ text }] = sink.bodies('/slack') as { text: string }[];
+      expect(text!.split('\n').slice(0, 2)).toEqual([':red_circle: *PAGE* VendorOutage — *acme*', `*${update.annotations.update}*`]);
+    } finally {
+      await sink.close();
+    }
   });
 
   it('with incident_updates.every: off, the same outage is 2 notifications', async () => {
