@@ -107,6 +107,8 @@ export class IncidentRuns {
     const open = this.open.get(vendor);
     if (!open) return;
     this.open.delete(vendor);
+    // The runs of this incident must not count as the first runs of the vendor's next one.
+    this.recent.delete(vendor);
     const lines: z.infer<typeof lineSchema>[] = [];
     for (const { count, last } of open.keys.values()) {
       // The first PER_KEY are on disk already; of the rest, the last PER_KEY.
