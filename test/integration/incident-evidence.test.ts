@@ -111,6 +111,8 @@ describe('an incident worked with the vendor', () => {
   it("pages with the vendor's support URL, escalation, contacts and contract", async () => {
     euDown = true;
     const fired = await waitFor(() => webhook().find((a) => a.status === 'firing'), { what: 'the page', timeoutMs: 60_000 });
+    const listed = (await (await fetch(`${collectorUrl}/v1/vendors`)).json()) as { vendors: { support: Record<string, string> }[] };
+    expect(listed.vendors[0]!.support.contract).toBe('MSA-2024-117');
     expect(fired.annotations).toMatchObject({
       support_url: 'https://support.edgeco.example/new',
       escalation: '1. open a P1 ticket 2. after 30m call the NOC',
