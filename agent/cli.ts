@@ -411,6 +411,67 @@ program
     process.stdout.write(renderReport(slaReport(config, events, hours, period, now, vendors, rumHours), opts.format, journalFile));
   });
 
+// --- working with the vendor: evidence packs and incident notes (agent/incidentCli.ts, talking to a collector's API) ---
+
+const collectorUrlOption = () => new Option('--collector <url>', "the collector's base URL").default('http://127.0.0.1:9797');
+
+/** Runs an incident command; its errors end in one line and exit 2 (bad arguments) or 3. */
+async function incidentCommand(run: () => Promise<string>): Promise<void> {
+  const { IncidentCliError } = await import('./incidentCli.ts');
+  try {
+    process.stdout.write(await run());
+  } catch (err) {
+    if (!(err instanceof IncidentCliError)) throw err;
+    process.stderr.write(`vendorwatch: ${err.message}\n`);
+    process.exit(err.badArguments ? EXIT.badConfig : EXIT.error);
+  }
+}
+
+program
+  .command('evidence')
+  .description(
+    "print an incident's evidence pack for the vendor's support desk: timeline, failing runs per region and probe, what the vendor's status page said, real-user impact",
+  )
+  .argument('<incident>', 'incident id (GET /v1/incidents)')
+  .addOption(collectorUrlOption())
+  .addOption(new Option('--format <format>', 'output format').choices(['md', 'json']).default('md'))
+  .action(async (id: string, opts: { collector: string; format: 'md' | 'json' }) => {
+    const { fetchEvidence } = await import('./incidentCli.ts');
+    await incidentCommand(() => fetchEvidence(opts.collector, id, opts.format));
+  });
+
+program
+  .command('incident')
+  .description('work on incidents')
+  .command('note')
+  .description(
+    'add to an incident for its postmortem: a note, owner, root cause, vendor ticket, follow-up (journaled, shown on the status page and in reports)',
+  )
+  .argument('<incident>', 'incident id (GET /v1/incidents)')
+  .argument('[text]', 'the note')
+  .option('--author <name>', 'who writes the note')
+  .option('--owner <name>', 'who owns the incident now')
+  .option('--root-cause <text>', 'the root cause as known now')
+  .option('--ticket <ref>', "the vendor's ticket reference")
+  .option('--follow-up <text>', 'a follow-up action')
+  .addOption(collectorUrlOption())
+  .option('--token-file <file>', "file holding the collector's token (default: collector.token from --config, else VENDORWATCH_TOKEN)")
+  .addOption(configOption())
+  .action(async (id: string, text: string | undefined, opts: Record<string, string | undefined>) => {
+    const { addNote, noteToken } = await import('./incidentCli.ts');
+    const configToken = opts.tokenFile === undefined && existsSync(opts.config!) ? loadConfig(opts.config!).collector.token : undefined;
+    await incidentCommand(() =>
+      addNote(opts.collector!, id, noteToken(opts.tokenFile, configToken), {
+        text,
+        author: opts.author,
+        owner: opts.owner,
+        root_cause: opts.rootCause,
+        ticket: opts.ticket,
+        follow_up: opts.followUp,
+      }),
+    );
+  });
+
 // --- demo: a lab of simulated vendors, probes and a collector on loopback (lab/demo.ts) ---
 
 program

@@ -89,6 +89,19 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * The route key with `:name` segments (e.g. "GET /v1/incidents/:id/evidence") that matches a
+ * request's "METHOD /path", if any; the handler reads the segment from the URL itself.
+ */
+function routeWithParams(keys: readonly string[], request: string): string | undefined {
+  const parts = request.split('/');
+  return keys.find((k) => {
+    if (!k.includes('/:')) return false;
+    const pattern = k.split('/');
+    return pattern.length === parts.length && pattern.every((p, i) => (p.startsWith(':') ? parts[i] !== '' : p === parts[i]));
+  });
+}
+
 /** The agent's HTTP server: /metrics, /healthz and whatever routes the collector adds. */
 export async function startServer(opts: { listen: string; routes?: Routes; logger: Logger }): Promise<RunningServer> {
   const routes: Routes = {
@@ -103,10 +116,10 @@ export async function startServer(opts: { listen: string; routes?: Routes; logge
 
   const server = createServer({ connectionsCheckingInterval: serverLimits.CONNECTIONS_CHECK_MS }, async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const handler = routes[`${req.method} ${url.pathname}`];
+    const handler = routes[`${req.method} ${url.pathname}`] ?? routes[routeWithParams(Object.keys(routes), `${req.method} ${url.pathname}`) ?? ''];
     try {
       if (!handler) {
-        const allowed = Object.keys(routes).filter((k) => k.endsWith(` ${url.pathname}`));
+        const allowed = Object.keys(routes).filter((k) => k.endsWith(` ${url.pathname}`) || routeWithParams([k], `${k.split(' ')[0]} ${url.pathname}`));
         throw allowed.length ? new HttpError(405, 'method not allowed') : new HttpError(404, 'not found');
       }
       await handler(req, res, url);

@@ -12,6 +12,34 @@ import { rumSchema } from './rum.ts';
 export const LATENCY_SLA_BUDGET = 0.05;
 const vendorKinds = ['cdn', 'dns', 'api', 'payment', 'ads', 'analytics', 'other'] as const;
 
+/**
+ * How to work with the vendor during an incident: where to open a ticket, whom to call, how to
+ * escalate, under which contract. Shown in its alerts, on the status page and in reports and
+ * evidence packs; nothing decides on them.
+ */
+const vendorSupportShape = {
+  support_url: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe("Where to open a ticket with the vendor's support desk; shown in its alerts (support_url), the status page, reports and evidence packs."),
+  contacts: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(100).describe('Who: a person, a team or a desk, e.g. `Acme NOC`.'),
+        channel: z.string().min(1).max(200).describe('How to reach them: a phone number, an e-mail address, a Slack channel, a URL.'),
+      }),
+    )
+    .max(20)
+    .optional()
+    .describe("The vendor's people to reach during an incident, in the order to try them."),
+  escalation: z
+    .array(z.string().min(1).max(300))
+    .max(20)
+    .optional()
+    .describe('Escalation steps, in order, e.g. `open a P1 ticket at support_url`, `after 30m call the TAM`.'),
+  contract: z.string().min(1).max(200).optional().describe('Contract or account reference the support desk asks for, e.g. `MSA-2024-117, account 88121`.'),
+};
+
 const vendorSchema = z.strictObject({
   name: nameSchema.describe('Unique vendor name; a metric label.'),
   kind: z
@@ -83,6 +111,7 @@ const vendorSchema = z.strictObject({
   consensus: consensusSchema
     .optional()
     .describe("Consensus knobs for this vendor's checks; each knob set here replaces the top-level one, and a check's own replaces it."),
+  ...vendorSupportShape,
 });
 export type Vendor = z.infer<typeof vendorSchema>;
 
@@ -179,6 +208,17 @@ const writtenConfigSchema = z
           })
           .prefault({})
           .describe('A flapping vendor raises one VendorFlapping alert instead of one alert per incident; ProbeUnhealthy also holds for one window.'),
+        incident_updates: z
+          .strictObject({
+            every: z
+              .union([z.literal('off'), duration])
+              .prefault('30m')
+              .describe(
+                "While an incident is open, how often its alert's webhook and Slack receivers get an update saying what changed since the last one; `off` for none. Alertmanager instead gets the update in the alert's annotations (its repeat_interval decides re-notification).",
+              ),
+          })
+          .prefault({})
+          .describe('Periodic updates on long incidents, until they resolve.'),
         // --- status page ---
         status_page: z
           .strictObject({

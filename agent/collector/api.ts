@@ -1,11 +1,12 @@
 /**
  * The collector's read API (JSON; times are ms since the epoch):
- *   GET /v1/vendors    every vendor: state, since, conditions, regions, flapping, evidence, links
+ *   GET /v1/vendors    every vendor: state, since, conditions, regions, flapping, evidence, links, support
  *   GET /v1/incidents  incidents, newest first; ?vendor=NAME, ?open=true, ?limit=N (default 100)
  *   GET /v1/probes     every probe: region, health (up | down | unhealthy), last seen, clock skew
  *   GET /v1/alerts     alerts active right now, as sent to receivers
  */
 import { HttpError, sendJson, type Routes } from '../server.ts';
+import { vendorSupport } from './alerts/alert.ts';
 import type { Collector } from './collector.ts';
 
 export function apiRoutes(collector: Collector): Routes {
@@ -24,6 +25,7 @@ export function apiRoutes(collector: Collector): Routes {
         runbook: vendor.runbook ?? null,
         dashboard: vendor.dashboard ?? null,
         status_page: vendor.status_page ?? null,
+        support: vendorSupport(vendor),
       }));
       sendJson(res, 200, { generatedAt: Date.now(), ready: Date.now() >= collector.readyAt, vendors });
     },

@@ -37,6 +37,9 @@ import type { Receiver } from './alerts/receiver.ts';
 import { ClockSamples } from './clockSkew.ts';
 import { checkVerdicts, votesInWindow, type CheckVerdicts, type Unconfirmed, type Vote } from './consensus.ts';
 import type { HourlyResults } from './hourlyResults.ts';
+import type { IncidentRuns } from './incidentRuns.ts';
+import { noteRefusal, withNote, type NoteInput } from './incidentNotes.ts';
+import { IncidentUpdates } from './incidentUpdates.ts';
 import { flappingAfter, nextIncident, withAlerts, type Incident } from './incidents.ts';
 import { replay, verdictKey, type Journal, type JournalEvent } from './journal.ts';
 import { disagreements, isDown, unhealthyProbes } from './probeHealth.ts';
@@ -60,6 +63,8 @@ interface CollectorOptions {
   receivers: readonly Receiver[];
   /** Where delivery results are counted per hour for SLA reports (none in tests that do not need it). */
   hourly?: HourlyResults;
+  /** Where the failing runs behind each incident are kept for its evidence pack (none in tests that do not need it). */
+  runs?: IncidentRuns;
   now?: () => number;
   newId?: () => string;
 }
@@ -110,6 +115,7 @@ export class Collector {
   private readonly statuses = new Map<string, VendorStatus>();
   private readonly incidentsById = new Map<string, Incident>();
   private readonly openIncidents = new Map<string, string>();
+  private readonly updates: IncidentUpdates;
   private readonly dispatcher: AlertDispatcher;
   private readonly now: () => number;
   private readonly newId: () => string;
@@ -139,6 +145,7 @@ export class Collector {
     for (const vendor of config.vendors) this.vendorReadyAt.set(vendor.name, start + config.effective.vendors[vendor.name]!.warm_up);
     this.dispatcher = new AlertDispatcher(opts.receivers, { resendMs: config.alerts.resend_interval, logger: opts.logger });
     this.readyAt = start + config.effective.warm_up;
+    this.updates = new IncidentUpdates(config.collector.incident_updates.every);
     this.restore();
   }
 
@@ -168,6 +175,7 @@ export class Collector {
     if (!seen || vote.at >= seen.at) byProbe.set(result.probe, vote);
     const watched = this.watched.get(result.check);
     if (watched?.check.role === 'delivery') this.opts.hourly?.add(result, watched.vendor);
+    if (watched) this.opts.runs?.add(result, watched.check);
     this.seen(result, receivedAt);
   }
 
@@ -261,7 +269,10 @@ export class Collector {
     this.judgeClocks(now);
     const byVendor = this.judgeChecks(windowed, now);
     this.judgeVendors(byVendor, ready, now);
+    const open = [...this.openIncidents].map(([vendor, id]) => ({ incident: this.incidentsById.get(id)!, status: this.statuses.get(vendor) }));
+    const updated = this.updates.follow(open, now);
     const { fired, resolved } = this.dispatcher.reconcile(this.desiredAlerts(now), now);
+    this.sendUpdates(updated);
     for (const alert of fired) this.journal({ type: 'alert', at: now, status: 'firing', alert });
     for (const alert of resolved) this.journal({ type: 'alert', at: now, status: 'resolved', alert });
     for (const alert of [...fired, ...resolved]) {
@@ -427,6 +438,8 @@ export class Collector {
     let { incident, changed } = nextIncident(open, vendor.name, status, now, () => vendorSummary(vendor, status, undefined), this.newId);
     if (incident) this.incidentsById.set(incident.id, incident);
     const isOpen = incident?.end === null;
+    if (!open && incident && isOpen) this.opts.runs?.opened(vendor.name, incident.id, incident.start);
+    if (open && !isOpen) this.opts.runs?.closed(vendor.name);
     const rule = this.opts.config.collector.flapping;
     status.flapping = flappingAfter(status.flapping, this.incidentsOf(vendor.name, now - rule.window), isOpen, now, rule);
     if (!incident) return;
@@ -462,7 +475,7 @@ export class Collector {
         if (flapping) {
           const incidents = this.incidentsOf(vendor.name, flapping.since - window);
           if (flapping.raised[severity] !== undefined) alerts.push(flappingAlert(vendor, status, severity, incidents, window, this.links));
-        } else if (open?.raised[severity] !== undefined) alerts.push(vendorAlert(vendor, status, open, severity, this.links));
+        } else if (open?.raised[severity] !== undefined) alerts.push(this.updates.annotate(vendorAlert(vendor, status, open, severity, this.links), open.id));
       }
     }
     for (const [id, p] of this.probeRecords) {
@@ -502,7 +515,10 @@ export class Collector {
     }
     for (const incident of restored.incidents.values()) {
       this.incidentsById.set(incident.id, incident);
-      if (incident.end === null) this.openIncidents.set(incident.vendor, incident.id);
+      if (incident.end === null) {
+        this.openIncidents.set(incident.vendor, incident.id);
+        this.opts.runs?.resumed(incident.vendor, incident.id);
+      }
     }
     this.trimIncidents();
     this.dispatcher.restore(restored.alerts);
@@ -517,6 +533,37 @@ export class Collector {
   private trimIncidents(): void {
     const closed = [...this.incidentsById.values()].filter((i) => i.end !== null).sort((a, b) => a.start - b.start);
     for (const i of closed.slice(0, Math.max(0, closed.length - KEEP_CLOSED_INCIDENTS))) this.incidentsById.delete(i.id);
+  }
+
+  // --- periodic updates on open incidents (incidentUpdates.ts; collector.incident_updates) ---
+
+  /** Each updated incident's alert, the page if it raised one, goes to people's channels again. */
+  private sendUpdates(incidents: readonly Incident[]): void {
+    const alerts = incidents.flatMap((incident) => {
+      const id = incident.id;
+      const mine = this.dispatcher.activeAlerts().filter((a) => a.annotations.incident === id);
+      const alert = mine.find((a) => a.labels.severity === 'page') ?? mine[0];
+      if (alert) this.opts.logger.info({ vendor: incident.vendor, incident: id }, alert.annotations.update ?? 'incident update');
+      return alert ? [alert] : [];
+    });
+    this.dispatcher.notify(alerts);
+  }
+
+  // --- incident notes (incidentNotes.ts; POST /v1/incidents/ID/notes) ---
+
+  /**
+   * Adds a note to an incident, open or closed, and journals it at once. Answers the incident,
+   * or why not: `not_found` (no such incident in memory), `full` (the most notes it holds).
+   */
+  addNote(id: string, note: NoteInput, now = this.now()): { incident: Incident } | { refused: 'not_found' | 'full'; reason: string } {
+    const incident = this.incidentsById.get(id);
+    if (!incident) return { refused: 'not_found', reason: `no incident ${id} (closed incidents are kept for the last ${KEEP_CLOSED_INCIDENTS})` };
+    const full = noteRefusal(incident.postmortem, note);
+    if (full) return { refused: 'full', reason: full };
+    const next = { ...incident, postmortem: withNote(incident.postmortem, note, now) };
+    this.incidentsById.set(id, next);
+    this.journal({ type: 'incident_note', at: now, incident: id, note });
+    return { incident: next };
   }
 
   // --- read side (API) ---

@@ -20,6 +20,7 @@
  * has passed without a new incident and none is open.
  */
 import { z } from 'zod';
+import { postmortemSchema } from './incidentNotes.ts';
 import { evidenceSchema, isProblem, raisedSchema, severityOf, vendorStates, vendorStateSchema, worse, type VendorState, type VendorStatus } from './state.ts';
 
 /**
@@ -27,7 +28,7 @@ import { evidenceSchema, isProblem, raisedSchema, severityOf, vendorStates, vend
  * impact fills it in): page views in its regions, how many had a vendor resource fail or go over
  * budget, the highest share over one consensus window and where. Absent: no beacon data covered it.
  */
-const incidentRealUsersSchema = z.object({
+export const incidentRealUsersSchema = z.object({
   pageViews: z.number().int().nonnegative(),
   affected: z.number().int().nonnegative(),
   peakShare: z.number().min(0).max(1),
@@ -48,6 +49,8 @@ export const incidentSchema = z.object({
   evidence: z.array(evidenceSchema),
   raised: raisedSchema.default({}),
   realUsers: incidentRealUsersSchema.optional(),
+  /** Notes, owner, root cause, vendor ticket and follow-ups people added (incidentNotes.ts). */
+  postmortem: postmortemSchema.optional(),
 });
 export type Incident = z.infer<typeof incidentSchema>;
 

@@ -157,7 +157,8 @@ export class Ingest {
     };
   }
 
-  private authorize(header: string | undefined): TokenScope {
+  /** Whom a bearer token speaks for; throws 401 for none or a wrong one (also used by incident notes). */
+  authorize(header: string | undefined): TokenScope {
     if (!this.tokens.length) throw new HttpError(401, 'this collector has no collector.token (or collector.tokens) configured, so it accepts no pushes');
     const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
     if (!m) throw new HttpError(401, 'missing or wrong bearer token');

@@ -16,6 +16,7 @@ import type { Logger } from '../log.ts';
 import { journalSkippedLines, journalWriteErrors } from './metrics.ts';
 import { alertSchema, alertKey, type Alert } from './alerts/alert.ts';
 import { verdictSchema, type CheckVerdicts } from './consensus.ts';
+import { noteInputSchema, withNote } from './incidentNotes.ts';
 import { incidentSchema, type Incident } from './incidents.ts';
 import { vendorStatusSchema, type VendorStatus } from './state.ts';
 
@@ -27,6 +28,7 @@ const journalEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('probe'), at: z.number(), probe: z.string(), region: z.string(), health: z.enum(probeHealths) }),
   z.object({ type: z.literal('alert'), at: z.number(), status: z.enum(['firing', 'resolved']), alert: alertSchema }),
   z.object({ type: z.literal('incident'), at: z.number(), incident: incidentSchema }),
+  z.object({ type: z.literal('incident_note'), at: z.number(), incident: z.string(), note: noteInputSchema }),
 ]);
 export type JournalEvent = z.infer<typeof journalEventSchema>;
 
@@ -54,6 +56,9 @@ export function replay(events: Iterable<JournalEvent>): Restored {
     } else if (e.type === 'alert') {
       if (e.status === 'firing') alerts.set(alertKey(e.alert.labels), e.alert);
       else alerts.delete(alertKey(e.alert.labels));
+    } else if (e.type === 'incident_note') {
+      const incident = out.incidents.get(e.incident);
+      if (incident) out.incidents.set(incident.id, { ...incident, postmortem: withNote(incident.postmortem, e.note, e.at) });
     } else out.incidents.set(e.incident.id, e.incident);
   }
   out.alerts = [...alerts.values()];

@@ -120,3 +120,10 @@ export const journalSkippedLines = new Counter({
   help: 'Journal lines skipped when read because they do not parse (torn by a crash or a full disk, or edited by hand).',
   registers: [registry],
 });
+
+export const incidentNotes = new Counter({
+  name: 'vendorwatch_incident_notes_total',
+  help: 'Incident notes received on POST /v1/incidents/ID/notes: accepted, or refused as unauthorized, invalid, not_found (no such incident) or full (the incident holds the most notes it can).',
+  labelNames: ['result'] as const,
+  registers: [registry],
+});

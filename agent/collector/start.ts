@@ -9,6 +9,8 @@ import { apiRoutes } from './api.ts';
 import { Collector } from './collector.ts';
 import { Ingest } from './ingest.ts';
 import { HourlyResults, hourlyPath } from './hourlyResults.ts';
+import { incidentRoutes } from './incidentRoutes.ts';
+import { IncidentRuns, runsPath } from './incidentRuns.ts';
 import { Journal } from './journal.ts';
 import { RumHours, rumHourlyPath } from './rum/hourly.ts';
 import { RecentRum } from './rum/summary.ts';
@@ -39,7 +41,8 @@ function receiversFor(alerts: Config['alerts']): Receiver[] {
 export function startCollector(config: Config, logger: Logger): RunningCollector {
   const journal = new Journal(config.collector.journal, logger);
   const hourly = new HourlyResults(hourlyPath(config.collector.journal), logger);
-  const collector = new Collector({ config, logger, journal, hourly, receivers: receiversFor(config.alerts) });
+  const runs = new IncidentRuns(runsPath(config.collector.journal), logger);
+  const collector = new Collector({ config, logger, journal, hourly, runs, receivers: receiversFor(config.alerts) });
   const token = config.collector.token || process.env.VENDORWATCH_TOKEN || undefined;
   const ingest = new Ingest(collector, { token, config: config.collector, logger });
   const { status_page } = config.collector;
@@ -47,6 +50,12 @@ export function startCollector(config: Config, logger: Logger): RunningCollector
     everyMs: status_page.vendor_status_every,
     timeoutMs: status_page.vendor_status_timeout,
     logger,
+    onFetched: (vendor, says) =>
+      runs.vendorSaid(vendor, {
+        at: says.unreachable?.at ?? says.said?.at ?? Date.now(),
+        ...(says.said ? { indicator: says.said.indicator, description: says.said.description } : {}),
+        ...(says.unreachable ? { unreachable: says.unreachable.reason } : {}),
+      }),
   });
   const rum = new RecentRum();
   const rumHours = new RumHours(config, rumHourlyPath(config.collector.journal), logger);
@@ -62,6 +71,7 @@ export function startCollector(config: Config, logger: Logger): RunningCollector
     routes: {
       ...ingest.routes(),
       ...apiRoutes(collector),
+      ...incidentRoutes({ config, collector, ingest, runs, logger }),
       ...statusPageRoutes({ config, history: new StatusHistory(config, hourly, logger), collector, vendorStatus, rum }),
     },
     stop: async () => {

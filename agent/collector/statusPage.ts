@@ -156,6 +156,7 @@ ${status && status.conditions.length > 1 ? html`<ul class="conditions">${status.
 ${v.says ? html`<dt>Vendor says</dt><dd>${vendorSays(v.says, view.now)}</dd>` : ''}
 ${v.rum ? html`<dt>Real users</dt><dd>${rumLine(v.rum, view.rum.since, view.now)}</dd>` : ''}
 ${slaFact(v)}
+${supportFacts(vendor)}
 </dl>
 ${v.history ? html`${historyStrip(v.history.states)}${latencyChart(v.history.latency, vendor.sla?.latency_p95_ms)}` : ''}
 ${linksLine(v)}
@@ -212,6 +213,14 @@ function rumLine(r: RumVendorSummary, since: number, now: number): Html {
 
 /** Only web links become links: a config value such as "javascript:…" stays text. */
 const link = (href: string | undefined, text: string) => href && (/^https?:\/\//i.test(href) ? html`<a href="${href}">${text}</a>` : html`${text}: ${href}`);
+
+/** How to work with the vendor (its registry entry): support desk, contacts, escalation, contract. */
+function supportFacts(vendor: Vendor): Html {
+  return html`${vendor.support_url ? html`<dt>Support</dt><dd>${link(vendor.support_url, vendor.support_url)}</dd>` : ''}
+${vendor.contacts?.length ? html`<dt>Contacts</dt><dd>${vendor.contacts.map((c, i) => html`${i ? '; ' : ''}${c.name}: ${c.channel}`)}</dd>` : ''}
+${vendor.escalation?.length ? html`<dt>Escalation</dt><dd><ol class="escalation">${vendor.escalation.map((step) => html`<li>${step}</li>`)}</ol></dd>` : ''}
+${vendor.contract ? html`<dt>Contract</dt><dd>${vendor.contract}</dd>` : ''}`;
+}
 
 function linksLine(v: VendorView): Html {
   const links = [
@@ -339,7 +348,23 @@ function incidentItem(i: Incident, now: number): Html {
 <h3><a href="#vendor-${i.vendor}">${i.vendor}</a> ${badge(i.worst)}${i.regions.length ? ` in ${i.regions.join(', ')}` : ''}</h3>
 <p class="since">${span}${i.states.length > 1 ? ` · went through ${i.states.map((s) => LABELS[s]).join(', ')}` : ''}${i.flapped ? ' · flapped' : ''}</p>
 ${body}
+${postmortem(i)}
+<p class="links"><a href="/v1/incidents/${i.id}/evidence?format=md">evidence pack</a></p>
 </article>`;
+}
+
+/** What people added for the postmortem (vendorwatch incident note): owner, vendor ticket, root cause, notes, follow-ups. */
+function postmortem(i: Incident): Html {
+  const p = i.postmortem;
+  if (!p) return html``;
+  const facts = [
+    p.owner ? html`<dt>Owner</dt><dd>${p.owner}</dd>` : '',
+    p.ticket ? html`<dt>Vendor ticket</dt><dd>${p.ticket}</dd>` : '',
+    p.rootCause ? html`<dt>Root cause</dt><dd>${p.rootCause}</dd>` : '',
+  ];
+  return html`<div class="postmortem"><dl class="facts">${facts}</dl>
+${p.notes.length ? html`<ul class="notes">${p.notes.map((n) => html`<li>${utc(n.at)}${n.author ? ` (${n.author})` : ''}: ${n.text}</li>`)}</ul>` : ''}
+${p.followUps.length ? html`<p>Follow-ups:</p><ul class="follow-ups">${p.followUps.map((f) => html`<li>${f.text}</li>`)}</ul>` : ''}</div>`;
 }
 
 // --- probes ---

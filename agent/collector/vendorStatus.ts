@@ -94,7 +94,14 @@ export class VendorStatusPoller {
 
   constructor(
     private readonly vendors: readonly Vendor[],
-    private readonly opts: { everyMs: number; timeoutMs: number; logger: Logger; now?: () => number },
+    private readonly opts: {
+      everyMs: number;
+      timeoutMs: number;
+      logger: Logger;
+      now?: () => number;
+      /** Hears every fetch's outcome (the evidence of open incidents keeps what vendors said). */
+      onFetched?: (vendor: string, says: VendorSays) => void;
+    },
   ) {
     for (const v of vendors) if (v.status_page) this.says.set(v.name, { link: statusPageLink(v.status_page) });
   }
@@ -135,5 +142,6 @@ export class VendorStatusPoller {
       if (entry.unreachable?.reason !== reason) this.opts.logger.warn({ vendor: vendor.name, reason }, "vendor's status page is unreachable");
       this.says.set(vendor.name, { ...entry, unreachable: { reason, at: now() } });
     }
+    this.opts.onFetched?.(vendor.name, this.says.get(vendor.name)!);
   }
 }

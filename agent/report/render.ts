@@ -6,6 +6,7 @@
 import { LATENCY_SLA_BUDGET } from '../../config/schema.ts';
 import { humanDuration, utc } from '../timeText.ts';
 import { RUM_CSV_COLUMNS, RUM_DEFINITION, rumCsvIncident, rumCsvVendor, rumJson, rumSummaryMarkdown, rumVendorMarkdown } from './renderRum.ts';
+import type { Postmortem } from '../collector/incidentNotes.ts';
 import type { IncidentReport, SlaReport, VendorReport } from './sla.ts';
 
 export const reportFormats = ['md', 'json', 'csv'] as const;
@@ -78,6 +79,7 @@ function vendorMarkdown(v: VendorReport): string[] {
   const a = v.availability;
   const out = [`## ${v.vendor}`, ''];
   out.push(`- SLA: ${v.sla ? slaText(v) : 'none in the vendor registry'}`);
+  out.push(...supportMarkdown(v.support));
   out.push(
     `- Availability: **${pct(a.percent)}**${a.met === undefined ? '' : a.met ? ' — met' : ` — **BREACHED** (SLA ${v.sla!.availability}%)`}; ` +
       `downtime ${humanDuration(v.downtimeMs)} (any region down for ${humanDuration(v.outageMs)}) of ${humanDuration(v.measuredMs)} measured; ` +
@@ -117,7 +119,27 @@ function vendorMarkdown(v: VendorReport): string[] {
     );
   }
   for (const i of v.incidents.filter((x) => x.breaching)) out.push('', ...incidentMarkdown(i));
+  for (const i of v.incidents.filter((x) => x.postmortem)) out.push('', ...postmortemMarkdown(i.id, i.postmortem!));
   return out;
+}
+
+/** The vendor registry's support fields, one line each. */
+function supportMarkdown(support: Record<string, string>): string[] {
+  const label: Record<string, string> = { support_url: 'Support', contacts: 'Contacts', escalation: 'Escalation', contract: 'Contract' };
+  return Object.entries(support).map(([k, v]) => `- ${label[k] ?? k}: ${v}`);
+}
+
+/** What people added to an incident for its postmortem (vendorwatch incident note). */
+function postmortemMarkdown(id: string, p: Postmortem): string[] {
+  return [
+    `#### Postmortem of incident ${id}`,
+    '',
+    `- Owner: ${p.owner ?? '–'}`,
+    `- Vendor ticket: ${p.ticket ?? '–'}`,
+    `- Root cause: ${p.rootCause ?? 'not recorded'}`,
+    ...p.notes.map((n) => `- Note, ${utc(n.at)}${n.author ? ` (${n.author})` : ''}: ${n.text}`),
+    ...p.followUps.map((f) => `- Follow-up: ${f.text}`),
+  ];
 }
 
 function incidentMarkdown(i: IncidentReport): string[] {
@@ -149,6 +171,7 @@ function reportJson(r: SlaReport, source: string) {
       vendor: v.vendor,
       sla: v.sla,
       verdict: verdict(v),
+      support: v.support,
       availability: {
         percent: opt(v.availability.percent, p4),
         met: v.availability.met ?? null,
@@ -183,6 +206,7 @@ function reportJson(r: SlaReport, source: string) {
         summary: i.summary,
         evidence: i.evidence,
         realUsers: i.realUsers ?? null,
+        postmortem: i.postmortem ?? null,
       })),
       rum: rumJson(v),
     })),
@@ -219,6 +243,11 @@ const CSV_COLUMNS = [
   'breaching',
   'summary',
   ...RUM_CSV_COLUMNS,
+  'owner',
+  'vendor_ticket',
+  'root_cause',
+  'notes',
+  'follow_ups',
 ] as const;
 type Row = Partial<Record<(typeof CSV_COLUMNS)[number], string | number | boolean | undefined>>;
 
@@ -269,6 +298,11 @@ function reportCsv(r: SlaReport): string {
         breaching: i.breaching,
         summary: i.summary,
         ...rumCsvIncident(i),
+        owner: i.postmortem?.owner,
+        vendor_ticket: i.postmortem?.ticket,
+        root_cause: i.postmortem?.rootCause,
+        notes: i.postmortem?.notes.map((n) => n.text).join(' | '),
+        follow_ups: i.postmortem?.followUps.map((f) => f.text).join(' | '),
       });
     }
   }

@@ -31,7 +31,8 @@
  * beside, never in the SLA verdict.
  */
 import { LATENCY_SLA_BUDGET, type Config, type Vendor } from '../../config/schema.ts';
-import { votesText } from '../collector/alerts/alert.ts';
+import { vendorSupport, votesText } from '../collector/alerts/alert.ts';
+import type { Postmortem } from '../collector/incidentNotes.ts';
 import type { HourLine } from '../collector/hourlyResults.ts';
 import type { RumHourLine } from '../collector/rum/hourly.ts';
 import type { Incident } from '../collector/incidents.ts';
@@ -64,10 +65,14 @@ export interface IncidentReport {
   evidence: string;
   /** What real users saw while it was open; undefined when no beacon data covered it. */
   realUsers: Incident['realUsers'];
+  /** Notes, owner, root cause, vendor ticket and follow-ups people added (vendorwatch incident note). */
+  postmortem: Postmortem | undefined;
 }
 
 export interface VendorReport {
   vendor: string;
+  /** How to work with the vendor, from the registry (alert.ts vendorSupport: support_url, escalation, contacts, contract). */
+  support: Record<string, string>;
   sla: Vendor['sla'] | null;
   /** Milliseconds of the period measured (not unknown, not before the first state), unknown, and down. */
   measuredMs: number;
@@ -247,6 +252,7 @@ function vendorReport(
         breaching: met === false && downtime > 0,
         evidence: votesText(i.evidence.filter((e) => e.outage === 'failing' || e.slow === 'failing')),
         realUsers: i.realUsers,
+        postmortem: i.postmortem,
       };
     });
 
@@ -262,6 +268,7 @@ function vendorReport(
 
   return {
     vendor: vendor.name,
+    support: vendorSupport(vendor),
     sla: vendor.sla ?? null,
     measuredMs,
     unknownMs: until - period.from - measuredMs,

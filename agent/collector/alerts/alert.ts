@@ -182,6 +182,29 @@ function linkLines(l: Record<string, string>): string[] {
   ];
 }
 
+/**
+ * How to work with the vendor (its registry entry): support_url, escalation, contacts and
+ * contract annotations, for whoever opens the ticket with it. Absent fields are left out.
+ */
+export function vendorSupport(vendor: Pick<Vendor, 'support_url' | 'contacts' | 'escalation' | 'contract'>): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (vendor.support_url) out.support_url = vendor.support_url;
+  if (vendor.escalation?.length) out.escalation = vendor.escalation.map((step, i) => `${i + 1}. ${step}`).join(' ');
+  if (vendor.contacts?.length) out.contacts = vendor.contacts.map((c) => `${c.name}: ${c.channel}`).join('; ');
+  if (vendor.contract) out.contract = vendor.contract;
+  return out;
+}
+
+/** The vendor support annotations as lines of an alert's description. */
+function supportLines(support: Record<string, string>): string[] {
+  return [
+    ...(support.support_url ? [`Vendor support: ${support.support_url}`] : []),
+    ...(support.contacts ? [`Vendor contacts: ${support.contacts}`] : []),
+    ...(support.escalation ? [`Escalation: ${support.escalation}`] : []),
+    ...(support.contract ? [`Contract: ${support.contract}`] : []),
+  ];
+}
+
 /** Two sentences on a vendor in trouble, from what the probes see now (its lastKnown state). */
 export function vendorSummary(vendor: Vendor, status: VendorStatus, incident: Incident | undefined): string {
   const known = status.lastKnown;
@@ -206,6 +229,7 @@ export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Inci
   const also = status.conditions.filter((c) => c.state !== known.state && c.state !== 'operational').map((c) => c.state);
   const eased = incident.worst !== known.state;
   const l = links(vendor, opts);
+  const support = vendorSupport(vendor);
   const description = [
     summary,
     '',
@@ -219,6 +243,7 @@ export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Inci
       ? [`${sample.ok ? 'Slow' : `Fails ${whereItFailed(sample)}`}, e.g. probe ${sample.probe} in ${sample.region}: "${sample.message.slice(0, 300)}"`]
       : []),
     ...linkLines(l),
+    ...supportLines(support),
   ].join('\n');
   return {
     labels: { alertname: VENDOR_ALERTS[severity], vendor: vendor.name, severity },
@@ -235,6 +260,7 @@ export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Inci
       ...(sample ? { sample: sample.message.slice(0, 300) } : {}),
       ...(sample && !sample.ok ? { phase: failedPhase(sample), reason: sample.reason } : {}),
       ...l,
+      ...support,
     },
     startsAt,
   };
@@ -279,6 +305,7 @@ export function flappingAlert(
       incidents: String(recent.length),
       since: new Date(flap.since).toISOString(),
       ...l,
+      ...vendorSupport(vendor),
     },
     startsAt: flap.raised[severity] ?? flap.since,
   };

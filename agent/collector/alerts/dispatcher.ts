@@ -71,6 +71,16 @@ export class AlertDispatcher {
     return { fired, resolved };
   }
 
+  /**
+   * Tells people's channels (receivers that do not keep alerts) about active alerts again: an
+   * incident's periodic update. Alertmanager gets the update in the annotations it is re-sent;
+   * its own repeat_interval decides whether anyone is notified again.
+   */
+  notify(alerts: readonly Alert[]): void {
+    if (!alerts.length) return;
+    for (const q of this.queues) if (!q.receiver.resends) q.push(alerts);
+  }
+
   /** Re-sends active alerts to receivers that forget them, every resend interval. */
   tick(now: number): void {
     if (now - this.lastResend < this.opts.resendMs) return;

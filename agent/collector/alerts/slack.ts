@@ -16,7 +16,9 @@ function slackText(a: Alert): string {
     a.annotations.dashboard_url ? `<${a.annotations.dashboard_url}|dashboard>` : '',
     a.annotations.vendor_status_url ? `<${a.annotations.vendor_status_url}|vendor status>` : '',
   ].filter(Boolean);
-  return `${head}\n${a.annotations.summary ?? ''}${resolved ? '' : votes}${links.length ? `\n${links.join(' · ')}` : ''}`;
+  // A periodic update on a long incident (incidentUpdates.ts) leads with what changed.
+  const update = !resolved && a.annotations.update ? `\n*${a.annotations.update}*` : '';
+  return `${head}${update}\n${a.annotations.summary ?? ''}${resolved ? '' : votes}${links.length ? `\n${links.join(' · ')}` : ''}`;
 }
 
 /** A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat): {"text": "..."}. */
