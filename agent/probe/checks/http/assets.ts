@@ -20,7 +20,7 @@ export interface FoundAsset {
 
 export interface Discovery {
   assets: FoundAsset[];
-  /** Bytes of the document past the parse bound, left unread (0 when it was read whole). */
+  /** Bytes of the document (as far as it arrived) past the parse bound, left unread (0 when it was read whole). */
   unparsedBytes: number;
 }
 
@@ -61,12 +61,14 @@ class Found {
 
 /**
  * Reads at most maxBytes of a document, ending after the last of `ends` (bytes) within them, so a
- * URL cut in half is never taken for a whole one; says how many bytes were left.
+ * URL cut in half is never taken for a whole one; says how many bytes were left. A document that
+ * arrived only in part (`complete` false) ends that way too.
  */
-function bounded(doc: Buffer, maxBytes: number, ends: string): { text: string; unparsedBytes: number } {
-  if (doc.length <= maxBytes) return { text: doc.toString('utf8'), unparsedBytes: 0 };
+function bounded(doc: Buffer, maxBytes: number, complete: boolean, ends: string): { text: string; unparsedBytes: number } {
+  if (complete && doc.length <= maxBytes) return { text: doc.toString('utf8'), unparsedBytes: 0 };
   // ASCII bytes never occur inside a multi-byte UTF-8 character: searching bytes is safe.
-  const end = Math.max(0, ...[...ends].map((c) => doc.lastIndexOf(c.charCodeAt(0), maxBytes - 1) + 1));
+  const within = Math.min(maxBytes, doc.length);
+  const end = Math.max(0, ...[...ends].map((c) => doc.lastIndexOf(c.charCodeAt(0), within - 1) + 1));
   return { text: doc.subarray(0, end).toString('utf8'), unparsedBytes: doc.length - end };
 }
 
@@ -113,9 +115,9 @@ function collectCss(css: string, found: Found, context: 'stylesheet' | 'declarat
   });
 }
 
-/** The assets an HTML document references, reading at most maxBytes of it. */
-export function htmlAssets(html: Buffer, pageUrl: string, maxBytes: number): Discovery {
-  const { text, unparsedBytes } = bounded(html, maxBytes, '>');
+/** The assets an HTML document references, reading at most maxBytes of it (`complete`: the whole document is there). */
+export function htmlAssets(html: Buffer, pageUrl: string, maxBytes: number, complete = true): Discovery {
+  const { text, unparsedBytes } = bounded(html, maxBytes, complete, '>');
   const found = new Found();
   let base: string | undefined;
   let inert = 0;
@@ -174,9 +176,9 @@ export function htmlAssets(html: Buffer, pageUrl: string, maxBytes: number): Dis
   return { assets: found.resolve(documentBase), unparsedBytes };
 }
 
-/** The assets a stylesheet references (`url()`, `@import`), reading at most maxBytes of it. */
-export function cssAssets(css: Buffer, sheetUrl: string, maxBytes: number): Discovery {
-  const { text, unparsedBytes } = bounded(css, maxBytes, ';}');
+/** The assets a stylesheet references (`url()`, `@import`), reading at most maxBytes of it (`complete`: the whole sheet is there). */
+export function cssAssets(css: Buffer, sheetUrl: string, maxBytes: number, complete = true): Discovery {
+  const { text, unparsedBytes } = bounded(css, maxBytes, complete, ';}');
   const found = new Found();
   collectCss(text, found, 'stylesheet');
   return { assets: found.resolve(sheetUrl), unparsedBytes };

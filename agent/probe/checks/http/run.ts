@@ -23,7 +23,7 @@ import {
 import { hostMatches } from '../../../../config/hosts.ts';
 import type { AssertionResult, ResultOfKind } from '../../../../config/result.ts';
 import { assess } from './assertions.ts';
-import { cssAssets, htmlAssets, type Discovery, type FoundAsset } from './assets.ts';
+import { cssAssets, htmlAssets, type FoundAsset } from './assets.ts';
 import { cacheability, cacheStatus } from './cache.ts';
 import { bareHost, resolveAll, TimedAgent } from './connection.ts';
 import { identifyEdge } from './edge.ts';
@@ -295,9 +295,9 @@ async function fetchAssets(run: Run, page: Outcome): Promise<{ outcomes: Outcome
   // Documents are read in the order they arrive until max_parse_bytes is spent; what is left is reported.
   let parseBudget = opts.max_parse_bytes;
   const unparsed: NonNullable<NonNullable<HttpDetails['assets']>['unparsed']> = [];
-  const read = (doc: Outcome, discover: (body: Buffer, url: string, maxBytes: number) => Discovery): FoundAsset[] => {
+  const read = (doc: Outcome, discover: typeof htmlAssets): FoundAsset[] => {
     const body = doc.body ?? Buffer.alloc(0);
-    const found = discover(body, doc.details.url, parseBudget);
+    const found = discover(body, doc.details.url, parseBudget, doc.bodyComplete);
     parseBudget -= body.length - found.unparsedBytes;
     if (found.unparsedBytes || !doc.bodyComplete) unparsed.push({ url: doc.details.url, ...(doc.bodyComplete ? { unparsed_bytes: found.unparsedBytes } : {}) });
     return found.assets;
