@@ -87,7 +87,8 @@ afterAll(async () => {
   await new Promise((resolve) => origin?.server.close(resolve));
 });
 
-describe('content profiles through real Varnish (h2 behind TLS)', () => {
+// Generous: each test starts processes (Varnish, the CLI) or loads VCL, on a machine that may be busy.
+describe('content profiles through real Varnish (h2 behind TLS)', { timeout: 120_000 }, () => {
   let pki: TestPki;
   let varnish: Varnish;
   let terminator: TlsTerminator;
@@ -228,7 +229,7 @@ describe('content profiles through real Varnish (h2 behind TLS)', () => {
   });
 });
 
-describe('vendorwatch check --suite --connect-to: production against a staging edge', () => {
+describe('vendorwatch check --suite --connect-to: production against a staging edge', { timeout: 240_000 }, () => {
   let production: Varnish;
   let staging: Varnish;
   let config: string;
