@@ -295,9 +295,18 @@ program
   .option('--json', 'print one CheckResult JSON per line')
   .option('--id <probe>', 'probe id to report', 'cli')
   .option('--region <region>', 'probe region to report')
+  .option('--suite <vendor>', "run the vendor's http checks against production and against --connect-to, and print the differences (exit 1 on a regression)")
+  .option('--connect-to <host[:port]>', 'with --suite: the staging edge to connect to, keeping the URLs, Host and SNI')
+  .option('--warm', 'with --suite: run every check once on both sides first, so both caches are warm')
   .action(async (names: string[], opts) => {
     const logger = commandLogger(process.env.VENDORWATCH_LOG_LEVEL ?? 'warn');
     const config = loadConfig(opts.config);
+    if (opts.suite !== undefined || opts.connectTo !== undefined) {
+      const { runSuite } = await import('./probe/checks/http/suite.ts');
+      const suite = { vendor: opts.suite, connectTo: opts.connectTo, names, warm: Boolean(opts.warm), json: Boolean(opts.json) };
+      process.exitCode = await runSuite(config, suite, probeIdentity(config, opts), logger);
+      return;
+    }
     refuseUnknown(
       'check',
       names,

@@ -123,11 +123,27 @@ const profileSchema = z.strictObject({
   expect: httpExpectSchema.prefault({}).describe("What this profile's response must look like: the same expectations as the check's `expect`."),
 });
 
+/** Where a child asset was found: the HTML element or CSS construct that references it. */
+const assetSources = ['script', 'stylesheet', 'image', 'srcset', 'preload', 'modulepreload', 'icon', 'style', 'css-url', 'css-import'] as const;
+export type AssetSource = (typeof assetSources)[number];
+
+/** Bytes of HTML and CSS read for child assets per run unless `assets.max_parse_bytes` says otherwise. */
+export const ASSET_PARSE_BYTES = 2 * 1024 * 1024;
+
 const assetsSchema = z
   .union([
     z.boolean(),
     z.strictObject({
       max: z.number().int().min(1).max(100).default(20).describe('Fetch at most this many child assets.'),
+      max_parse_bytes: z
+        .number()
+        .int()
+        .positive()
+        .max(64 * 1024 * 1024)
+        .default(ASSET_PARSE_BYTES)
+        .describe(
+          'Read at most this many bytes of HTML and CSS per run looking for child assets (the page first, then its stylesheets); what lies beyond is reported in details.assets.unparsed, not read.',
+        ),
       hosts: z
         .union([z.literal('any'), z.array(hostPatternSchema).min(1)])
         .optional()
@@ -135,7 +151,9 @@ const assetsSchema = z
     }),
   ])
   .default(false)
-  .describe('Fetch the scripts, stylesheets and images the HTML page references and fail if any of them fails.');
+  .describe(
+    'Fetch what the HTML page makes a browser fetch (scripts, stylesheets, images and srcset candidates, preloads, icons; url() and @import of its stylesheets) and fail if any of it fails.',
+  );
 
 const popHeader = z.strictObject({
   header: z.string().min(1).describe('Response header that names the edge location.'),
@@ -299,7 +317,18 @@ export const httpDetailsSchema = httpRequestDetailsSchema.extend({
       other_hosts: z.number().int(),
       /** Beyond `assets.max`. */
       over_max: z.number().int(),
-      checked: z.array(z.object({ url: z.string(), ok: z.boolean(), reason: reasonSchema, status: z.number().optional(), total: z.number().optional() })),
+      /** Documents (the page, stylesheets) read only in part, or not at all, because of `assets.max_parse_bytes` or `max_body_bytes`. */
+      unparsed: z.array(z.object({ url: z.string(), unparsed_bytes: z.number().int().nonnegative().optional() })).optional(),
+      checked: z.array(
+        z.object({
+          url: z.string(),
+          source: z.enum(assetSources).optional(),
+          ok: z.boolean(),
+          reason: reasonSchema,
+          status: z.number().optional(),
+          total: z.number().optional(),
+        }),
+      ),
     })
     .optional(),
 });

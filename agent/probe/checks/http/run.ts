@@ -3,13 +3,15 @@
  *   1. requests the check URL on a fresh, fully timed connection (dns, connect, tls, ttfb,
  *      transfer), following redirects; with `every_address`, once per address of the host;
  *   2. alongside it, a cache-busted twin (`pair`) and each content profile's URL;
- *   3. then, for an HTML page with `assets`, the scripts, styles and images it references;
+ *   3. then, for an HTML page with `assets`, what it makes a browser fetch (assets.ts), and what
+ *      its stylesheets reference in turn;
  * and evaluates every expectation. The check URL's response gives the result's phases and
  * details; any failing request fails the run, and its message says which request failed.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
+  ASSET_PARSE_BYTES,
   httpExpectSchema,
   type HttpCheck,
   type HttpDetails,
@@ -21,7 +23,7 @@ import {
 import { hostMatches } from '../../../../config/hosts.ts';
 import type { AssertionResult, ResultOfKind } from '../../../../config/result.ts';
 import { assess } from './assertions.ts';
-import { childAssets } from './assets.ts';
+import { cssAssets, htmlAssets, type FoundAsset } from './assets.ts';
 import { cacheability, cacheStatus } from './cache.ts';
 import { bareHost, resolveAll, TimedAgent } from './connection.ts';
 import { identifyEdge } from './edge.ts';
@@ -65,6 +67,8 @@ interface Outcome {
   assertions: AssertionResult[];
   details: HttpRequestDetails;
   body?: Buffer;
+  /** False when the body was longer than the bytes kept of it. */
+  bodyComplete?: boolean;
 }
 
 /** Connections kept between runs for checks with `reuse_connection`, by check name. */
@@ -242,6 +246,7 @@ async function fetchOne(run: Run, req: Request): Promise<Outcome> {
       assertions: verdict.assertions,
       details,
       body: res.body,
+      bodyComplete: res.bodyComplete,
     });
   } finally {
     // A failed run may have left the connection in any state: start the next one afresh.
@@ -278,39 +283,76 @@ function assetAllowed(url: URL, page: URL, hosts: 'any' | string[] | undefined, 
   return (hosts ?? vendorHosts).some((p) => hostMatches(p, bareHost(url.hostname), url.port));
 }
 
-/** Fetches the page's child assets (bounded, a few at a time) on the hosts the check allows. */
+/** Fetches the page's child assets (bounded, a few at a time) on the hosts the check allows; stylesheets lead to theirs. */
 async function fetchAssets(run: Run, page: Outcome): Promise<{ outcomes: Outcome[]; details: NonNullable<HttpDetails['assets']> }> {
   const { check, ctx } = run;
-  const opts = check.assets === true ? { max: 20, hosts: undefined } : (check.assets as Exclude<HttpCheck['assets'], boolean>);
+  const opts =
+    check.assets === true ? { max: 20, hosts: undefined, max_parse_bytes: ASSET_PARSE_BYTES } : (check.assets as Exclude<HttpCheck['assets'], boolean>);
   const vendorHosts = ctx.vendors.find((v) => v.name === check.vendor)?.hosts ?? [];
   const pageUrl = new URL(page.details.url);
-  const found = childAssets(page.body!.toString('utf8'), pageUrl.href);
-  const allowed = found.filter((u) => assetAllowed(new URL(u), pageUrl, opts.hosts, vendorHosts));
-  const chosen = allowed.slice(0, opts.max);
   const headers = headersFor(run, check.accept_encoding, {});
-  const outcomes: Outcome[] = new Array(chosen.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < chosen.length; i = next++) {
-      outcomes[i] = await fetchOne(run, {
-        label: `asset ${chosen[i]}`,
-        url: new URL(chosen[i]!),
-        method: 'GET',
-        headers,
-        expect: ASSET_EXPECT,
-        maxBodyBytes: 0,
-      });
+
+  // Documents are read in the order they arrive until max_parse_bytes is spent; what is left is reported.
+  let parseBudget = opts.max_parse_bytes;
+  const unparsed: NonNullable<NonNullable<HttpDetails['assets']>['unparsed']> = [];
+  const read = (doc: Outcome, discover: typeof htmlAssets): FoundAsset[] => {
+    const body = doc.body ?? Buffer.alloc(0);
+    const found = discover(body, doc.details.url, parseBudget, doc.bodyComplete);
+    parseBudget -= body.length - found.unparsedBytes;
+    if (found.unparsedBytes || !doc.bodyComplete) unparsed.push({ url: doc.details.url, ...(doc.bodyComplete ? { unparsed_bytes: found.unparsedBytes } : {}) });
+    return found.assets;
+  };
+
+  const seen = new Set<string>();
+  const chosen: FoundAsset[] = [];
+  let otherHosts = 0;
+  let overMax = 0;
+  const take = (assets: FoundAsset[]) => {
+    for (const asset of assets) {
+      if (seen.has(asset.url)) continue;
+      seen.add(asset.url);
+      if (!assetAllowed(new URL(asset.url), pageUrl, opts.hosts, vendorHosts)) otherHosts++;
+      else if (chosen.length >= opts.max) overMax++;
+      else chosen.push(asset);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(ASSET_CONCURRENCY, chosen.length) }, worker));
+  take(read(page, htmlAssets));
+
+  // In waves: the page's assets, then what their stylesheets reference, and so on (@import chains).
+  const outcomes: Outcome[] = [];
+  while (outcomes.length < chosen.length) {
+    const wave = chosen.slice(outcomes.length);
+    const fetched: Outcome[] = new Array(wave.length);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < wave.length; i = next++) {
+        const asset = wave[i]!;
+        fetched[i] = await fetchOne(run, {
+          label: `asset ${asset.url}`,
+          url: new URL(asset.url),
+          method: 'GET',
+          headers,
+          expect: ASSET_EXPECT,
+          maxBodyBytes: asset.stylesheet ? parseBudget : 0,
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(ASSET_CONCURRENCY, wave.length) }, worker));
+    outcomes.push(...fetched);
+    wave.forEach((asset, i) => {
+      if (asset.stylesheet && !fetched[i]!.failure) take(read(fetched[i]!, cssAssets));
+    });
+  }
   return {
     outcomes,
     details: {
-      found: found.length,
-      other_hosts: found.length - allowed.length,
-      over_max: allowed.length - chosen.length,
+      found: seen.size,
+      other_hosts: otherHosts,
+      over_max: overMax,
+      ...(unparsed.length ? { unparsed } : {}),
       checked: outcomes.map((o, i) => ({
-        url: chosen[i]!,
+        url: chosen[i]!.url,
+        source: chosen[i]!.source,
         ok: !o.failure,
         reason: o.failure?.reason ?? 'ok',
         status: o.details.status,
