@@ -1,6 +1,19 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly: no build step between a checkout and a running agent.
-import { register } from 'tsx/esm/api';
+// The one entry point. It runs the compiled CLI in dist/ (bin/build.js: `npm run build`, which
+// `npm ci` and the Docker build run), or the TypeScript sources through tsx, a dev dependency,
+// when dist/ is missing or older than a source, and says so: edited code never runs stale.
+import { distState } from './dist.js';
 
-register();
-await import('../agent/cli.ts');
+const dist = distState();
+if (dist.fresh) {
+  await import('../dist/cli.js');
+} else {
+  const tsx = await import('tsx/esm/api').catch(() => undefined);
+  if (!tsx) {
+    process.stderr.write(`vendorwatch: ${dist.reason}, and tsx (a dev dependency) is not installed to run the sources: run \`npm run build\`\n`);
+    process.exit(3);
+  }
+  process.stderr.write(`vendorwatch: ${dist.reason}; running the sources through tsx (slow start; \`npm run build\` compiles them)\n`);
+  tsx.register();
+  await import('../agent/cli.ts');
+}

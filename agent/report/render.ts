@@ -5,10 +5,8 @@
  */
 import { LATENCY_SLA_BUDGET } from '../../config/schema.ts';
 import { humanDuration, utc } from '../timeText.ts';
+import type { ReportFormat } from './formats.ts';
 import type { IncidentReport, SlaReport, VendorReport } from './sla.ts';
-
-export const reportFormats = ['md', 'json', 'csv'] as const;
-export type ReportFormat = (typeof reportFormats)[number];
 
 /** How the numbers are measured; printed in every format. */
 const DEFINITIONS = {
