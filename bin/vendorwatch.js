@@ -2,7 +2,12 @@
 // The one entry point. It runs the compiled CLI in dist/ (bin/build.js: `npm run build`, which
 // `npm ci` and the Docker build run), or the TypeScript sources through tsx, a dev dependency,
 // when dist/ is missing or older than a source, and says so: edited code never runs stale.
+import module from 'node:module';
 import { distState } from './dist.js';
+
+// Node ≥ 22.1 keeps V8's compiled code between runs (in the OS temp folder): later starts skip
+// most of the parsing. Older Node has no such cache and starts as before.
+module.enableCompileCache?.();
 
 const dist = distState();
 if (dist.fresh) {
