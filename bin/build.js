@@ -60,6 +60,39 @@ const onlyBundled = {
   },
 };
 
+/**
+ * undici's index loads all of undici; vendorwatch uses its `request` and `Agent`. Its cookie
+ * helpers, WebSocket and EventSource are left out: the cookie module reads globalThis.Headers
+ * as it loads, which makes Node load its own copy of undici, tens of ms at every start. In the
+ * bundle they are undefined: to use one, take it out of this list.
+ */
+const UNUSED_UNDICI = /^\.\/lib\/web\/(cookies|websocket|eventsource)\b/;
+
+const slimUndici = {
+  name: 'slim-undici',
+  setup(b) {
+    b.onResolve({ filter: UNUSED_UNDICI }, ({ path, importer }) =>
+      /\/node_modules\/undici\/index\.js$/.test(importer) ? { path, namespace: 'unused-undici' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'unused-undici' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
+
+/** zod ships its messages in over a hundred languages; vendorwatch speaks English (zod's default). */
+const englishZod = {
+  name: 'english-zod',
+  setup(b) {
+    b.onResolve({ filter: /\/locales\/index\.js$/ }, ({ path, importer, resolveDir }) =>
+      /\/node_modules\/zod\//.test(importer) ? { path: join(resolveDir, path), namespace: 'english-zod' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'english-zod' }, ({ path }) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: dirname(path),
+      loader: 'js',
+    }));
+  },
+};
+
 export async function buildCli() {
   const builtAt = Date.now();
   const out = `${DIST}.${process.pid}.tmp`;
@@ -77,7 +110,7 @@ export async function buildCli() {
     logLevel: 'warning',
     // Bundled CommonJS packages call require(), which an ES module does not have.
     banner: { js: "import { createRequire as __vwRequire } from 'node:module'; const require = __vwRequire(import.meta.url);" },
-    plugins: [onlyBundled, sourceLocation],
+    plugins: [onlyBundled, slimUndici, englishZod, sourceLocation],
   });
   const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/'));
   writeFileSync(join(out, BUILD_FILE), `${JSON.stringify({ builtAt, inputs }, null, 1)}\n`);
