@@ -8,6 +8,8 @@ import { distState } from './dist.js';
 // Node ≥ 22.1 keeps V8's compiled code between runs (in the OS temp folder): later starts skip
 // most of the parsing. Older Node has no such cache and starts as before.
 module.enableCompileCache?.();
+// The stack an unexpected error shows at debug level names the TypeScript sources (dist/ has source maps).
+if (['debug', 'trace'].includes(process.env.VENDORWATCH_LOG_LEVEL ?? '')) process.setSourceMapsEnabled(true);
 
 const dist = distState();
 if (dist.fresh) {
