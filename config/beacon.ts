@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { webVitalNames } from './checks/browser.ts';
 import type { Config } from './schema.ts';
-import { cacheOutcomes, resourceTypes, type CacheOutcome, type ResourceType } from './vendorResources.ts';
+import { cacheOutcomes, resourceTypes } from './vendorResources.ts';
 
 export const beaconConfigSchema = z.object({
   vendors: z.array(
@@ -48,24 +48,6 @@ const count = z.number().int().nonnegative().max(100_000);
 const label = z.string().max(63);
 const fewKeys = (max: number) => (o: object) => Object.keys(o).length <= max;
 
-const knownResourceTypes = new Set<unknown>(resourceTypes);
-const knownCacheOutcomes = new Set<unknown>(cacheOutcomes);
-const isSample = (s: unknown) =>
-  Array.isArray(s) &&
-  s.length === 3 &&
-  knownResourceTypes.has(s[0]) &&
-  knownCacheOutcomes.has(s[1]) &&
-  typeof s[2] === 'number' &&
-  s[2] >= 0 &&
-  s[2] <= 600_000;
-/**
- * One [type, cache outcome, ms] per resource: a page of 150 resources sends 150. Checked by hand
- * rather than as a zod tuple, which cost the collector more than all the rest of the beacon.
- */
-const samples = z.custom<[ResourceType, CacheOutcome, number][]>((v) => Array.isArray(v) && v.length <= 5000 && v.every(isSample), {
-  message: `expected at most 5000 samples, each [type, cache, ms]: type one of ${resourceTypes.join(', ')}; cache one of ${cacheOutcomes.join(', ')}; ms 0 to 600000`,
-});
-
 const beaconResourcesSchema = z
   .strictObject({
     count,
@@ -74,7 +56,7 @@ const beaconResourcesSchema = z
     failed: count,
     noTimingAllowOrigin: count,
     protocols: z.record(z.string().max(16), count).refine(fewKeys(8), 'too many protocols'),
-    samples,
+    samples: z.array(z.tuple([z.enum(resourceTypes), z.enum(cacheOutcomes), ms])).max(5000),
   })
   .refine(
     (r) =>
