@@ -5,14 +5,19 @@
 # (a file outside /app: /app/config holds the code's config modules). deploy/ runs it in Kubernetes
 # and Docker Compose.
 
-# The browser beacon (beacon/dist), built with esbuild, a dev dependency the image leaves out.
-FROM node:22-bookworm-slim AS beacon
+# The compiled CLI (dist/) and the browser beacon (beacon/dist), both built with esbuild, a dev
+# dependency the image leaves out. Scripts are skipped at install: `prepare` builds once the
+# sources are in.
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY beacon ./beacon
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY bin ./bin
+COPY agent ./agent
 COPY config ./config
-RUN npm run build:beacon
+COPY lab ./lab
+COPY beacon ./beacon
+RUN npm run build && npm run build:beacon
 
 FROM node:22-bookworm-slim
 
@@ -23,12 +28,13 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin
-COPY agent ./agent
 COPY config ./config
-COPY beacon ./beacon
-COPY --from=beacon /app/beacon/dist ./beacon/dist
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/beacon/dist ./beacon/dist
+# Read at run time beside its source: the script browser checks put into pages.
+COPY agent/probe/checks/browser/pageReporter.js ./agent/probe/checks/browser/pageReporter.js
 
 RUN useradd --system --uid 10001 --home-dir /app vendorwatch \
  && mkdir -p /app/data && chown vendorwatch /app/data

@@ -8,7 +8,7 @@ const ours = (...folders) =>
   folders.map((f) => ({ group: [`**/${f}/**`, `${f}/**`], message: `${f}/ is a layer above: see docs/architecture.md ("Layering").` }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'beacon/dist/**', '**/*.min.js'] },
+  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'beacon/dist/**', '**/*.min.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,24 +1,32 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
-import { configJsonSchema } from '../config/jsonSchema.ts';
-import { checksForRegion } from '../config/checks/regions.ts';
-import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../config/load.ts';
-import { configReference } from '../config/reference.ts';
+import { DEFAULT_CONFIG } from '../config/defaultConfig.ts';
 import type { Config } from '../config/schema.ts';
-import { didYouMean } from '../config/spelling.ts';
 import type { CheckResult } from '../config/result.ts';
-import { effectiveSettingsJson, effectiveSettingsTable } from './effectiveSettings.ts';
-import { chooseLogFormat, createLogger, logFormats, type Logger } from './log.ts';
-import { grafanaDashboard } from './grafanaDashboard.ts';
-import { prometheusRulesYaml } from './prometheusRules.ts';
-import { renderReport, reportFormats, type ReportFormat } from './report/render.ts';
-import { ListenError, parseListen, startServer, type RunningServer, type Routes } from './server.ts';
+import { didYouMean } from '../config/spelling.ts';
+import type { Logger } from './log.ts';
+import { logFormats } from './logFormats.ts';
+import { reportFormats, type ReportFormat } from './report/formats.ts';
+import type { RunningServer, Routes } from './server.ts';
 import { textTable } from './textTable.ts';
 
+// Start-up time is what `vendorwatch check` in a script or cron job pays on every run, and
+// `--version` or `--help` should cost little more than Node itself: nothing above imports more
+// than a list of names. Each command's action imports what it needs (`await import`), and what
+// nearly every command needs is loaded just before any action runs (`preAction` below).
+//
 // A metric family is registered when the module declaring it loads, so the probe's and the
 // collector's modules are loaded only by the commands that run them (below, with `await import`):
 // a collector's /metrics has no probe families, a probe's no collector or RUM ones.
+
+/** The logger and the config loader: loaded by `preAction`, before any command's action runs. */
+let log: typeof import('./log.ts');
+let configFile: typeof import('../config/load.ts');
+/** The HTTP server's module, once a command with --listen is about to run. */
+let server: typeof import('./server.ts') | undefined;
+
+const loadConfig = (file: string): Config => configFile.loadConfig(file);
 
 /** Exit codes scripts can rely on (README.md, Commands). */
 const EXIT = { ok: 0, checkFailed: 1, badConfig: 2, error: 3 } as const;
@@ -37,12 +45,12 @@ function refuseUnknown(what: string, given: string[], known: string[]): void {
  * fix needs no stack; a bug report does).
  */
 function exitWith(err: unknown): never {
-  if (err instanceof ConfigError) {
+  if (configFile && err instanceof configFile.ConfigError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(EXIT.badConfig);
   }
   const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof ListenError) {
+  if (server && err instanceof server.ListenError) {
     process.stderr.write(`vendorwatch: ${message}\n`);
     process.exit(err.kind === 'badAddress' ? EXIT.badConfig : EXIT.error);
   }
@@ -115,6 +123,7 @@ async function startProbe(config: Config, opts: { id?: string; region?: string; 
   const { closeRunners, configureRunners } = await import('./probe/checks/index.ts');
   const { exposeProbeClock, recordCheckResult } = await import('./probe/metrics.ts');
   const { CheckOutcomeLog } = await import('./probe/outcomeLog.ts');
+  const { checksForRegion } = await import('../config/checks/regions.ts');
   const probe = probeIdentity(config, opts);
   exposeProbeClock(probe.id, probe.region);
   const checks = checksForRegion(config.checks, probe.region);
@@ -133,15 +142,15 @@ async function startProbe(config: Config, opts: { id?: string; region?: string; 
       output.deliver?.(result);
     },
   });
-  const server: RunningServer = await startServer({ listen: opts.listen, logger, routes: output.routes });
+  const running: RunningServer = await server!.startServer({ listen: opts.listen, logger, routes: output.routes });
   scheduler.start();
   logger.info({ probe, checks: checks.length }, 'probe started');
-  announce(logger, server, output.routes !== undefined);
+  announce(logger, running, output.routes !== undefined);
   untilSignal(logger, async () => {
     await scheduler.stop();
     await closeRunners();
     await output.stop?.();
-    await server.close();
+    await running.close();
   });
 }
 
@@ -214,10 +223,13 @@ const program = new Command('vendorwatch')
   .showHelpAfterError('(add --help for usage)')
   .configureOutput({ writeErr: (s) => process.stderr.write(s) })
   .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.badConfig))
-  // A bad --listen is refused before anything starts, not once the collector is half up.
-  .hook('preAction', (_program, command) => {
+  .hook('preAction', async (_program, command) => {
+    [log, configFile] = await Promise.all([import('./log.ts'), import('../config/load.ts')]);
+    // A bad --listen is refused before anything starts, not once the collector is half up.
     const { listen } = command.opts<{ listen?: string }>();
-    if (listen !== undefined) parseListen(listen);
+    if (listen === undefined) return;
+    server = await import('./server.ts');
+    server.parseListen(listen);
   })
   .addOption(
     new Option('--log-format <format>', 'log lines on stderr (default: pretty at a terminal, else json; env VENDORWATCH_LOG_FORMAT)').choices(logFormats),
@@ -226,7 +238,7 @@ const program = new Command('vendorwatch')
 /** A command's logger, in the format --log-format or VENDORWATCH_LOG_FORMAT chose. */
 function commandLogger(level?: string): Logger {
   try {
-    return createLogger(level, chooseLogFormat(program.opts<{ logFormat?: string }>().logFormat));
+    return log.createLogger(level, log.chooseLogFormat(program.opts<{ logFormat?: string }>().logFormat));
   } catch (err) {
     process.stderr.write(`VENDORWATCH_LOG_FORMAT: ${(err as Error).message}\n`);
     process.exit(EXIT.badConfig);
@@ -279,11 +291,11 @@ program
     const config = loadConfig(opts.config);
     warnIfUseless(config, logger, 'collector');
     const { routes, stop } = await collectorOutput(config, logger);
-    const server = await startServer({ listen: opts.listen, logger, routes });
-    announce(logger, server, true);
+    const running = await server!.startServer({ listen: opts.listen, logger, routes });
+    announce(logger, running, true);
     untilSignal(logger, async () => {
       await stop();
-      await server.close();
+      await running.close();
     });
   });
 
@@ -340,12 +352,13 @@ program
   .addOption(configOption())
   .option('--effective', 'also print the settings each check runs with once defaults are resolved, and where each consensus knob came from')
   .option('--json', 'with --effective: print them as JSON instead')
-  .action((opts: { config: string; effective?: boolean; json?: boolean }) => {
+  .action(async (opts: { config: string; effective?: boolean; json?: boolean }) => {
     if (opts.json && !opts.effective) {
       process.stderr.write('--json goes with --effective\n');
       process.exit(EXIT.badConfig);
     }
     const config = loadConfig(opts.config);
+    const { effectiveSettingsJson, effectiveSettingsTable } = await import('./effectiveSettings.ts');
     if (opts.json) return void process.stdout.write(effectiveSettingsJson(config));
     process.stdout.write(`${opts.config}: ok (${config.vendors.length} vendors, ${config.checks.length} checks)\n`);
     if (opts.effective) process.stdout.write(`\n${effectiveSettingsTable(config)}`);
@@ -355,7 +368,9 @@ program
   .command('schema')
   .description('print the config JSON Schema (for editor completion and checking)')
   .option('--markdown', 'print the configuration reference (docs/configuration.md) instead')
-  .action((opts: { markdown?: boolean }) => {
+  .action(async (opts: { markdown?: boolean }) => {
+    const { configJsonSchema } = await import('../config/jsonSchema.ts');
+    const { configReference } = await import('../config/reference.ts');
     process.stdout.write(opts.markdown ? configReference(configJsonSchema()) : `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
   });
 
@@ -365,7 +380,8 @@ program
   .command('rules')
   .description('print Prometheus recording and alerting rules (YAML) that compute consensus and vendor states from probe metrics')
   .addOption(configOption())
-  .action((opts) => {
+  .action(async (opts) => {
+    const { prometheusRulesYaml } = await import('./prometheusRules.ts');
     process.stdout.write(prometheusRulesYaml(loadConfig(opts.config), opts.config));
   });
 
@@ -373,7 +389,8 @@ program
   .command('dashboard')
   .description('print a Grafana dashboard (JSON) for the vendors: state, availability and latency first, then checks, probes and RUM')
   .addOption(configOption())
-  .action((opts) => {
+  .action(async (opts) => {
+    const { grafanaDashboard } = await import('./grafanaDashboard.ts');
     process.stdout.write(`${JSON.stringify(grafanaDashboard(loadConfig(opts.config)), null, 2)}\n`);
   });
 
@@ -394,6 +411,7 @@ program
     const config = loadConfig(opts.config);
     const now = Date.now();
     const { reportPeriod, slaReport } = await import('./report/sla.ts');
+    const { renderReport } = await import('./report/render.ts');
     let period;
     try {
       period = reportPeriod(opts, now);
@@ -512,7 +530,7 @@ program
       });
       process.exit(code);
     } catch (err) {
-      if (!(err instanceof DemoError || err instanceof ConfigError)) throw err;
+      if (!(err instanceof DemoError || err instanceof configFile.ConfigError)) throw err;
       process.stderr.write(`${err.message}\n`);
       process.exit(EXIT.badConfig);
     }

@@ -1,9 +1,8 @@
 import { pino, type Logger } from 'pino';
 
-export type { Logger };
+import { logFormats, type LogFormat } from './logFormats.ts';
 
-export const logFormats = ['json', 'pretty'] as const;
-type LogFormat = (typeof logFormats)[number];
+export type { Logger };
 
 /**
  * The format asked for (--log-format), else VENDORWATCH_LOG_FORMAT, else pretty for a person at

@@ -87,7 +87,7 @@ async function measureSizes(dir: string): Promise<{ sizes: Sized[]; own: Sized[]
   const beacon = sized('beacon.js', 'vendorwatch, the script-tag build (IIFE, web-vitals included)', readFileSync(join(dir, 'beacon.js')));
   const flavour = sized(
     'web-vitals as the beacon bundles it',
-    "the web-vitals imports of beacon/src/vitals.ts (LCP and INP from the attribution build, CLS, FCP, TTFB plain), each called with a callback that does nothing; esbuild with beacon/build.ts's options, IIFE",
+    "the web-vitals imports of beacon/src/vitals.ts (the five plain builds; the beacon finds the LCP resource and the slow interaction's script itself), each called with a callback that does nothing; esbuild with beacon/build.ts's options, IIFE",
     await bundled(vitalsEntry()),
   );
   const attributionIife = sized(

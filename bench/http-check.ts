@@ -10,6 +10,7 @@
 import { startBlackboxExporter, type BlackboxExporter } from './blackbox-exporter.ts';
 import { compare, execute, plan, toolVersion, withStops, type Contender, type Sample } from './measure.ts';
 import { accuracyMethod, accuracyTable, COMMON_NOTES, contendersTable, throughputMethod, throughputTable, type Benchmark } from './report.ts';
+import { measureStartUp, startUpCommands, startUpTable } from './start-up.ts';
 import { startTargets } from './targets.ts';
 import { vendorwatchOn } from './vendorwatch.ts';
 
@@ -83,17 +84,21 @@ export const httpCheckBenchmark: Benchmark = {
         curlContender(targets.http, await toolVersion('curl', /^curl \S+/)),
       ];
       const { rates, errors } = await compare(contenders, { throughput: 'ok', delayed: (d) => `delay/${d}` as const }, { throughput, accuracy }, log);
+      const startUpRounds = quick ? 2 : 20;
+      const startUp = await measureStartUp(startUpCommands(vendorwatch.configFile, checkName('ok'), `${targets.http}/ok`), startUpRounds, log);
 
       return {
         method: [
           "Targets: the lab's HTTP fault server (lab/faults.ts) in a Node process of its own on 127.0.0.1: `/ok` answers at once, `/delay/N` holds its response headers N ms, then sends its 3-byte body. Plain HTTP/1.1, a fresh TCP connection per check for every contender.",
           throughputMethod(throughput, '`/ok`'),
           accuracyMethod(accuracy, '`/delay/N`', 'ttfb and total'),
+          `Start-up: wall time from spawn to exit of each command, one at a time, ${startUpRounds} rounds in an order that rotates each round; the ratios are taken within each round. \`bin/vendorwatch.js\` runs the compiled CLI (dist/, built by \`npm ci\`; the benchmark builds it first if a source is newer).`,
         ],
         tables: [
           { heading: 'Contenders', table: contendersTable(contenders) },
           { heading: `Throughput (checks/s, concurrency ${throughput.concurrency})`, table: throughputTable(rates) },
           { heading: 'Timing accuracy (error against the known delay)', table: accuracyTable(errors, ['ttfb', 'total']) },
+          { heading: 'Start-up: one process per command (wall ms)', table: startUpTable(startUp) },
         ],
         notes: [
           'Every error includes what the target adds to N (its timer fires at N ms or a little later, plus connect and the loopback round trip), the same for every contender; differences between contenders are what each tool adds.',

@@ -18,8 +18,9 @@ import { execute, type Contender, type Sample } from './measure.ts';
 export interface Vendorwatch {
   /** "vendorwatch 0.1.0 (3119e8a)": the package version and the commit measured ("-dirty" with local changes). */
   version: string;
-  /** The config as vendorwatch read it. */
+  /** The config as vendorwatch read it, and its file. */
   config: Config;
+  configFile: string;
   /** Runs the named check in this process and returns its whole CheckResult. */
   check(name: string): Promise<CheckResult>;
   /** The check runner in this process; for a target it runs the check named `checkFor(target)`. */
@@ -42,6 +43,7 @@ export async function vendorwatchOn(yaml: string): Promise<Vendorwatch> {
   return {
     version,
     config,
+    configFile: file,
     check: inProcess,
     runner: (name, command, checkFor) => ({ name, version, command, run: async (t) => sampleOf(await inProcess(checkFor(t))) }),
     command: (checkFor) => ({

@@ -2,11 +2,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { DEFAULT_CONFIG } from './defaultConfig.ts';
 import { configJsonSchema } from './jsonSchema.ts';
 import { configSchema, type Config } from './schema.ts';
 import { didYouMean } from './spelling.ts';
-
-export const DEFAULT_CONFIG = 'config/vendorwatch.yaml';
 
 export interface ConfigProblem {
   file: string;

@@ -7,10 +7,8 @@ import { LATENCY_SLA_BUDGET } from '../../config/schema.ts';
 import { humanDuration, utc } from '../timeText.ts';
 import { RUM_CSV_COLUMNS, RUM_DEFINITION, rumCsvIncident, rumCsvVendor, rumJson, rumSummaryMarkdown, rumVendorMarkdown } from './renderRum.ts';
 import type { Postmortem } from '../collector/incidentNotes.ts';
+import type { ReportFormat } from './formats.ts';
 import type { IncidentReport, SlaReport, VendorReport } from './sla.ts';
-
-export const reportFormats = ['md', 'json', 'csv'] as const;
-export type ReportFormat = (typeof reportFormats)[number];
 
 /** How the numbers are measured; printed in every format. */
 const DEFINITIONS = {

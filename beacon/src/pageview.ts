@@ -91,7 +91,8 @@ export function pageGroup(path: string, groups: BeaconConfig['pageGroups']): str
 export function toBeacon(view: PageView, nav: string, config: BeaconConfig): Beacon {
   const n = view.type === 'route' || view.type === 'bfcache' ? undefined : navigationEntry();
   const vitals: NonNullable<Beacon['vitals']> = {};
-  for (const [name, { value, source }] of Object.entries(view.vitals)) {
+  for (const [name, { value, source: given }] of Object.entries(view.vitals)) {
+    const source = typeof given === 'function' ? given() : given;
     const vendor = typeof source === 'string' ? (vendorForUrl(config.vendors, source) ?? OTHER_VENDOR) : source && vendorForEntry(source, config.vendors);
     vitals[name as Metric['name']] = { value: name === 'CLS' ? Math.round(value * 1e4) / 1e4 : Math.round(value), ...(vendor && { vendor }) };
   }

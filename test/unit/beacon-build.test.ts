@@ -8,9 +8,9 @@ import { tempDir } from '../support/processes.ts';
 
 /**
  * The script-tag build, web-vitals included, gzipped at level 9 (as the collector serves it).
- * Measured at 8.2 KB; raise this only with a reason, and update docs/rum.md's figure.
+ * Measured at 6.7 KB; raise this only with a reason, and update docs/rum.md's figure.
  */
-const BUDGET_BYTES = 9 * 1024;
+const BUDGET_BYTES = 7500;
 
 const dir = tempDir();
 

@@ -19,6 +19,7 @@ import {
   rumResourcesWithoutTimingAllowOrigin,
   rumWebVital,
 } from './metrics.ts';
+import type { Series } from './series.ts';
 
 const OTHER = 'other';
 /** The vendor label of a vital nothing in particular is to blame for (CLS, FCP, TTFB, a text LCP). */
@@ -26,6 +27,8 @@ const NO_VENDOR = 'none';
 const protocols = new Set(['h3', 'h2', 'http/1.1', 'http/1.0', 'unknown']);
 
 type BeaconRecorder = (beacon: Beacon) => void;
+type ResourceType = Beacon['resources'][string]['samples'][number][0];
+type CacheOutcome = Beacon['resources'][string]['samples'][number][1];
 
 export function beaconRecorder(config: Config): BeaconRecorder {
   const vendors = new Set(config.vendors.map((v) => v.name));
@@ -33,28 +36,52 @@ export function beaconRecorder(config: Config): BeaconRecorder {
   const vendorLabel = (name: string) => (vendors.has(name) ? name : OTHER);
   const protocolLabel = (p: string) => (protocols.has(p) ? p : OTHER);
 
+  /** The series one vendor's resources count in, looked up once per vendor label (a bounded set). */
+  const seriesOfVendor = (vendor: string) => {
+    const durations = new Map<ResourceType, Map<CacheOutcome, Series<'vendor' | 'type' | 'cache'>>>();
+    return {
+      resources: (protocol: string) => rumResources.series({ vendor, protocol }),
+      bytes: rumResourceBytes.series({ vendor }),
+      cacheHits: rumResourceCacheHits.series({ vendor }),
+      failures: rumResourceFailures.series({ vendor }),
+      withoutTimingAllowOrigin: rumResourcesWithoutTimingAllowOrigin.series({ vendor }),
+      duration(type: ResourceType, cache: CacheOutcome) {
+        let ofType = durations.get(type);
+        if (!ofType) durations.set(type, (ofType = new Map()));
+        let found = ofType.get(cache);
+        if (!found) ofType.set(cache, (found = rumResourceDuration.series({ vendor, type, cache })));
+        return found;
+      },
+    };
+  };
+  const byVendor = new Map<string, ReturnType<typeof seriesOfVendor>>();
+  const lost = rumResourceEntriesLost.series({});
+
   return (b) => {
     const page_group = groups.has(b.group) ? b.group : OTHER;
-    rumPageViews.inc({ page_group, type: b.type });
-    if (b.protocol) rumDocuments.inc({ page_group, protocol: protocolLabel(b.protocol) });
-    for (const [phase, ms] of Object.entries(b.phases ?? {})) rumNavigation.observe({ page_group, phase }, ms / 1000);
+    rumPageViews.inc(rumPageViews.series({ page_group, type: b.type }));
+    if (b.protocol) rumDocuments.inc(rumDocuments.series({ page_group, protocol: protocolLabel(b.protocol) }));
+    for (const [phase, ms] of Object.entries(b.phases ?? {})) rumNavigation.observe(rumNavigation.series({ page_group, phase }), ms / 1000);
     for (const [vital, { value, vendor }] of Object.entries(b.vitals ?? {})) {
-      rumWebVital.observe({ vital, page_group, vendor: vendor ? vendorLabel(vendor) : NO_VENDOR }, vital === 'CLS' ? value : value / 1000);
+      const series = rumWebVital.series({ vital, page_group, vendor: vendor ? vendorLabel(vendor) : NO_VENDOR });
+      rumWebVital.observe(series, vital === 'CLS' ? value : value / 1000);
     }
     for (const [name, r] of Object.entries(b.resources)) {
       const vendor = vendorLabel(name);
+      let of = byVendor.get(vendor);
+      if (!of) byVendor.set(vendor, (of = seriesOfVendor(vendor)));
       let counted = 0;
       for (const [protocol, n] of Object.entries(r.protocols)) {
-        rumResources.inc({ vendor, protocol: protocolLabel(protocol) }, n);
+        rumResources.inc(of.resources(protocolLabel(protocol)), n);
         counted += n;
       }
-      if (r.count > counted) rumResources.inc({ vendor, protocol: 'unknown' }, r.count - counted);
-      rumResourceBytes.inc({ vendor }, r.bytes);
-      rumResourceCacheHits.inc({ vendor }, r.cacheHits);
-      rumResourceFailures.inc({ vendor }, r.failed);
-      rumResourcesWithoutTimingAllowOrigin.inc({ vendor }, r.noTimingAllowOrigin);
-      for (const [type, cache, ms] of r.samples) rumResourceDuration.observe({ vendor, type, cache }, ms / 1000);
+      if (r.count > counted) rumResources.inc(of.resources('unknown'), r.count - counted);
+      rumResourceBytes.inc(of.bytes, r.bytes);
+      rumResourceCacheHits.inc(of.cacheHits, r.cacheHits);
+      rumResourceFailures.inc(of.failures, r.failed);
+      rumResourcesWithoutTimingAllowOrigin.inc(of.withoutTimingAllowOrigin, r.noTimingAllowOrigin);
+      for (const [type, cache, ms] of r.samples) rumResourceDuration.observe(of.duration(type, cache), ms / 1000);
     }
-    rumResourceEntriesLost.inc(b.lost);
+    rumResourceEntriesLost.inc(lost, b.lost);
   };
 }

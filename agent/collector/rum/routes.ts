@@ -39,6 +39,9 @@ class Rejected extends Error {
 
 const gunzipAsync = promisify(gunzip);
 
+/** The beacon schema compiled to one generated function (zod's z.compile): a fraction of the runtime parser's cost, the same answers and errors. */
+const validBeacon = z.compile(beaconSchema);
+
 /**
  * Beacons per client in fixed one-minute windows. Clients are told apart by an HMAC of their
  * address under a per-process random key, so the table holds no address; past `maxClients`
@@ -153,7 +156,7 @@ export function beaconRoutes(config: Config, logger: Logger, opts: { script?: st
     } catch {
       throw new Rejected('malformed', 400, 'body is not JSON');
     }
-    const parsed = beaconSchema.safeParse(json);
+    const parsed = validBeacon.safeParse(json);
     if (!parsed.success) throw new Rejected('invalid', 400, z.prettifyError(parsed.error).slice(0, 500));
     if (!seen.add(`${parsed.data.nav}:${parsed.data.seq}`)) throw new Rejected('duplicate', 409, 'page view already received');
     return parsed.data;

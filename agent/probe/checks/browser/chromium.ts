@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core';
 import { createLogger, type Logger } from '../../../log.ts';
 import { browserContexts, browserLaunches } from './metrics.ts';
 
@@ -171,6 +171,8 @@ export class Chromium {
     const marker = randomUUID();
     let browser: Browser;
     try {
+      // playwright-core is large: a probe or `check` without browser checks never loads it.
+      const { chromium } = await import('playwright-core');
       browser = await chromium.launch({
         executablePath: this.opts.executablePath ?? '/usr/bin/chromium',
         // The marker finds the process in /proc: playwright-core does not expose it.

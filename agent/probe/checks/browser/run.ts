@@ -39,9 +39,34 @@ function reasonForScriptError(message: string): Exclude<Reason, 'ok'> {
   return NET_REASONS.find(([pattern]) => pattern.test(firstLine))?.[1] ?? 'script';
 }
 
+/**
+ * The compiled CLI (dist/) runs without a TypeScript loader. Node ≥ 22.18 strips a .ts script's
+ * types itself; older Node gets tsx (a dev dependency) registered on the first such script, where
+ * it is installed. vitest and the tsx fallback of bin/vendorwatch.js load .ts on their own.
+ */
+let tsxRegistered = false;
+
+async function importScript(file: string): Promise<unknown> {
+  const url = pathToFileURL(file).href;
+  try {
+    return await import(url);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw err;
+    if (!tsxRegistered) {
+      const tsx = await import('tsx/esm/api').catch(() => {
+        throw new Error(`Node ${process.version} cannot run a TypeScript script without tsx installed (npm i tsx): use Node ≥ 22.18 or a .js script`);
+      });
+      tsx.register();
+      tsxRegistered = true;
+    }
+    // Node remembers the failed import of this URL; the query makes it a new one.
+    return import(`${url}?typescript`);
+  }
+}
+
 async function loadTransaction(file: string): Promise<Transaction> {
-  // tsx (bin/vendorwatch.js) and vitest both load .ts here; Node caches the module per path.
-  const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  // Node caches the module per path.
+  const module = (await importScript(file)) as { default?: unknown };
   if (typeof module.default !== 'function') throw new Error('it has no default export function');
   return module.default as Transaction;
 }

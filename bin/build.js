@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+/**
+ * Compiles the CLI (agent/cli.ts and everything it imports, the demo's lab included) into dist/,
+ * so that starting vendorwatch loads JavaScript instead of transpiling TypeScript each time:
+ *
+ *   node bin/build.js          (npm run build; npm ci runs it as `prepare`)
+ *
+ * One ES module per command's lazy import (code splitting), so `--version` loads almost nothing
+ * and `check` never loads the collector; node_modules stay external. dist/build.json lists the
+ * sources and when the build started: bin/vendorwatch.js runs dist/ only while no source is newer.
+ * The build goes to a temporary folder that replaces dist/ at the end, so a CLI starting meanwhile
+ * never reads half a build (it falls back to the sources for that moment).
+ */
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { build } from 'esbuild';
+import { BUILD_FILE, DIST, ROOT } from './dist.js';
+
+/**
+ * A bundled module's import.meta is its chunk's, in dist/. Code that finds files beside its own
+ * source (beacon/dist from the collector, pageReporter.js from the browser check, config/demo.yaml
+ * from the demo) gets its source file's location instead.
+ */
+const sourceLocation = {
+  name: 'source-location',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, ({ path }) => {
+      if (path.includes('/node_modules/')) return undefined;
+      const source = readFileSync(path, 'utf8');
+      if (!source.includes('import.meta.')) return { contents: source, loader: 'ts' };
+      const file = relative(DIST, path);
+      const contents = source
+        .replaceAll('import.meta.url', `new URL(${JSON.stringify(file)}, import.meta.url).href`)
+        .replaceAll('import.meta.dirname', `(import.meta.dirname + ${JSON.stringify(`/${dirname(file)}`)})`);
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
+/**
+ * The packages nearly every command loads, bundled in: one file to read instead of hundreds to
+ * resolve, check and parse one by one (undici alone is over a hundred). Each of these is known
+ * to work bundled. Every other package, playwright-core first (large, and loaded only by browser
+ * checks), stays in node_modules, imported at run time as from the sources: packages that find
+ * their own files by their location (css-tree, pino's transports) keep working.
+ */
+const BUNDLED = new Set(['commander', 'pino', 'yaml', 'zod', 'prom-client', 'undici', 'dns-packet']);
+
+const onlyBundled = {
+  name: 'only-bundled-packages',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, ({ path, importer }) => {
+      if (path.startsWith('node:') || importer.includes('/node_modules/')) return undefined;
+      const name = path
+        .split('/')
+        .slice(0, path.startsWith('@') ? 2 : 1)
+        .join('/');
+      return BUNDLED.has(name) ? undefined : { path, external: true };
+    });
+  },
+};
+
+/**
+ * undici's index loads all of undici; vendorwatch uses its `request` and `Agent`. Its cookie
+ * helpers, WebSocket and EventSource are left out: the cookie module reads globalThis.Headers
+ * as it loads, which makes Node load its own copy of undici, tens of ms at every start. In the
+ * bundle they are undefined: to use one, take it out of this list.
+ */
+const UNUSED_UNDICI = /^\.\/lib\/web\/(cookies|websocket|eventsource)\b/;
+
+const slimUndici = {
+  name: 'slim-undici',
+  setup(b) {
+    b.onResolve({ filter: UNUSED_UNDICI }, ({ path, importer }) =>
+      /\/node_modules\/undici\/index\.js$/.test(importer) ? { path, namespace: 'unused-undici' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'unused-undici' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
+
+/** zod ships its messages in over a hundred languages; vendorwatch speaks English (zod's default). */
+const englishZod = {
+  name: 'english-zod',
+  setup(b) {
+    b.onResolve({ filter: /\/locales\/index\.js$/ }, ({ path, importer, resolveDir }) =>
+      /\/node_modules\/zod\//.test(importer) ? { path: join(resolveDir, path), namespace: 'english-zod' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'english-zod' }, ({ path }) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: dirname(path),
+      loader: 'js',
+    }));
+  },
+};
+
+export async function buildCli() {
+  const builtAt = Date.now();
+  const out = `${DIST}.${process.pid}.tmp`;
+  rmSync(out, { recursive: true, force: true });
+  const result = await build({
+    entryPoints: { cli: join(ROOT, 'agent/cli.ts') },
+    outdir: out,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'linked',
+    // Less text for Node to parse at start; names stay, and the source maps lead back to the sources.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    metafile: true,
+    logLevel: 'warning',
+    // Bundled CommonJS packages call require(), which an ES module does not have.
+    banner: { js: "import { createRequire as __vwRequire } from 'node:module'; const require = __vwRequire(import.meta.url);" },
+    plugins: [onlyBundled, slimUndici, englishZod, sourceLocation],
+  });
+  const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/'));
+  writeFileSync(join(out, BUILD_FILE), `${JSON.stringify({ builtAt, inputs }, null, 1)}\n`);
+  const old = `${DIST}.${process.pid}.old`;
+  try {
+    renameSync(DIST, old);
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err;
+  }
+  renameSync(out, DIST);
+  rmSync(old, { recursive: true, force: true });
+}
+
+if (import.meta.filename === process.argv[1]) await buildCli();
