@@ -189,7 +189,11 @@ async function collectorOutput(config: Config, logger: Logger): Promise<ProbeOut
   const { beaconRoutes } = await import('./collector/rum/routes.ts');
   const running = startCollector(config, logger);
   // In-process: results go straight to ingest, no HTTP, no token.
-  return { deliver: (r) => running.ingest.accept([r]), routes: { ...running.routes, ...beaconRoutes(config, logger) }, stop: running.stop };
+  return {
+    deliver: (r) => running.ingest.accept([r]),
+    routes: { ...running.routes, ...beaconRoutes(config, logger, { impact: running.realUsers }) },
+    stop: running.stop,
+  };
 }
 
 const resultWord = (r: CheckResult) => (r.ok ? (r.degraded ? 'DEGRADED' : 'OK') : 'FAIL');

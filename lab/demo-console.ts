@@ -26,6 +26,7 @@ const STATE_COLOR: Record<VendorState, (s: string) => string> = {
   hard_down: red,
   regional_outage: red,
   degraded: yellow,
+  users_impacted: yellow,
   api_down: yellow,
   limited_visibility: yellow,
   operational: green,

@@ -10,6 +10,7 @@ import { Collector } from './collector.ts';
 import { Ingest } from './ingest.ts';
 import { HourlyResults, hourlyPath } from './hourlyResults.ts';
 import { Journal } from './journal.ts';
+import { RealUserImpact } from './rum/impact.ts';
 import { RecentRum } from './rum/summary.ts';
 import { StatusHistory } from './statusHistory.ts';
 import { statusPageRoutes } from './statusPage.ts';
@@ -18,6 +19,8 @@ import { VendorStatusPoller } from './vendorStatus.ts';
 export interface RunningCollector {
   collector: Collector;
   ingest: Ingest;
+  /** Real-user impact windows: the beacon routes feed them (rum/routes.ts), the collector reads them. */
+  realUsers: RealUserImpact;
   /** POST /v1/results, the read API and the status page, for the agent's HTTP server. */
   routes: Routes;
   stop(): Promise<void>;
@@ -36,7 +39,8 @@ function receiversFor(alerts: Config['alerts']): Receiver[] {
 export function startCollector(config: Config, logger: Logger): RunningCollector {
   const journal = new Journal(config.collector.journal, logger);
   const hourly = new HourlyResults(hourlyPath(config.collector.journal), logger);
-  const collector = new Collector({ config, logger, journal, hourly, receivers: receiversFor(config.alerts) });
+  const realUsers = new RealUserImpact(config);
+  const collector = new Collector({ config, logger, journal, hourly, realUsers, receivers: receiversFor(config.alerts) });
   const token = config.collector.token || process.env.VENDORWATCH_TOKEN || undefined;
   const ingest = new Ingest(collector, { token, config: config.collector, logger });
   const { status_page } = config.collector;
@@ -53,6 +57,7 @@ export function startCollector(config: Config, logger: Logger): RunningCollector
   return {
     collector,
     ingest,
+    realUsers,
     routes: {
       ...ingest.routes(),
       ...apiRoutes(collector),

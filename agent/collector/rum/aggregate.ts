@@ -25,7 +25,8 @@ const OTHER = 'other';
 const NO_VENDOR = 'none';
 const protocols = new Set(['h3', 'h2', 'http/1.1', 'http/1.0', 'unknown']);
 
-type BeaconRecorder = (beacon: Beacon) => void;
+/** Counts one accepted beacon from `region` (one of the configured regions or "other": bounded by the caller, rum/region.ts). */
+type BeaconRecorder = (beacon: Beacon, region: string) => void;
 
 export function beaconRecorder(config: Config): BeaconRecorder {
   const vendors = new Set(config.vendors.map((v) => v.name));
@@ -33,11 +34,11 @@ export function beaconRecorder(config: Config): BeaconRecorder {
   const vendorLabel = (name: string) => (vendors.has(name) ? name : OTHER);
   const protocolLabel = (p: string) => (protocols.has(p) ? p : OTHER);
 
-  return (b) => {
+  return (b, region) => {
     const page_group = groups.has(b.group) ? b.group : OTHER;
     rumPageViews.inc({ page_group, type: b.type });
     if (b.protocol) rumDocuments.inc({ page_group, protocol: protocolLabel(b.protocol) });
-    for (const [phase, ms] of Object.entries(b.phases ?? {})) rumNavigation.observe({ page_group, phase }, ms / 1000);
+    for (const [phase, ms] of Object.entries(b.phases ?? {})) rumNavigation.observe({ page_group, phase, region }, ms / 1000);
     for (const [vital, { value, vendor }] of Object.entries(b.vitals ?? {})) {
       rumWebVital.observe({ vital, page_group, vendor: vendor ? vendorLabel(vendor) : NO_VENDOR }, vital === 'CLS' ? value : value / 1000);
     }
@@ -45,15 +46,15 @@ export function beaconRecorder(config: Config): BeaconRecorder {
       const vendor = vendorLabel(name);
       let counted = 0;
       for (const [protocol, n] of Object.entries(r.protocols)) {
-        rumResources.inc({ vendor, protocol: protocolLabel(protocol) }, n);
+        rumResources.inc({ vendor, protocol: protocolLabel(protocol), region }, n);
         counted += n;
       }
-      if (r.count > counted) rumResources.inc({ vendor, protocol: 'unknown' }, r.count - counted);
+      if (r.count > counted) rumResources.inc({ vendor, protocol: 'unknown', region }, r.count - counted);
       rumResourceBytes.inc({ vendor }, r.bytes);
       rumResourceCacheHits.inc({ vendor }, r.cacheHits);
-      rumResourceFailures.inc({ vendor }, r.failed);
+      rumResourceFailures.inc({ vendor, region }, r.failed);
       rumResourcesWithoutTimingAllowOrigin.inc({ vendor }, r.noTimingAllowOrigin);
-      for (const [type, cache, ms] of r.samples) rumResourceDuration.observe({ vendor, type, cache }, ms / 1000);
+      for (const [type, cache, ms] of r.samples) rumResourceDuration.observe({ vendor, type, cache, region }, ms / 1000);
     }
     rumResourceEntriesLost.inc(b.lost);
   };

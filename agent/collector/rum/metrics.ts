@@ -6,7 +6,7 @@ import { Counter, Histogram } from 'prom-client';
 import { registry } from '../../metrics.ts';
 
 /** Navigation phases and resource durations: 5 ms to 30 s. */
-const rumBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1, 1.5, 2, 3, 5, 8, 13, 30];
+export const rumBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1, 1.5, 2, 3, 5, 8, 13, 30];
 /** Shared by all vitals, with each web-vitals threshold as a boundary: CLS 0.1/0.25, INP 0.2/0.5, TTFB 0.8/1.8, FCP 1.8/3, LCP 2.5/4. */
 const webVitalBuckets = [0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.35, 0.5, 0.8, 1, 1.3, 1.8, 2.5, 3, 4, 6, 10, 20];
 
@@ -33,16 +33,16 @@ export const rumDocuments = new Counter({
 
 export const rumNavigation = new Histogram({
   name: 'vendorwatch_rum_navigation_seconds',
-  help: 'Navigation Timing phases of document loads (load: navigation start to the end of the load event), in seconds.',
-  labelNames: ['page_group', 'phase'] as const,
+  help: 'Navigation Timing phases of document loads (load: navigation start to the end of the load event), in seconds, by page group, phase and region (rum.regions, else other).',
+  labelNames: ['page_group', 'phase', 'region'] as const,
   buckets: rumBuckets,
   registers: [registry],
 });
 
 export const rumResourceDuration = new Histogram({
   name: 'vendorwatch_rum_resource_seconds',
-  help: 'Resource load durations per vendor, type and cache outcome (hit, miss, unknown without Timing-Allow-Origin), in seconds.',
-  labelNames: ['vendor', 'type', 'cache'] as const,
+  help: 'Resource load durations per vendor, type, cache outcome (hit, miss, unknown without Timing-Allow-Origin) and region, in seconds.',
+  labelNames: ['vendor', 'type', 'cache', 'region'] as const,
   buckets: rumBuckets,
   registers: [registry],
 });
@@ -57,8 +57,8 @@ export const rumWebVital = new Histogram({
 
 export const rumResources = new Counter({
   name: 'vendorwatch_rum_resources_total',
-  help: 'Resources loaded by pages, per vendor and protocol.',
-  labelNames: ['vendor', 'protocol'] as const,
+  help: 'Resources loaded by pages, per vendor, protocol and region.',
+  labelNames: ['vendor', 'protocol', 'region'] as const,
   registers: [registry],
 });
 
@@ -78,8 +78,8 @@ export const rumResourceCacheHits = new Counter({
 
 export const rumResourceFailures = new Counter({
   name: 'vendorwatch_rum_resource_failures_total',
-  help: 'Resources that failed to load (status >= 400, or an error event on a script, image or stylesheet), per vendor.',
-  labelNames: ['vendor'] as const,
+  help: 'Resources that failed to load (status >= 400, or an error event on a script, image or stylesheet), per vendor and region.',
+  labelNames: ['vendor', 'region'] as const,
   registers: [registry],
 });
 
