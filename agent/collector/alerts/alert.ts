@@ -256,8 +256,8 @@ export function realUsersAnnotations(vendor: string, status: VendorStatus, incid
   return { real_users: realUsersLine(vendor, status.realUsers, known.regions), sources, ...(first ? { first_seen_by: first } : {}) };
 }
 
-/** "probes saw it first", as the description says it. */
-const FIRST_SEEN: Record<NonNullable<Incident['realUsers']>['firstSeenBy'], string> = {
+/** "probes saw it first", as the description and the status page say it. */
+export const FIRST_SEEN: Record<NonNullable<Incident['realUsers']>['firstSeenBy'], string> = {
   probes: 'probes saw it first',
   real_users: 'real users saw it first',
   both: 'probes and real users saw it at once',
