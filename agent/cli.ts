@@ -200,7 +200,7 @@ async function collectorOutput(config: Config, logger: Logger): Promise<ProbeOut
   // In-process: results go straight to ingest, no HTTP, no token.
   return {
     deliver: (r) => running.ingest.accept([r]),
-    routes: { ...running.routes, ...beaconRoutes(config, logger, { rumHours: running.rumHours }) },
+    routes: { ...running.routes, ...beaconRoutes(config, logger, { rumHours: running.rumHours, impact: running.realUsers }) },
     stop: running.stop,
   };
 }

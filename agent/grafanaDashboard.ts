@@ -300,6 +300,7 @@ const stateStyle: Record<(typeof vendorStates)[number], { text: string; color: s
   hard_down: { text: 'hard down', color: 'dark-red' },
   regional_outage: { text: 'regional outage', color: 'red' },
   degraded: { text: 'degraded', color: 'orange' },
+  users_impacted: { text: 'users impacted', color: 'orange' },
   api_down: { text: 'API down', color: 'yellow' },
   limited_visibility: { text: 'limited visibility', color: 'blue' },
   operational: { text: 'operational', color: 'green' },

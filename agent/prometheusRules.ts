@@ -42,9 +42,13 @@ import { checkMatcher, nameMatcher, promDuration, type Rule, type RuleGroup } fr
 
 type Role = Check['role'];
 
-/** The problem states; the state is the first of them that holds (vendorStates' order). */
-type Condition = Exclude<(typeof vendorStates)[number], 'operational' | 'unknown'>;
-const conditions = vendorStates.filter((s): s is Condition => s !== 'operational' && s !== 'unknown');
+/**
+ * The problem states the probes' metrics can show; the state is the first of them that holds
+ * (vendorStates' order). users_impacted rests on the collector's per-page-view counts, which no
+ * metric carries: its vendor_state is recorded as 0 (docs/rules.md).
+ */
+type Condition = Exclude<(typeof vendorStates)[number], 'operational' | 'unknown' | 'users_impacted'>;
+const conditions = vendorStates.filter((s): s is Condition => s !== 'operational' && s !== 'unknown' && s !== 'users_impacted');
 const pageStates = conditions.filter((s) => severityOf(s) === 'page');
 const ticketStates = conditions.filter((s) => severityOf(s) === 'ticket');
 
@@ -272,6 +276,7 @@ function vendorStateRules(config: Config): Rule[] {
         ? `max by (vendor) (\n    vendorwatch:region_degraded:bool == 1${hasDelivery ? `\n    unless on (vendor, region) ${down} == 1` : ''}\n  )`
         : undefined,
     ),
+    state('users_impacted', undefined),
     state('api_down', anyFailing(['control'])),
     state('limited_visibility', anyFailing(['telemetry'])),
     state('unknown', unknown),

@@ -9,7 +9,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { z } from 'zod';
-import { alertSchema, evidenceSentence, rowsBehind } from '../agent/collector/alerts/alert.ts';
+import { alertSchema, evidenceSentence, realUsersLine, rowsBehind } from '../agent/collector/alerts/alert.ts';
 import { isProblem, vendorStatusSchema, type VendorState } from '../agent/collector/state.ts';
 import { readBody } from '../agent/server.ts';
 
@@ -26,6 +26,7 @@ const STATE_COLOR: Record<VendorState, (s: string) => string> = {
   hard_down: red,
   regional_outage: red,
   degraded: yellow,
+  users_impacted: yellow,
   api_down: yellow,
   limited_visibility: yellow,
   operational: green,
@@ -41,7 +42,9 @@ export function say(text: string): void {
 
 // --- the collector's read API ---
 
-const vendorViewSchema = vendorStatusSchema.pick({ state: true, conditions: true, evidence: true }).extend({ name: z.string() });
+const vendorViewSchema = vendorStatusSchema
+  .pick({ state: true, conditions: true, evidence: true })
+  .extend({ name: z.string(), realUsers: vendorStatusSchema.shape.realUsers.nullable() });
 type VendorView = z.infer<typeof vendorViewSchema>;
 const vendorsSchema = z.object({ ready: z.boolean(), vendors: z.array(vendorViewSchema) });
 
@@ -64,6 +67,7 @@ export interface Snapshot {
 function because(v: VendorView): string {
   const top = v.conditions[0];
   if (!top || top.state === 'operational' || top.state === 'unknown') return '';
+  if (top.state === 'users_impacted') return realUsersLine(v.name, v.realUsers ?? undefined, top.regions);
   return evidenceSentence(top.state, rowsBehind(top.state, top.regions, v.evidence));
 }
 
@@ -116,6 +120,14 @@ export class CollectorWatch {
       } else if (regions !== (prev?.conditions[0]?.regions.join(',') ?? '') && isProblem(v.state)) {
         say(`${name}  ${STATE_COLOR[v.state](v.state)} now in ${regions}`);
       }
+      // Real users joining (or leaving) what the probes see, when that is not the state itself.
+      const users = v.conditions.find((c) => c.state === 'users_impacted');
+      const usersBefore = prev?.conditions.find((c) => c.state === 'users_impacted');
+      if (users && !usersBefore && v.state !== 'users_impacted') {
+        say(
+          `${name}  ${STATE_COLOR.users_impacted('users_impacted')} too in ${users.regions.join(',')}  ${dim(realUsersLine(v.name, v.realUsers ?? undefined, users.regions))}`,
+        );
+      }
     }
     for (const p of next.probes.values()) {
       const before = this.latest.probes.get(p.id)?.health;
@@ -163,6 +175,7 @@ function printAlerts(alerts: readonly Notified[]): void {
   for (const a of alerts) {
     const status = a.status === 'firing' ? red('firing  ') : green('resolved');
     say(`${bold('ALERT')} ${status}  ${cyan(a.labels.alertname ?? '?')}  ${a.annotations.summary ?? ''}`);
+    if (a.status === 'firing' && a.annotations.real_users) say(dim(`   ${a.annotations.real_users}; ${a.annotations.sources}`));
   }
 }
 

@@ -37,6 +37,7 @@ import { alertReceiver, bold, CollectorWatch, dim, notificationCount, say, type 
 import { startDnsFaultServer, type DnsFaultServer } from './dns-faults.ts';
 import { freePort } from './server.ts';
 import { startShop, type Shop } from './shop.ts';
+import { startVisitors } from './visitors.ts';
 
 const CLI = resolve(import.meta.dirname, '../bin/vendorwatch.js');
 export const DEMO_CONFIG = resolve(import.meta.dirname, '../config/demo.yaml');
@@ -62,6 +63,13 @@ const ADDRESS_VARS = {
   alerts: 'VW_DEMO_ALERTS',
 } as const;
 type Place = keyof typeof ADDRESS_VARS;
+
+/** The simulated shoppers: from each probe region, the country their CDN reports (config/demo.yaml's rum.regions). */
+const SHOPPERS = [
+  { region: 'eu-west', country: 'DE' },
+  { region: 'us-east', country: 'US' },
+  { region: 'ap-south', country: 'IN' },
+] as const;
 
 /** The zone both DNS providers serve, its A answer and its first serial. */
 const ZONE = { answer: '192.0.2.10', serial: 2026112101 };
@@ -489,6 +497,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   };
   process.on('exit', killChildren);
   let watch: CollectorWatch | undefined;
+  let stopVisitors: (() => void) | undefined;
   try {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -512,10 +521,19 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     }
     watch = new CollectorWatch(processes.collectorUrl);
     watch.start();
+    stopVisitors = startVisitors({
+      edge: lab.edge.url,
+      shop: lab.shop.url,
+      collector: processes.collectorUrl,
+      countryHeader: config.rum.country.header ?? 'x-demo-country',
+      regions: SHOPPERS,
+      perSecond: 4,
+    });
     printHeader(lab, config, steps, opts, dir);
     await play(lab, steps, watch, opts.speed, stopping.signal);
     await new Promise<void>((done) => (stopping.signal.aborted ? done() : stopping.signal.addEventListener('abort', () => done(), { once: true })));
   } finally {
+    stopVisitors?.();
     watch?.stop();
     await processes?.stop();
     await lab.close();

@@ -16,9 +16,13 @@ interface Asker {
   region: string;
 }
 
-/** The probe and region a request comes from, when a vendorwatch probe sent it. */
+/**
+ * The probe and region a request comes from, when a vendorwatch probe sent it, or one of the
+ * demo's simulated shoppers ("(visitor shopper; region eu-west)", lab/visitors.ts): a region's
+ * fault hits its shoppers too, a probe's fault none of them.
+ */
 export function askerOf(req: IncomingMessage): Asker | undefined {
-  const m = /\(probe ([^;)\s]+); region ([^;)\s]+)\)/.exec(req.headers['user-agent'] ?? '');
+  const m = /\((?:probe|visitor) ([^;)\s]+); region ([^;)\s]+)\)/.exec(req.headers['user-agent'] ?? '');
   return m ? { probe: m[1]!, region: m[2]! } : undefined;
 }
 

@@ -4,7 +4,7 @@
  * `hostResolverRules` so they reach 127.0.0.1. Every host listens on its own port.
  *
  *   www.site.test         the site: pages carrying the one-line beacon tag
- *   static.vendor-a.test  a CDN: cacheable script and hero image, Timing-Allow-Origin
+ *   static.vendor-a.test  a CDN: cacheable script and hero image, an API (/stock calls it), Timing-Allow-Origin
  *   assets.neutral.test   a vendor-agnostic name served by vendor-b's CDN (Server-Timing cdn;desc=vendor-b)
  *   js.vendor-c.test      a tag that answers slowly, hides its timings (no Timing-Allow-Origin)
  *                         and hooks clicks with slow work (an INP culprit)
@@ -21,6 +21,8 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 export interface LabSite {
   /** The site's base URL, e.g. "http://www.site.test:41234". */
   url: string;
+  /** vendor-a's CDN base URL, e.g. "http://static.vendor-a.test:41235" (its /app.js is what a probe would check). */
+  vendorA: string;
   /** Registry entries for the site's vendors (vendor-a to vendor-d; ads.unknown.test is in none). */
   vendors: { name: string; kind: 'cdn' | 'analytics' | 'api'; hosts: string[]; identify?: { header: string; match: string } }[];
   /** Page groups matching the site's pages. */
@@ -45,10 +47,15 @@ function answer(res: ServerResponse, status: number, type: string, body: string,
 
 const path = (req: IncomingMessage) => new URL(req.url ?? '/', 'http://x').pathname;
 
-/** Starts the site and its vendors. `collector` is the base URL beacon.js is loaded from and reports to. */
-export async function startLabSite(opts: { collector: string }): Promise<LabSite> {
+/**
+ * Starts the site and its vendors. `collector` is the base URL beacon.js is loaded from and
+ * reports to; vendor-a answers 503 to the requests `vendorAFails` picks (e.g. by the Referer of
+ * pages served under one region's host name), a fault only some visitors see.
+ */
+export async function startLabSite(opts: { collector: string; vendorAFails?: (req: IncomingMessage) => boolean }): Promise<LabSite> {
   const a = await serve((req, res) => {
     const p = path(req);
+    if (opts.vendorAFails?.(req)) return answer(res, 503, 'text/plain', 'unavailable', TAO);
     if (p === '/app.js') return answer(res, 200, 'text/javascript', 'window.vendorA = true;', { ...TAO, ...CACHED });
     if (p === '/hero.svg') return answer(res, 200, 'image/svg+xml', HERO, { ...TAO, ...CACHED });
     if (p === '/cart.json') return answer(res, 200, 'application/json', '{"items":1}', TAO);
@@ -83,6 +90,13 @@ export async function startLabSite(opts: { collector: string }): Promise<LabSite
   const pages: Record<string, string> = {
     '/': page('home', '<h1>Lab site</h1><a href="/product/42">product</a>'),
     '/other': page('other', '<p>Another page.</p>'),
+    // Calls vendor-a's API with CORS, so the browser shows the beacon its status, failed or not.
+    '/stock': page(
+      'stock',
+      `<h1>Stock</h1><script>
+         fetch('${A}/cart.json').catch(() => {}).finally(() => (window.stockChecked = true));
+       </script>`,
+    ),
     '/product/42': page(
       'product',
       `<link rel="stylesheet" href="${B}/site.css?v=SECRET">
@@ -122,6 +136,7 @@ export async function startLabSite(opts: { collector: string }): Promise<LabSite
 
   return {
     url: `http://www.site.test:${site.port}`,
+    vendorA: A,
     vendors: [
       { name: 'vendor-a', kind: 'cdn', hosts: ['static.vendor-a.test'] },
       { name: 'vendor-b', kind: 'cdn', hosts: [], identify: { header: 'server-timing', match: 'cdn;desc=vendor-b' } },

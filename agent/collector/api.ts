@@ -1,6 +1,6 @@
 /**
  * The collector's read API (JSON; times are ms since the epoch):
- *   GET /v1/vendors    every vendor: state, since, conditions, regions, flapping, evidence, links, support
+ *   GET /v1/vendors    every vendor: state, since, conditions, regions, flapping, evidence, real-user impact, links, support
  *   GET /v1/incidents  incidents, newest first; ?vendor=NAME, ?open=true, ?limit=N (default 100)
  *   GET /v1/probes     every probe: region, health (up | down | unhealthy), last seen, clock skew
  *   GET /v1/alerts     alerts active right now, as sent to receivers
@@ -22,6 +22,8 @@ export function apiRoutes(collector: Collector): Routes {
         flapping: status?.flapping ?? null,
         lastKnown: status ? { state: status.lastKnown.state, regions: status.lastKnown.regions, since: status.lastKnown.since } : null,
         evidence: status?.evidence ?? [],
+        // Per region over rum.users_impacted.window: page views, affected ones, share, p75 (s); null without beacon data.
+        realUsers: status?.realUsers ?? null,
         runbook: vendor.runbook ?? null,
         dashboard: vendor.dashboard ?? null,
         status_page: vendor.status_page ?? null,

@@ -40,17 +40,20 @@ import type { HourlyResults } from './hourlyResults.ts';
 import type { IncidentRuns } from './incidentRuns.ts';
 import { noteRefusal, withNote, type NoteInput } from './incidentNotes.ts';
 import { IncidentUpdates } from './incidentUpdates.ts';
-import { flappingAfter, nextIncident, withAlerts, type Incident } from './incidents.ts';
+import { flappingAfter, nextIncident, withAlerts, withRealUsers, type Incident } from './incidents.ts';
 import { replay, verdictKey, type Journal, type JournalEvent } from './journal.ts';
 import { disagreements, isDown, unhealthyProbes } from './probeHealth.ts';
+import { usersImpactedRegions, type RealUserImpact } from './rum/impact.ts';
 import {
   EVIDENCE_VOTES,
   nextStatus,
   regionConditions,
+  regionsWithUsersImpacted,
   severities,
   statusChanged,
   vendorConditions,
   vendorStates,
+  withUsersImpacted,
   type Evidence,
   type VendorStatus,
   type VerdictRow,
@@ -65,6 +68,8 @@ interface CollectorOptions {
   hourly?: HourlyResults;
   /** Where the failing runs behind each incident are kept for its evidence pack (none in tests that do not need it). */
   runs?: IncidentRuns;
+  /** Real-user impact from beacons (rum/impact.ts): the users_impacted condition and the real-user figures of statuses and incidents. */
+  realUsers?: RealUserImpact;
   now?: () => number;
   newId?: () => string;
 }
@@ -402,9 +407,8 @@ export class Collector {
     vendorRegionState.reset();
     for (const vendor of config.vendors.filter((v) => ready.has(v.name))) {
       const { rows, evidence } = byVendor.get(vendor.name) ?? { rows: [], evidence: [] };
-      const gq = config.effective.vendors[vendor.name].global_quorum;
       const prev = this.statuses.get(vendor.name);
-      const next = nextStatus(prev, { conditions: vendorConditions(rows, gq), regions: regionConditions(rows, gq), evidence }, now);
+      const next = nextStatus(prev, this.observe(vendor, rows, evidence), now);
       this.followIncident(vendor, next, now);
       this.statuses.set(vendor.name, next);
       if (!prev) logger.info({ vendor: vendor.name, state: next.state }, 'vendor judged for the first time');
@@ -428,6 +432,19 @@ export class Collector {
     }
   }
 
+  /** What this evaluation saw of a vendor: its probes' conditions, with users_impacted where its real users are (rum.users_impacted). */
+  private observe(vendor: Vendor, rows: readonly VerdictRow[], evidence: Evidence[]) {
+    const gq = this.opts.config.effective.vendors[vendor.name].global_quorum;
+    const realUsers = this.opts.realUsers?.of(vendor.name);
+    const impacted = realUsers ? usersImpactedRegions(realUsers.regions, this.opts.config.rum.users_impacted) : [];
+    return {
+      conditions: withUsersImpacted(vendorConditions(rows, gq), impacted),
+      regions: regionsWithUsersImpacted(regionConditions(rows, gq), impacted),
+      evidence,
+      realUsers,
+    };
+  }
+
   /**
    * Opens, follows or closes the vendor's incident, decides whether the vendor flaps (counting
    * that incident), and raises the open incident's alert for the severity of its state now.
@@ -440,17 +457,27 @@ export class Collector {
     const isOpen = incident?.end === null;
     if (!open && incident && isOpen) this.opts.runs?.opened(vendor.name, incident.id, incident.start);
     if (open && !isOpen) this.opts.runs?.closed(vendor.name);
-    const rule = this.opts.config.collector.flapping;
+    const usersImpacted = this.opts.config.rum.users_impacted.severity;
+    const rule = { ...this.opts.config.collector.flapping, usersImpacted };
     status.flapping = flappingAfter(status.flapping, this.incidentsOf(vendor.name, now - rule.window), isOpen, now, rule);
     if (!incident) return;
+    // No origin allowed, no beacon: incidents then say nothing about real users.
+    if (this.opts.realUsers && this.opts.config.rum.origins.length) {
+      const added = this.opts.realUsers.takeNew(incident.id, vendor.name, incident.regions);
+      const counted = withRealUsers(incident, status, added, this.opts.config.rum.users_impacted.min_page_views);
+      incident = counted.incident;
+      changed ||= counted.changed;
+      this.incidentsById.set(incident.id, incident);
+    }
     if (isOpen) {
-      const raised = withAlerts(incident, status.lastKnown.state, status.flapping !== null, now);
+      const raised = withAlerts(incident, status.lastKnown.state, status.flapping !== null, now, usersImpacted);
       incident = raised.incident;
       changed ||= raised.changed;
       this.incidentsById.set(incident.id, incident);
       this.openIncidents.set(vendor.name, incident.id);
     } else {
       this.openIncidents.delete(vendor.name);
+      this.opts.realUsers?.forget(incident.id);
       this.trimIncidents();
     }
     if (changed) this.journal({ type: 'incident', at: now, incident: { ...incident, evidence: compact(incident.evidence) } });

@@ -21,18 +21,31 @@
  */
 import { z } from 'zod';
 import { postmortemSchema } from './incidentNotes.ts';
-import { evidenceSchema, isProblem, raisedSchema, severityOf, vendorStates, vendorStateSchema, worse, type VendorState, type VendorStatus } from './state.ts';
+import {
+  evidenceSchema,
+  isProblem,
+  raisedSchema,
+  severityOf,
+  vendorStates,
+  vendorStateSchema,
+  worse,
+  type Severity,
+  type VendorState,
+  type VendorStatus,
+} from './state.ts';
 
 /**
- * What real users saw while the incident was open (the round contract's shape; engineer A's RUM
- * impact fills it in): page views in its regions, how many had a vendor resource fail or go over
- * budget, the highest share over one consensus window and where. Absent: no beacon data covered it.
+ * What real users got while the incident was open (rum/impact.ts), in the incident's regions: page
+ * views that used the vendor, those with one of its resources failed or over budget, the highest
+ * share over one window (of at least rum.users_impacted.min_page_views) and where (null until a
+ * region had that many), and who saw the problem first. Absent in journals from before, and for
+ * vendors without beacon data.
  */
 export const incidentRealUsersSchema = z.object({
   pageViews: z.number().int().nonnegative(),
   affected: z.number().int().nonnegative(),
   peakShare: z.number().min(0).max(1),
-  peakRegion: z.string(),
+  peakRegion: z.string().nullable(),
   firstSeenBy: z.enum(['probes', 'real_users', 'both']),
 });
 
@@ -53,6 +66,7 @@ export const incidentSchema = z.object({
   postmortem: postmortemSchema.optional(),
 });
 export type Incident = z.infer<typeof incidentSchema>;
+type IncidentRealUsers = NonNullable<Incident['realUsers']>;
 
 const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])].sort();
 
@@ -105,16 +119,57 @@ export function nextIncident(
   return { incident: next, changed: journaledShape(next) !== journaledShape(open) };
 }
 
-const journaledShape = (i: Incident) => JSON.stringify([i.worst, i.states, i.regions, i.flapped, i.raised]);
+const journaledShape = (i: Incident) =>
+  JSON.stringify([i.worst, i.states, i.regions, i.flapped, i.raised, i.realUsers?.firstSeenBy, i.realUsers?.peakShare, i.realUsers?.peakRegion]);
+
+/**
+ * Who saw a problem first, from the status that opened the incident: real users alone
+ * (users_impacted the only problem condition), probes alone, or both in the same evaluation.
+ */
+function firstSeenBy(status: VendorStatus): IncidentRealUsers['firstSeenBy'] {
+  const users = status.conditions.some((c) => c.state === 'users_impacted');
+  const probes = status.conditions.some((c) => c.state !== 'users_impacted' && isProblem(c.state)) || status.lastKnown.state !== 'users_impacted';
+  return users && probes ? 'both' : users ? 'real_users' : 'probes';
+}
+
+/**
+ * An incident (open, or closed by this evaluation) with this evaluation's real-user figures
+ * folded in: `added`, the page views in its regions since the last evaluation
+ * (RealUserImpact.takeNew), and the window's share in each of its regions with at least
+ * `minPageViews` page views, the highest kept as its peak.
+ */
+export function withRealUsers(
+  incident: Incident,
+  status: VendorStatus,
+  added: { pageViews: number; affected: number },
+  minPageViews: number,
+): { incident: Incident; changed: boolean } {
+  const prev = incident.realUsers ?? { pageViews: 0, affected: 0, peakShare: 0, peakRegion: null, firstSeenBy: firstSeenBy(status) };
+  let { peakShare, peakRegion } = prev;
+  for (const r of status.realUsers?.regions ?? []) {
+    if (!incident.regions.includes(r.region) || r.pageViews < minPageViews || r.share <= peakShare) continue;
+    peakShare = r.share;
+    peakRegion = r.region;
+  }
+  const realUsers = { ...prev, pageViews: prev.pageViews + added.pageViews, affected: prev.affected + added.affected, peakShare, peakRegion };
+  const next = { ...incident, realUsers };
+  return { incident: next, changed: journaledShape(next) !== journaledShape(incident) };
+}
 
 /**
  * The alerts an open incident has raised after this evaluation: the severity of the vendor's
  * state now, if not raised before, unless the vendor flaps. Marks the incident flapped if so.
  */
-export function withAlerts(incident: Incident, state: VendorState, flapping: boolean, now: number): { incident: Incident; changed: boolean } {
+export function withAlerts(
+  incident: Incident,
+  state: VendorState,
+  flapping: boolean,
+  now: number,
+  usersImpacted: Severity = 'ticket',
+): { incident: Incident; changed: boolean } {
   if (incident.end !== null || !isProblem(state)) return { incident, changed: false };
   if (flapping) return incident.flapped ? { incident, changed: false } : { incident: { ...incident, flapped: true }, changed: true };
-  const severity = severityOf(state);
+  const severity = severityOf(state, usersImpacted);
   // A page stands for the whole incident: easing to a ticket-level state raises nothing more.
   if (incident.raised[severity] !== undefined || incident.raised.page !== undefined) return { incident, changed: false };
   return { incident: { ...incident, raised: { ...incident.raised, [severity]: now } }, changed: true };
@@ -123,6 +178,8 @@ export function withAlerts(incident: Incident, state: VendorState, flapping: boo
 interface FlappingRule {
   window: number;
   incidents: number;
+  /** The severity of users_impacted (rum.users_impacted.severity; default ticket). */
+  usersImpacted?: Severity;
 }
 
 /**
@@ -142,7 +199,7 @@ export function flappingAfter(
   if (!prev && inWindow.length < rule.incidents) return null;
   if (prev && !inWindow.length && !openNow) return null;
   const worst = inWindow.reduce<VendorState>((w, i) => worse(w, i.worst), prev?.worst ?? 'operational');
-  const severity = severityOf(worst);
+  const severity = severityOf(worst, rule.usersImpacted);
   const raised = prev?.raised ?? {};
   return {
     since: prev?.since ?? now,

@@ -13,6 +13,7 @@ import { incidentRoutes } from './incidentRoutes.ts';
 import { IncidentRuns, runsPath } from './incidentRuns.ts';
 import { Journal } from './journal.ts';
 import { RumHours, rumHourlyPath } from './rum/hourly.ts';
+import { RealUserImpact } from './rum/impact.ts';
 import { RecentRum } from './rum/summary.ts';
 import { StatusHistory } from './statusHistory.ts';
 import { statusPageRoutes } from './statusPage.ts';
@@ -21,6 +22,8 @@ import { VendorStatusPoller } from './vendorStatus.ts';
 export interface RunningCollector {
   collector: Collector;
   ingest: Ingest;
+  /** Real-user impact windows: the beacon routes feed them (rum/routes.ts), the collector reads them. */
+  realUsers: RealUserImpact;
   /** POST /v1/results, the read API and the status page, for the agent's HTTP server. */
   routes: Routes;
   /** The hourly RUM rollup, for the beacon routes to count into. */
@@ -42,7 +45,8 @@ export function startCollector(config: Config, logger: Logger): RunningCollector
   const journal = new Journal(config.collector.journal, logger);
   const hourly = new HourlyResults(hourlyPath(config.collector.journal), logger);
   const runs = new IncidentRuns(runsPath(config.collector.journal), logger);
-  const collector = new Collector({ config, logger, journal, hourly, runs, receivers: receiversFor(config.alerts) });
+  const realUsers = new RealUserImpact(config);
+  const collector = new Collector({ config, logger, journal, hourly, runs, realUsers, receivers: receiversFor(config.alerts) });
   const token = config.collector.token || process.env.VENDORWATCH_TOKEN || undefined;
   const ingest = new Ingest(collector, { token, config: config.collector, logger });
   const { status_page } = config.collector;
@@ -68,6 +72,7 @@ export function startCollector(config: Config, logger: Logger): RunningCollector
     collector,
     ingest,
     rumHours,
+    realUsers,
     routes: {
       ...ingest.routes(),
       ...apiRoutes(collector),

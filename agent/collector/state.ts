@@ -12,9 +12,12 @@
  *                               verdict is failing (a degraded result, or a failing performance check)
  *   control    api_down         where any control check's outage verdict is failing
  *   telemetry  limited_visibility where any telemetry check's outage verdict is failing
+ *   beacons    users_impacted   where real users' page views fail the vendor (rum/impact.ts:
+ *                               enough page views, a share of them with a failed or over-budget
+ *                               resource of the vendor), whatever the probes see (withUsersImpacted)
  *   unknown    when no delivery check has a verdict in any region (a vendor without delivery
  *              checks: when none of its checks has one)
- *   operational when none of the above holds
+ *   operational when none of the above holds (users_impacted included)
  * The state is the most severe condition that holds, in the order of `vendorStates`.
  * A region's own state is the same computation on that region's verdicts alone.
  *
@@ -24,14 +27,15 @@
 import { z } from 'zod';
 import { checkRoles } from '../../config/result.ts';
 import { outageIsGlobal, verdictSchema, voteSchema, type CheckVerdicts } from './consensus.ts';
+import { realUsersSchema, type RealUsers } from './rum/impact.ts';
 
 /** Most severe first. */
-export const vendorStates = ['hard_down', 'regional_outage', 'degraded', 'api_down', 'limited_visibility', 'operational', 'unknown'] as const;
+export const vendorStates = ['hard_down', 'regional_outage', 'degraded', 'users_impacted', 'api_down', 'limited_visibility', 'operational', 'unknown'] as const;
 export const vendorStateSchema = z.enum(vendorStates);
 export type VendorState = z.infer<typeof vendorStateSchema>;
 
 /** States that mean something is wrong with the vendor (alerts fire, incidents open). */
-const problemStates: readonly VendorState[] = ['hard_down', 'regional_outage', 'degraded', 'api_down', 'limited_visibility'];
+const problemStates: readonly VendorState[] = ['hard_down', 'regional_outage', 'degraded', 'users_impacted', 'api_down', 'limited_visibility'];
 
 const conditionSchema = z.object({ state: vendorStateSchema, regions: z.array(z.string()) });
 export type Condition = z.infer<typeof conditionSchema>;
@@ -85,6 +89,26 @@ export function vendorConditions(rows: readonly VerdictRow[], globalQuorum: numb
   return conditions;
 }
 
+/**
+ * The conditions with users_impacted added where real users are impacted (rum/impact.ts). It
+ * stands on its own: it holds in regions without probes, and beside an operational verdict (which
+ * it then replaces) or none at all.
+ */
+export function withUsersImpacted(conditions: readonly Condition[], regions: readonly string[]): Condition[] {
+  if (!regions.length) return [...conditions];
+  const rest = conditions.filter((c) => c.state !== 'operational' && c.state !== 'unknown');
+  return stateOrder([...rest, { state: 'users_impacted', regions: sorted(regions) }]);
+}
+
+/** Per-region conditions with users_impacted added in its regions, each such region judged on its own (one without probes included). */
+export function regionsWithUsersImpacted(byRegion: ReadonlyMap<string, Condition[]>, regions: readonly string[]): Map<string, Condition[]> {
+  const out = new Map(byRegion);
+  for (const region of regions) out.set(region, withUsersImpacted(out.get(region) ?? [], [region]));
+  return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+const stateOrder = (conditions: Condition[]) => conditions.sort((a, b) => vendorStates.indexOf(a.state) - vendorStates.indexOf(b.state));
+
 /** The state: the most severe condition that holds. */
 export function stateOf(conditions: readonly Condition[]): Condition {
   return [...conditions].sort((a, b) => vendorStates.indexOf(a.state) - vendorStates.indexOf(b.state))[0] ?? { state: 'unknown', regions: [] };
@@ -104,8 +128,12 @@ export function isProblem(state: VendorState): boolean {
 export const severities = ['page', 'ticket'] as const;
 export type Severity = (typeof severities)[number];
 
-/** Alert severity, the same words `vendorwatch rules` uses: page someone (delivery fails), or open a ticket. */
-export function severityOf(state: VendorState): Severity {
+/**
+ * Alert severity, the same words `vendorwatch rules` uses: page someone (delivery fails), or open
+ * a ticket; users_impacted is `usersImpacted` (rum.users_impacted.severity).
+ */
+export function severityOf(state: VendorState, usersImpacted: Severity = 'ticket'): Severity {
+  if (state === 'users_impacted') return usersImpacted;
   return state === 'hard_down' || state === 'regional_outage' ? 'page' : 'ticket';
 }
 
@@ -140,6 +168,8 @@ export const vendorStatusSchema = z.object({
     // Journals written before `raised` existed: the alert of its worst severity, since it began.
     .transform(({ raised, ...f }) => ({ ...f, raised: raised ?? { [severityOf(f.worst)]: f.since } }))
     .nullable(),
+  /** What real users got from the vendor over rum.users_impacted.window, per region with page views (absent: no beacon data). */
+  realUsers: realUsersSchema.optional(),
 });
 export type VendorStatus = z.infer<typeof vendorStatusSchema>;
 
@@ -150,6 +180,7 @@ interface Observation {
   conditions: Condition[];
   regions: Map<string, Condition[]>;
   evidence: Evidence[];
+  realUsers?: RealUsers | undefined;
 }
 
 /** The vendor's status after an evaluation at `now`, from its previous status (if any); flapping is carried over. */
@@ -170,6 +201,7 @@ export function nextStatus(prev: VendorStatus | undefined, seen: Observation, no
     evidence: seen.evidence,
     lastKnown,
     flapping: prev?.flapping ?? null,
+    ...(seen.realUsers ? { realUsers: seen.realUsers } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ export const STATE_LABELS: Record<VendorState, string> = {
   hard_down: 'hard down',
   regional_outage: 'regional outage',
   degraded: 'degraded',
+  users_impacted: 'users impacted',
   api_down: 'API down',
   limited_visibility: 'limited visibility',
   operational: 'operational',

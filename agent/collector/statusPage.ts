@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import type { Check, Config, Vendor } from '../../config/schema.ts';
 import type { Routes } from '../server.ts';
 import { duration, utc } from '../timeText.ts';
-import { vendorLinks, vendorSummary, votesText, whereItFailed } from './alerts/alert.ts';
+import { FIRST_SEEN, vendorLinks, vendorSummary, votesText, whereItFailed } from './alerts/alert.ts';
 import type { Collector, ProbeRecord } from './collector.ts';
 import { Html, html } from './html.ts';
 import { historyStrip, latencyChart, STATE_LABELS } from './statusCharts.ts';
@@ -155,6 +155,7 @@ ${status && status.conditions.length > 1 ? html`<ul class="conditions">${status.
 <dl class="facts">
 ${v.says ? html`<dt>Vendor says</dt><dd>${vendorSays(v.says, view.now)}</dd>` : ''}
 ${v.rum ? html`<dt>Real users</dt><dd>${rumLine(v.rum, view.rum.since, view.now)}</dd>` : ''}
+${status?.realUsers ? html`<dt>Impact</dt><dd class="impact">${impactLine(v.vendor.name, status.realUsers)}</dd>` : ''}
 ${slaFact(v)}
 ${supportFacts(vendor)}
 </dl>
@@ -209,6 +210,15 @@ function rumLine(r: RumVendorSummary, since: number, now: number): Html {
   return html`${r.resources} resources in the last ${duration(now - since)}: ${pct(r.failures)} failed, ${pct(r.cacheHits)} from the browser cache${
     r.p75 !== undefined ? `, p75 load ${Math.round(r.p75 * 1000)} ms` : ''
   }`;
+}
+
+/** "Page views with a failed or over-3s edgeco resource in the last 5m: eu-west 31% of 4,210 (p75 240 ms); us-east 1% of 812 (p75 90 ms)" */
+function impactLine(vendor: string, r: NonNullable<VendorStatus['realUsers']>): Html {
+  const regions = r.regions.map(
+    (i) =>
+      `${i.region} ${Math.round(i.share * 100)}% of ${i.pageViews.toLocaleString('en-US')}${i.p75 === null ? '' : ` (p75 ${Math.round(i.p75 * 1000)} ms)`}`,
+  );
+  return html`Page views with a failed or over-${duration(r.budget)} ${vendor} resource in the last ${duration(r.window)}: ${regions.join('; ')}`;
 }
 
 /** Only web links become links: a config value such as "javascript:…" stays text. */
@@ -347,6 +357,7 @@ function incidentItem(i: Incident, now: number): Html {
   return html`<article class="incident${i.end === null ? ' open' : ''}" id="incident-${i.id}">
 <h3><a href="#vendor-${i.vendor}">${i.vendor}</a> ${badge(i.worst)}${i.regions.length ? ` in ${i.regions.join(', ')}` : ''}</h3>
 <p class="since">${span}${i.states.length > 1 ? ` · went through ${i.states.map((s) => LABELS[s]).join(', ')}` : ''}${i.flapped ? ' · flapped' : ''}</p>
+${i.realUsers ? html`<p class="impact">${incidentImpact(i.realUsers)}</p>` : ''}
 ${body}
 ${postmortem(i)}
 <p class="links"><a href="/v1/incidents/${i.id}/evidence?format=md">evidence pack</a></p>
@@ -365,6 +376,12 @@ function postmortem(i: Incident): Html {
   return html`<div class="postmortem"><dl class="facts">${facts}</dl>
 ${p.notes.length ? html`<ul class="notes">${p.notes.map((n) => html`<li>${utc(n.at)}${n.author ? ` (${n.author})` : ''}: ${n.text}</li>`)}</ul>` : ''}
 ${p.followUps.length ? html`<p>Follow-ups:</p><ul class="follow-ups">${p.followUps.map((f) => html`<li>${f.text}</li>`)}</ul>` : ''}</div>`;
+}
+
+/** "Real users: 1,305 of 4,210 page views affected; at worst 31% in eu-west; real users saw it first." */
+function incidentImpact(r: NonNullable<Incident['realUsers']>): string {
+  const peak = r.peakRegion ? `; at worst ${Math.round(r.peakShare * 100)}% in ${r.peakRegion}` : '';
+  return `Real users: ${r.affected.toLocaleString('en-US')} of ${r.pageViews.toLocaleString('en-US')} page views affected${peak}; ${FIRST_SEEN[r.firstSeenBy]}.`;
 }
 
 // --- probes ---
@@ -469,7 +486,7 @@ const CSS = `
 .strip figcaption,.latency figcaption{display:flex;justify-content:space-between;gap:.5rem;font-size:.8rem;color:var(--muted)}
 .latency svg{display:block;width:100%;max-width:30rem;height:auto}
 .latency figcaption{display:block}
-svg .s-hard_down{fill:var(--hard)}svg .s-regional_outage{fill:var(--regional)}svg .s-degraded{fill:var(--degraded)}
+svg .s-hard_down{fill:var(--hard)}svg .s-regional_outage{fill:var(--regional)}svg .s-degraded,svg .s-users_impacted{fill:var(--degraded)}
 svg .s-api_down{fill:var(--api)}svg .s-limited_visibility{fill:var(--vis)}svg .s-operational{fill:var(--ok)}
 svg .s-unknown{fill:var(--unknown)}svg .nodata{fill:var(--line)}
 svg .axis{stroke:var(--muted);stroke-width:1}svg .label{fill:var(--muted);font-size:12px}
@@ -497,7 +514,7 @@ nav a{margin-right:.8rem}
 .vendor h2{margin:.1rem 0 .3rem;font-size:1.1rem}
 .vendor p{margin:.25rem 0}
 .vendor.s-hard_down{border-left-color:var(--hard)}.vendor.s-regional_outage{border-left-color:var(--regional)}
-.vendor.s-degraded{border-left-color:var(--degraded)}.vendor.s-api_down{border-left-color:var(--api)}
+.vendor.s-degraded,.vendor.s-users_impacted{border-left-color:var(--degraded)}.vendor.s-api_down{border-left-color:var(--api)}
 .vendor.s-limited_visibility{border-left-color:var(--vis)}.vendor.s-operational{border-left-color:var(--ok)}
 .why{font-weight:500}
 .flapping{color:var(--regional)}
@@ -506,7 +523,7 @@ nav a{margin-right:.8rem}
 .facts dt{color:var(--muted)}.facts dd{margin:0}
 .badge{display:inline-block;padding:0 .45rem;border-radius:1rem;font-size:.85rem;font-weight:600;color:#fff;background:var(--unknown);white-space:nowrap}
 .badge.s-hard_down,.v-failing{background:var(--hard)}.badge.s-regional_outage{background:var(--regional)}
-.badge.s-degraded,.v-slow{background:var(--degraded)}.badge.s-api_down{background:var(--api)}
+.badge.s-degraded,.badge.s-users_impacted,.v-slow{background:var(--degraded)}.badge.s-api_down{background:var(--api)}
 .badge.s-limited_visibility{background:var(--vis)}.badge.s-operational,.v-passing,.h-up{background:var(--ok)}
 .h-down{background:var(--hard)}.h-unhealthy{background:var(--degraded)}
 .says-minor,.says-major,.says-critical,.unreachable{font-weight:600}
@@ -517,7 +534,7 @@ th,td{border:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-
 thead th{background:var(--card)}
 .grid td{font-weight:600;white-space:nowrap}
 .grid td.s-hard_down{background:var(--hard);color:#fff}.grid td.s-regional_outage{background:var(--regional);color:#fff}
-.grid td.s-degraded{background:var(--degraded);color:#fff}.grid td.s-api_down{background:var(--api);color:#fff}
+.grid td.s-degraded,.grid td.s-users_impacted{background:var(--degraded);color:#fff}.grid td.s-api_down{background:var(--api);color:#fff}
 .grid td.s-limited_visibility{background:var(--vis);color:#fff}.grid td.s-operational{color:var(--ok)}
 .grid td.s-unknown,td.none{color:var(--muted)}
 .votes{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.3rem}

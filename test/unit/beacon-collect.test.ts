@@ -28,7 +28,14 @@ const config = (rum: Record<string, unknown> = {}) =>
       { name: 'acme-cdn', hosts: ['static.example.com'], identify: { header: 'server-timing', match: 'cdn;desc=acme' } },
       { name: 'payco', hosts: ['*.payco.test'] },
     ],
-    rum: { origins: [SITE], page_groups: [{ name: 'checkout', match: '^/checkout' }], rate_limit: 10_000, ...rum },
+    rum: {
+      origins: [SITE],
+      page_groups: [{ name: 'checkout', match: '^/checkout' }],
+      rate_limit: 10_000,
+      regions: { 'eu-west': ['DE', 'FR'] },
+      country: { header: 'X-Viewer-Country' },
+      ...rum,
+    },
   });
 
 let server: RunningServer;
@@ -269,6 +276,10 @@ describe('hostile and broken beacons', () => {
   });
 
   it('survives them all: still up, every rejection counted, no label value a client made up', async () => {
+    // Made-up countries in the trusted header go to "other" (and a real one to its region).
+    for (const country of ['XX', '"><script>', 'de', 'eu-west', 'A'.repeat(300)]) {
+      expect((await post(beacon(), { 'x-viewer-country': country })).status, country).toBe(204);
+    }
     expect((await fetch(`${server.url}/healthz`)).ok).toBe(true);
     expect(({} as { polluted?: number }).polluted).toBeUndefined();
     const m = await scrape(server.url);
@@ -279,6 +290,7 @@ describe('hostile and broken beacons', () => {
       protocol: new Set(['h3', 'h2', 'http/1.1', 'http/1.0', 'unknown', 'other']),
       type: new Set(['navigate', 'reload', 'back_forward', 'prerender', 'bfcache', 'route', 'script', 'css', 'img', 'fetch', 'frame', 'media', 'other']),
       cache: new Set(['hit', 'miss', 'unknown']),
+      region: new Set(['eu-west', 'other']),
       vital: new Set(['LCP', 'INP', 'CLS', 'FCP', 'TTFB']),
       phase: new Set(['dns', 'connect', 'tls', 'ttfb', 'download', 'dom', 'load']),
       result: new Set(['accepted', 'rejected']),

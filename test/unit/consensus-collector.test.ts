@@ -12,7 +12,7 @@ import { Ingest } from '../../agent/collector/ingest.ts';
 import { Journal } from '../../agent/collector/journal.ts';
 import { registry } from '../../agent/metrics.ts';
 import { tempDir } from '../support/processes.ts';
-import { FOUR_PROBES } from '../support/probes.ts';
+import { FOUR_PROBES, httpRun } from '../support/probes.ts';
 
 const logger = pino({ level: 'silent' });
 const PROBES = FOUR_PROBES;
@@ -49,27 +49,7 @@ function harness(journalPath = join(tempDir(), 'journal.jsonl'), start = 1_000_0
     now += step;
     const results: CheckResult[] = [];
     for (const [probe, region] of PROBES.filter(([p]) => !silent.includes(p))) {
-      for (const check of config.checks) {
-        const outcome = fails(probe, check.name);
-        const ok = outcome !== true;
-        results.push({
-          id: randomUUID(),
-          check: check.name,
-          vendor: check.vendor,
-          kind: 'http',
-          role: check.role,
-          probe,
-          region,
-          startedAt: now - 100,
-          ok,
-          degraded: outcome === 'slow',
-          reason: ok ? 'ok' : 'http_status',
-          message: ok ? 'ok' : 'HTTP 503, expected 200-399',
-          phases: { ttfb: 0.05, total: 0.06 },
-          assertions: [],
-          details: {},
-        });
-      }
+      for (const check of config.checks) results.push(httpRun(check, probe, region, now - 100, fails(probe, check.name)));
     }
     ingest.accept(results, now);
     collector.evaluate(now);

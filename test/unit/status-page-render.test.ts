@@ -119,4 +119,41 @@ describe('renderStatusPage', () => {
     expect(page).toContain('<figure class="strip">');
     expect(page).toContain('no latency to draw');
   });
+
+  it('shows what real users get: a vendor failing real users alone, its impact per region, and its incident\u2019s page views', () => {
+    const v = view();
+    const since = v.now - 60_000;
+    const realUsers = { window: 300_000, budget: 3000, regions: [{ region: 'eu', pageViews: 4210, affected: 1305, share: 0.31, p75: 0.24 }] };
+    const status = {
+      state: 'users_impacted' as const,
+      since,
+      conditions: [{ state: 'users_impacted' as const, regions: ['eu'], since }],
+      regions: { eu: [{ state: 'users_impacted' as const, regions: ['eu'] }] },
+      evidence: [],
+      lastKnown: { state: 'users_impacted' as const, regions: ['eu'], since, evidence: [] },
+      flapping: null,
+      realUsers,
+    };
+    const incident = {
+      id: 'inc-2',
+      vendor: 'acme',
+      start: since,
+      end: null,
+      worst: 'users_impacted' as const,
+      states: ['users_impacted' as const],
+      regions: ['eu'],
+      flapped: false,
+      summary: 'acme is FAILING REAL USERS in eu.',
+      evidence: [],
+      raised: { ticket: since },
+      realUsers: { pageViews: 4210, affected: 1305, peakShare: 0.31, peakRegion: 'eu', firstSeenBy: 'real_users' as const },
+    };
+    const page = renderStatusPage({ ...v, incidents: [incident], vendors: [{ ...v.vendors[0]!, status, openIncident: incident }] });
+    expect(page).toContain('<span class="badge s-users_impacted">users impacted</span>');
+    expect(page).toContain('acme is FAILING REAL USERS in eu: 31% of 4,210 page views in eu had an acme resource fail or take over 3s in the last 5m.');
+    expect(page).toContain(
+      '<dt>Impact</dt><dd class="impact">Page views with a failed or over-3s acme resource in the last 5m: eu 31% of 4,210 (p75 240 ms)</dd>',
+    );
+    expect(page).toContain('Real users: 1,305 of 4,210 page views affected; at worst 31% in eu; real users saw it first.');
+  });
 });

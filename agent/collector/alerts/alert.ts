@@ -7,20 +7,24 @@
  * Labels are the alert's identity and carry only what routing needs, so an alert lives as long
  * as what it is about (Alertmanager de-duplicates on them, so collectors in HA agree):
  *   VendorOutage    {vendor, severity="page"}    an incident reached hard_down or regional_outage
- *   VendorImpaired  {vendor, severity="ticket"}  an incident reached degraded, api_down or limited_visibility
+ *   VendorImpaired  {vendor, severity="ticket"}  an incident reached degraded, users_impacted (unless
+ *                                                rum.users_impacted.severity is page), api_down or limited_visibility
  *   VendorFlapping  {vendor, severity}           several incidents within the flapping window
  *   ProbeDown       {probe, region, severity="ticket"}
  *   ProbeUnhealthy  {probe, region, severity="ticket"}
  *   ProbeClockSkew  {probe, region, severity="ticket"}
  * State, regions, votes and evidence are annotations: an outage that spreads or eases updates
  * its alert, never resolves it and fires another. A resolved alert says what happened.
+ * Vendor alerts also say what real users get (`real_users`), whether probes and real users agree
+ * (`sources`) and which saw the problem first (`first_seen_by`): realUsersAnnotations.
  */
 import { z } from 'zod';
 import type { Vendor } from '../../../config/schema.ts';
 import type { Vote } from '../consensus.ts';
 import type { Incident } from '../incidents.ts';
 import { duration, humanDuration, utc } from '../../timeText.ts';
-import { type Evidence, type Severity, type VendorState, type VendorStatus } from '../state.ts';
+import type { RealUsers } from '../rum/impact.ts';
+import { isProblem, type Evidence, type Severity, type VendorState, type VendorStatus } from '../state.ts';
 
 export const alertSchema = z.object({
   labels: z.record(z.string(), z.string()),
@@ -47,6 +51,7 @@ const WAS: Record<VendorState, string> = {
   hard_down: 'was hard down',
   regional_outage: 'had a regional outage',
   degraded: 'was degraded',
+  users_impacted: 'failed real users',
   api_down: 'had its control API down',
   limited_visibility: 'had limited visibility',
   operational: 'was operational',
@@ -104,6 +109,8 @@ const ROLE_OF: Partial<Record<VendorState, Evidence['role'][]>> = {
   hard_down: ['delivery'],
   regional_outage: ['delivery'],
   degraded: ['delivery', 'performance'],
+  // No probe fails for it: its votes show what the delivery checks see meanwhile.
+  users_impacted: ['delivery'],
   api_down: ['control'],
   limited_visibility: ['telemetry'],
 };
@@ -129,7 +136,7 @@ export function evidenceSentence(state: VendorState, rows: readonly Evidence[]):
   return `${against} of ${voters} probes ${slow ? 'find' : 'fail'} ${check}${slow ? ' slow' : ''}${how}${others}`;
 }
 
-function headline(vendor: string, state: VendorState, regions: readonly string[], allRegions: readonly string[]): string {
+function headline(vendor: string, state: VendorState, regions: readonly string[], allRegions: readonly string[], realUsers?: RealUsers): string {
   const where = regions.join(', ');
   const fine = allRegions.filter((r) => !regions.includes(r));
   switch (state) {
@@ -139,6 +146,8 @@ function headline(vendor: string, state: VendorState, regions: readonly string[]
       return `${vendor} has a REGIONAL OUTAGE in ${where}: delivery fails there${fine.length ? ` but works in ${fine.join(', ')}` : ''}.`;
     case 'degraded':
       return `${vendor} is DEGRADED in ${where}: it still delivers, but slowly.`;
+    case 'users_impacted':
+      return `${vendor} is FAILING REAL USERS in ${where}: ${impactText(vendor, realUsers, regions)}.`;
     case 'api_down':
       return `${vendor}'s control API is DOWN in ${where}: configuration changes and purges may fail; delivery itself still works.`;
     case 'limited_visibility':
@@ -205,14 +214,77 @@ function supportLines(support: Record<string, string>): string[] {
   ];
 }
 
-/** Two sentences on a vendor in trouble, from what the probes see now (its lastKnown state). */
+/** Two sentences on a vendor in trouble, from what the probes (or, for users_impacted, real users) see now (its lastKnown state). */
 export function vendorSummary(vendor: Vendor, status: VendorStatus, incident: Incident | undefined): string {
   const known = status.lastKnown;
   const allRegions = [...new Set(known.evidence.filter((e) => e.outage !== 'unknown').map((e) => e.region))].sort();
   const rows = rowsBehind(known.state, known.regions, known.evidence);
   const since = incident?.start ?? known.since;
-  return `${headline(vendor.name, known.state, known.regions, allRegions)} ${evidenceSentence(known.state, rows)}, since ${utc(since)}.`;
+  const evidence = known.state === 'users_impacted' ? probesThere(known.regions, known.evidence) : evidenceSentence(known.state, rows);
+  return `${headline(vendor.name, known.state, known.regions, allRegions, status.realUsers)} ${evidence}, since ${utc(since)}.`;
 }
+
+// --- real users (rum/impact.ts) beside the probes ---
+
+const percent = (share: number) => `${Math.round(share * 100)}%`;
+
+/**
+ * "31% of 4,210 page views in eu-west had an edgeco resource fail or take over 3s in the last
+ * 5m": the most affected of `regions` with page views, else of all regions with page views.
+ */
+function impactText(vendor: string, realUsers: RealUsers | undefined, regions: readonly string[]): string {
+  const seen = realUsers?.regions ?? [];
+  const here = seen.filter((r) => regions.includes(r.region));
+  const worst = (here.length ? here : seen).reduce<(typeof seen)[number] | undefined>(
+    (w, r) => (!w || r.share > w.share || (r.share === w.share && r.pageViews > w.pageViews) ? r : w),
+    undefined,
+  );
+  if (!realUsers || !worst) return `no beacon data for ${vendor}`;
+  const views = `${worst.pageViews.toLocaleString('en-US')} page view${worst.pageViews === 1 ? '' : 's'}`;
+  return `${percent(worst.share)} of ${views} in ${worst.region} had ${/^[aeiou]/i.test(vendor) ? 'an' : 'a'} ${vendor} resource fail or take over ${duration(realUsers.budget)} in the last ${duration(realUsers.window)}`;
+}
+
+/** The `real_users` annotation: "real users: 31% of 4,210 page views in eu-west had …". */
+export function realUsersLine(vendor: string, realUsers: RealUsers | undefined, regions: readonly string[]): string {
+  return `real users: ${impactText(vendor, realUsers, regions)}`;
+}
+
+/** What the probes see in regions where real users are impacted: "probes see nothing wrong there (2 of 2 pass edge-home)". */
+function probesThere(regions: readonly string[], evidence: readonly Evidence[]): string {
+  const rows = evidence.filter((e) => e.role === 'delivery' && regions.includes(e.region) && e.outage !== 'unknown');
+  if (!rows.length) return `No probe has a verdict there`;
+  const voters = rows.reduce((n, r) => n + r.voters, 0);
+  const failing = rows.reduce((n, r) => n + r.failing, 0);
+  return failing ? `Probes there: ${failing} of ${voters} votes fail` : `Probes see nothing wrong there (${voters} of ${voters} votes pass)`;
+}
+
+/**
+ * The real-user annotations of a vendor alert: `real_users`, one line on what users get where the
+ * problem is; `sources`, whether probes and real users agree; `first_seen_by`, who saw it first
+ * (probes, real_users or both), when the incident has beacon data.
+ */
+export function realUsersAnnotations(vendor: string, status: VendorStatus, incident: Incident): Record<string, string> {
+  const known = status.lastKnown;
+  const users = status.conditions.some((c) => c.state === 'users_impacted');
+  const probes = known.state !== 'users_impacted' || status.conditions.some((c) => c.state !== 'users_impacted' && isProblem(c.state));
+  const sources =
+    users && probes
+      ? 'probes and real users agree'
+      : users
+        ? 'only real users see it; the probes do not'
+        : status.realUsers
+          ? 'only the probes see it; real users are not failing enough for users_impacted'
+          : 'only the probes see it; no beacon data to compare';
+  const first = incident.realUsers?.firstSeenBy;
+  return { real_users: realUsersLine(vendor, status.realUsers, known.regions), sources, ...(first ? { first_seen_by: first } : {}) };
+}
+
+/** "probes saw it first", as the description and the status page say it. */
+export const FIRST_SEEN: Record<NonNullable<Incident['realUsers']>['firstSeenBy'], string> = {
+  probes: 'probes saw it first',
+  real_users: 'real users saw it first',
+  both: 'probes and real users saw it at once',
+};
 
 /**
  * The alert an open incident raised at `severity` (incidents.ts says when): labelled with the
@@ -230,6 +302,8 @@ export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Inci
   const eased = incident.worst !== known.state;
   const l = links(vendor, opts);
   const support = vendorSupport(vendor);
+  const users = realUsersAnnotations(vendor.name, status, incident);
+  const first = incident.realUsers ? `; ${FIRST_SEEN[incident.realUsers.firstSeenBy]}` : '';
   const description = [
     summary,
     '',
@@ -237,6 +311,7 @@ export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Inci
     ...(eased ? [`At worst ${incident.worst} in ${incident.regions.join(', ')}; this alert resolves when ${vendor.name} is operational again.`] : []),
     ...(status.state === 'unknown' ? ['No consensus right now (too few probes voting): showing the last votes that decided.'] : []),
     ...(also.length ? [`Also holding: ${also.join(', ')}.`] : []),
+    `Real users: ${impactText(vendor.name, status.realUsers, known.regions)}; ${users.sources}${first}.`,
     'Votes:',
     votes,
     ...(sample
@@ -259,6 +334,7 @@ export function vendorAlert(vendor: Vendor, status: VendorStatus, incident: Inci
       since: new Date(incident.start).toISOString(),
       ...(sample ? { sample: sample.message.slice(0, 300) } : {}),
       ...(sample && !sample.ok ? { phase: failedPhase(sample), reason: sample.reason } : {}),
+      ...users,
       ...l,
       ...support,
     },

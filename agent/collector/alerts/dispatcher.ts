@@ -4,8 +4,11 @@ import { alertDeliveries } from '../metrics.ts';
 import { alertKey, resolvedAlert, type Alert } from './alert.ts';
 import type { Receiver } from './receiver.ts';
 
-/** Annotations whose change is news to Alertmanager (an outage spreading, easing, escalating); votes change all the time. */
-const UPDATES = ['state', 'regions', 'worst_state', 'regions_affected', 'incidents'];
+/**
+ * Annotations whose change is news to Alertmanager (an outage spreading, easing, escalating;
+ * probes and real users coming to agree or parting); votes and page view counts change all the time.
+ */
+const UPDATES = ['state', 'regions', 'worst_state', 'regions_affected', 'incidents', 'sources'];
 /** Attempts per delivery before it is dropped (and counted): about four minutes of retries. */
 const MAX_ATTEMPTS = 8;
 /** Deliveries waiting per receiver before the oldest is dropped (a receiver down for days). */

@@ -26,7 +26,8 @@ const OTHER = 'other';
 const NO_VENDOR = 'none';
 const protocols = new Set(['h3', 'h2', 'http/1.1', 'http/1.0', 'unknown']);
 
-type BeaconRecorder = (beacon: Beacon) => void;
+/** Counts one accepted beacon from `region` (one of the configured regions or "other": bounded by the caller, rum/region.ts). */
+type BeaconRecorder = (beacon: Beacon, region: string) => void;
 type ResourceType = Beacon['resources'][string]['samples'][number][0];
 type CacheOutcome = Beacon['resources'][string]['samples'][number][1];
 
@@ -36,40 +37,41 @@ export function beaconRecorder(config: Config): BeaconRecorder {
   const vendorLabel = (name: string) => (vendors.has(name) ? name : OTHER);
   const protocolLabel = (p: string) => (protocols.has(p) ? p : OTHER);
 
-  /** The series one vendor's resources count in, looked up once per vendor label (a bounded set). */
-  const seriesOfVendor = (vendor: string) => {
-    const durations = new Map<ResourceType, Map<CacheOutcome, Series<'vendor' | 'type' | 'cache'>>>();
+  /** The series one vendor's resources count in from one region, looked up once per (vendor, region) label pair (a bounded set). */
+  const seriesOf = (vendor: string, region: string) => {
+    const durations = new Map<ResourceType, Map<CacheOutcome, Series<'vendor' | 'type' | 'cache' | 'region'>>>();
     return {
-      resources: (protocol: string) => rumResources.series({ vendor, protocol }),
+      resources: (protocol: string) => rumResources.series({ vendor, protocol, region }),
       bytes: rumResourceBytes.series({ vendor }),
       cacheHits: rumResourceCacheHits.series({ vendor }),
-      failures: rumResourceFailures.series({ vendor }),
+      failures: rumResourceFailures.series({ vendor, region }),
       withoutTimingAllowOrigin: rumResourcesWithoutTimingAllowOrigin.series({ vendor }),
       duration(type: ResourceType, cache: CacheOutcome) {
         let ofType = durations.get(type);
         if (!ofType) durations.set(type, (ofType = new Map()));
         let found = ofType.get(cache);
-        if (!found) ofType.set(cache, (found = rumResourceDuration.series({ vendor, type, cache })));
+        if (!found) ofType.set(cache, (found = rumResourceDuration.series({ vendor, type, cache, region })));
         return found;
       },
     };
   };
-  const byVendor = new Map<string, ReturnType<typeof seriesOfVendor>>();
+  const byVendorRegion = new Map<string, ReturnType<typeof seriesOf>>();
   const lost = rumResourceEntriesLost.series({});
 
-  return (b) => {
+  return (b, region) => {
     const page_group = groups.has(b.group) ? b.group : OTHER;
     rumPageViews.inc(rumPageViews.series({ page_group, type: b.type }));
     if (b.protocol) rumDocuments.inc(rumDocuments.series({ page_group, protocol: protocolLabel(b.protocol) }));
-    for (const [phase, ms] of Object.entries(b.phases ?? {})) rumNavigation.observe(rumNavigation.series({ page_group, phase }), ms / 1000);
+    for (const [phase, ms] of Object.entries(b.phases ?? {})) rumNavigation.observe(rumNavigation.series({ page_group, phase, region }), ms / 1000);
     for (const [vital, { value, vendor }] of Object.entries(b.vitals ?? {})) {
       const series = rumWebVital.series({ vital, page_group, vendor: vendor ? vendorLabel(vendor) : NO_VENDOR });
       rumWebVital.observe(series, vital === 'CLS' ? value : value / 1000);
     }
     for (const [name, r] of Object.entries(b.resources)) {
       const vendor = vendorLabel(name);
-      let of = byVendor.get(vendor);
-      if (!of) byVendor.set(vendor, (of = seriesOfVendor(vendor)));
+      const key = `${vendor}\u0000${region}`;
+      let of = byVendorRegion.get(key);
+      if (!of) byVendorRegion.set(key, (of = seriesOf(vendor, region)));
       let counted = 0;
       for (const [protocol, n] of Object.entries(r.protocols)) {
         rumResources.inc(of.resources(protocolLabel(protocol)), n);

@@ -34,16 +34,16 @@ export const rumDocuments = new LeanCounter({
 
 export const rumNavigation = new LeanHistogram({
   name: 'vendorwatch_rum_navigation_seconds',
-  help: 'Navigation Timing phases of document loads (load: navigation start to the end of the load event), in seconds.',
-  labelNames: ['page_group', 'phase'] as const,
+  help: 'Navigation Timing phases of document loads (load: navigation start to the end of the load event), in seconds, by page group, phase and region (rum.regions, else other).',
+  labelNames: ['page_group', 'phase', 'region'] as const,
   buckets: rumBuckets,
   registers: [registry],
 });
 
 export const rumResourceDuration = new LeanHistogram({
   name: 'vendorwatch_rum_resource_seconds',
-  help: 'Resource load durations per vendor, type and cache outcome (hit, miss, unknown without Timing-Allow-Origin), in seconds.',
-  labelNames: ['vendor', 'type', 'cache'] as const,
+  help: 'Resource load durations per vendor, type, cache outcome (hit, miss, unknown without Timing-Allow-Origin) and region, in seconds.',
+  labelNames: ['vendor', 'type', 'cache', 'region'] as const,
   buckets: rumBuckets,
   registers: [registry],
 });
@@ -58,8 +58,8 @@ export const rumWebVital = new LeanHistogram({
 
 export const rumResources = new LeanCounter({
   name: 'vendorwatch_rum_resources_total',
-  help: 'Resources loaded by pages, per vendor and protocol.',
-  labelNames: ['vendor', 'protocol'] as const,
+  help: 'Resources loaded by pages, per vendor, protocol and region.',
+  labelNames: ['vendor', 'protocol', 'region'] as const,
   registers: [registry],
 });
 
@@ -79,8 +79,8 @@ export const rumResourceCacheHits = new LeanCounter({
 
 export const rumResourceFailures = new LeanCounter({
   name: 'vendorwatch_rum_resource_failures_total',
-  help: 'Resources that failed to load (status >= 400, or an error event on a script, image or stylesheet), per vendor.',
-  labelNames: ['vendor'] as const,
+  help: 'Resources that failed to load (status >= 400, or an error event on a script, image or stylesheet), per vendor and region.',
+  labelNames: ['vendor', 'region'] as const,
   registers: [registry],
 });
 

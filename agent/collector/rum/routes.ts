@@ -7,7 +7,8 @@
  * A beacon is checked cheapest first (origin, rate, content type, size, gzip, JSON, schema, seen
  * before) and every refusal is answered 4xx with its reason and counted in
  * vendorwatch_rum_beacons_total. No IP address is stored: the rate limit keys on a keyed hash of
- * it, with a secret that lives and dies with the process.
+ * it, with a secret that lives and dies with the process, and the page view's region (region.ts)
+ * is looked up from it, or from a header, and only the region is kept.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
@@ -23,6 +24,8 @@ import { rumBeacons } from './metrics.ts';
 import { HttpError, readBody, sendJson, type Routes } from '../../server.ts';
 import { beaconRecorder } from './aggregate.ts';
 import type { RumHours } from './hourly.ts';
+import type { RealUserImpact } from './impact.ts';
+import { regionResolver } from './region.ts';
 
 const rejectionReasons = ['origin', 'rate_limited', 'content_type', 'too_large', 'malformed', 'invalid', 'duplicate'] as const;
 type RejectionReason = (typeof rejectionReasons)[number];
@@ -94,9 +97,10 @@ export class RecentPageViews {
   }
 }
 
-export function beaconRoutes(config: Config, logger: Logger, opts: { script?: string; rumHours?: RumHours } = {}): Routes {
+export function beaconRoutes(config: Config, logger: Logger, opts: { script?: string; rumHours?: RumHours; impact?: RealUserImpact } = {}): Routes {
   const rum = config.rum;
   const record = beaconRecorder(config);
+  const regions = regionResolver(rum);
   const limit = new ClientRateLimit(rum.rate_limit);
   const seen = new RecentPageViews();
   const configBody = JSON.stringify(beaconConfig(config));
@@ -185,7 +189,9 @@ export function beaconRoutes(config: Config, logger: Logger, opts: { script?: st
         sendJson(res, err.status, { error: err.message, reason: err.reason });
         return;
       }
-      record(beacon);
+      const region = regions.regionOf(req.headers, clientAddress(req));
+      record(beacon, region);
+      opts.impact?.record(beacon, region);
       opts.rumHours?.add(beacon);
       rumBeacons.inc({ result: 'accepted', reason: 'ok' });
       res.writeHead(204).end();
