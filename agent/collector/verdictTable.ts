@@ -16,14 +16,8 @@
  * Pairs of vendors still warming up wait, their changes kept, until the vendor is judged.
  * The result is the same as judging every pair at every evaluation, at a cost that follows how
  * many votes changed rather than how many there are.
- *
- * Votes are stored as columns per pair (one slot per probe, overwritten in place), not as an
- * object per vote: a new vote then leaves no long-lived garbage behind, where replacing 100,000
- * vote objects every check interval filled the old generation and grew the heap (peak RSS).
- * Vote objects are made only for what reads them (judging a pair, its evidence, the API).
  */
 import type { ConsensusSettings } from '../../config/effective.ts';
-import { phases, type Reason } from '../../config/result.ts';
 import type { Check } from '../../config/schema.ts';
 import { checkVerdicts, votesInWindow, type CheckVerdicts, type Unconfirmed, type Vote } from './consensus.ts';
 import { verdictKey } from './journal.ts';
@@ -37,8 +31,8 @@ interface CheckSlot {
   check: Check;
   vendor: string;
   settings: ConsensusSettings;
-  /** probe → the pair holding its latest vote on the check, in the order probes first voted. */
-  holders: Map<string, Pair>;
+  /** probe → its latest vote on the check, in the order probes first voted. */
+  latest: Map<string, Vote>;
   pairs: Map<string, Pair>;
   /** The pairs it is judged in, by region; rebuilt when `regionsStale`. */
   judgedIn: Pair[] | undefined;
@@ -51,9 +45,9 @@ interface CheckSlot {
 interface Pair {
   slot: CheckSlot;
   region: string;
-  votes: VoteColumns;
-  /** The columns of its votes in the window. */
-  inWindow: number[];
+  /** probe → its latest vote on the check, for probes whose latest vote is from this region. */
+  votes: Map<string, Vote>;
+  inWindow: Vote[];
   windowStale: boolean;
   verdictStale: boolean;
   /** When a vote next enters or leaves the window (Infinity: none); its heap entry's time. */
@@ -61,22 +55,6 @@ interface Pair {
   verdicts: CheckVerdicts;
   unconfirmed: Unconfirmed | undefined;
   judged: { row: VerdictRow; evidence: Evidence; counts: VoteCounts } | undefined;
-}
-
-/**
- * The latest vote of each probe that voted from a pair's region, a column per probe in the order
- * they first did; `at` is NaN in a column whose probe now votes from another region.
- */
-interface VoteColumns {
-  column: Map<string, number>;
-  probe: string[];
-  at: number[];
-  ok: boolean[];
-  degraded: boolean[];
-  reason: Reason[];
-  message: string[];
-  /** `phases.length` per column, NaN where the result had no such phase. */
-  phases: number[];
 }
 
 /** What the per-vendor step reads: every judged (check, region) of the vendor, in config order then by region. */
@@ -101,7 +79,7 @@ export class VerdictTable {
         check,
         vendor,
         settings,
-        holders: new Map(),
+        latest: new Map(),
         pairs: new Map(),
         judgedIn: undefined,
         regionsStale: true,
@@ -119,24 +97,23 @@ export class VerdictTable {
   /** Takes a probe's vote on a watched check; only a newer one replaces its vote (spooled results arrive late and out of order). */
   record(check: string, vote: Vote): void {
     const slot = this.slots.get(check)!;
-    const holder = slot.holders.get(vote.probe);
-    if (holder && vote.at < holder.votes.at[holder.votes.column.get(vote.probe)!]!) return;
-    if (holder && holder.region !== vote.region) {
-      holder.votes.at[holder.votes.column.get(vote.probe)!] = Number.NaN;
-      this.markWindowStale(holder);
+    const seen = slot.latest.get(vote.probe);
+    if (seen && vote.at < seen.at) return;
+    slot.latest.set(vote.probe, vote);
+    if (seen && seen.region !== vote.region) {
+      const left = slot.pairs.get(seen.region)!;
+      left.votes.delete(vote.probe);
+      this.markWindowStale(left);
     }
-    const pair = holder?.region === vote.region ? holder : this.pairOf(slot, vote.region);
-    slot.holders.set(vote.probe, pair);
-    write(pair.votes, vote);
+    const pair = this.pairOf(slot, vote.region);
+    pair.votes.set(vote.probe, vote);
     this.markWindowStale(pair);
   }
 
   /** A check's latest vote from each probe inside its window. */
   latestVotes(check: string, now: number): Vote[] {
     const slot = this.slots.get(check);
-    if (!slot) return [];
-    const latest = [...slot.holders].map(([probe, pair]) => voteAt(pair, pair.votes.column.get(probe)!));
-    return votesInWindow(latest, now, slot.settings.window);
+    return slot ? votesInWindow(slot.latest.values(), now, slot.settings.window) : [];
   }
 
   /** Brings the in-window votes of the ready vendors' pairs up to `now`; call before `loneFailures` and `judge`. */
@@ -157,7 +134,7 @@ export class VerdictTable {
       slot.failing = 0;
       for (const pair of slot.pairs.values()) {
         slot.voters += pair.inWindow.length;
-        for (const i of pair.inWindow) if (!pair.votes.ok[i]) slot.failing++;
+        for (const v of pair.inWindow) if (!v.ok) slot.failing++;
       }
     }
   }
@@ -170,7 +147,7 @@ export class VerdictTable {
     const out = new Map<string, { vendor: string; votes: Vote[] }>();
     for (const [name, slot] of this.slots) {
       if (slot.failing !== 1 || slot.voters < 2 || !ready.has(slot.vendor)) continue;
-      out.set(name, { vendor: slot.vendor, votes: [...slot.pairs.values()].flatMap(windowVotes) });
+      out.set(name, { vendor: slot.vendor, votes: [...slot.pairs.values()].flatMap((p) => p.inWindow) });
     }
     return out;
   }
@@ -215,7 +192,7 @@ export class VerdictTable {
     pair = {
       slot,
       region,
-      votes: { column: new Map(), probe: [], at: [], ok: [], degraded: [], reason: [], message: [], phases: [] },
+      votes: new Map(),
       inWindow: [],
       windowStale: true,
       verdictStale: true,
@@ -237,16 +214,15 @@ export class VerdictTable {
   /** Its votes in [now − window, now], and when that next changes by time alone. */
   private refreshWindow(pair: Pair, now: number): void {
     const { window } = pair.slot.settings;
-    const inWindow: number[] = [];
+    const inWindow: Vote[] = [];
     let next = Infinity;
-    pair.votes.at.forEach((at, i) => {
-      // A vacated column (NaN) is neither.
-      if (at > now) next = Math.min(next, at);
-      else if (at >= now - window) {
-        inWindow.push(i);
-        next = Math.min(next, at + window);
+    for (const v of pair.votes.values()) {
+      if (v.at > now) next = Math.min(next, v.at);
+      else if (v.at >= now - window) {
+        inWindow.push(v);
+        next = Math.min(next, v.at + window);
       }
-    });
+    }
     pair.inWindow = inWindow;
     pair.windowStale = false;
     pair.verdictStale = true;
@@ -263,8 +239,8 @@ export class VerdictTable {
     this.lastUnhealthy = new Set(unhealthy);
     for (const probe of changed) {
       for (const slot of this.slots.values()) {
-        const holder = slot.holders.get(probe);
-        if (holder) holder.verdictStale = true;
+        const vote = slot.latest.get(probe);
+        if (vote) slot.pairs.get(vote.region)!.verdictStale = true;
       }
     }
   }
@@ -291,8 +267,7 @@ export class VerdictTable {
     onChange: (check: string, region: string, verdicts: CheckVerdicts) => void,
   ): void {
     const { check, vendor, settings } = pair.slot;
-    const { region } = pair;
-    const here = windowVotes(pair);
+    const { region, inWindow: here } = pair;
     const counted = unhealthy.size ? here.filter((v) => !unhealthy.has(v.probe)) : here;
     const prev = pair.verdicts;
     const { verdicts: next, unconfirmed } = checkVerdicts(counted, check.role, settings, prev, pair.unconfirmed);
@@ -329,43 +304,6 @@ export class VerdictTable {
     pair.verdictStale = false;
   }
 }
-
-function write(columns: VoteColumns, vote: Vote): void {
-  let i = columns.column.get(vote.probe);
-  if (i === undefined) {
-    i = columns.probe.length;
-    columns.column.set(vote.probe, i);
-    columns.probe.push(vote.probe);
-    columns.phases.push(...phases.map(() => Number.NaN));
-  }
-  columns.at[i] = vote.at;
-  columns.ok[i] = vote.ok;
-  columns.degraded[i] = vote.degraded;
-  // An equal string already stored stays: the new copy then dies young.
-  if (columns.reason[i] !== vote.reason) columns.reason[i] = vote.reason;
-  if (columns.message[i] !== vote.message) columns.message[i] = vote.message;
-  phases.forEach((phase, k) => (columns.phases[i * phases.length + k] = vote.phases[phase] ?? Number.NaN));
-}
-
-function voteAt(pair: Pair, i: number): Vote {
-  const c = pair.votes;
-  const timed = phases.flatMap((phase, k) => {
-    const seconds = c.phases[i * phases.length + k]!;
-    return Number.isNaN(seconds) ? [] : [[phase, seconds] as const];
-  });
-  return {
-    probe: c.probe[i]!,
-    region: pair.region,
-    ok: c.ok[i]!,
-    degraded: c.degraded[i]!,
-    reason: c.reason[i]!,
-    message: c.message[i]!,
-    phases: Object.fromEntries(timed),
-    at: c.at[i]!,
-  };
-}
-
-const windowVotes = (pair: Pair): Vote[] => pair.inWindow.map((i) => voteAt(pair, i));
 
 /** A binary min-heap of (time, pair); a pair's entries other than its `scheduledAt` are stale and skipped. */
 class DueHeap {
