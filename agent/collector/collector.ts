@@ -17,10 +17,8 @@ import {
   probeUp,
   setConsensusVotes,
   vendorFlapping,
-  vendorRegionState,
+  setVendorStates,
   vendorStateChanges,
-  vendorStateGauge,
-  type VoteCounts,
 } from './metrics.ts';
 import {
   flappingAlert,
@@ -35,17 +33,16 @@ import {
 import { AlertDispatcher } from './alerts/dispatcher.ts';
 import type { Receiver } from './alerts/receiver.ts';
 import { ClockSamples } from './clockSkew.ts';
-import { checkVerdicts, votesInWindow, type CheckVerdicts, type Unconfirmed, type Vote } from './consensus.ts';
+import type { Vote } from './consensus.ts';
 import type { HourlyResults } from './hourlyResults.ts';
 import type { IncidentRuns } from './incidentRuns.ts';
 import { noteRefusal, withNote, type NoteInput } from './incidentNotes.ts';
 import { IncidentUpdates } from './incidentUpdates.ts';
 import { flappingAfter, nextIncident, withAlerts, withRealUsers, type Incident } from './incidents.ts';
-import { replay, verdictKey, type Journal, type JournalEvent } from './journal.ts';
+import { replay, type Journal, type JournalEvent } from './journal.ts';
 import { disagreements, isDown, unhealthyProbes } from './probeHealth.ts';
 import { usersImpactedRegions, type RealUserImpact } from './rum/impact.ts';
 import {
-  EVIDENCE_VOTES,
   nextStatus,
   regionConditions,
   regionsWithUsersImpacted,
@@ -58,6 +55,7 @@ import {
   type VendorStatus,
   type VerdictRow,
 } from './state.ts';
+import { VerdictTable, type VendorVerdicts } from './verdictTable.ts';
 
 interface CollectorOptions {
   config: Config;
@@ -107,16 +105,12 @@ export interface ProbeRecord {
 const KEEP_CLOSED_INCIDENTS = 1000;
 /** At most this often an evaluation runs because results arrived (the timer runs regardless). */
 const MIN_GAP_MS = 250;
-const UNKNOWN: CheckVerdicts = { outage: 'unknown', slow: 'unknown' };
 
 export class Collector {
   private readonly watched = new Map<string, Watched>();
-  /** check → probe → latest vote */
-  private readonly latest = new Map<string, Map<string, Vote>>();
+  /** Every probe's latest vote per check, and each (check, region)'s verdicts, judged incrementally. */
+  private readonly table: VerdictTable;
   private readonly probeRecords = new Map<string, ProbeRecord>();
-  private readonly verdicts = new Map<string, CheckVerdicts>();
-  /** Thin failing verdicts waiting for confirmation (consensus.ts), by verdictKey; not journaled. */
-  private readonly unconfirmed = new Map<string, Unconfirmed>();
   private readonly statuses = new Map<string, VendorStatus>();
   private readonly incidentsById = new Map<string, Incident>();
   private readonly openIncidents = new Map<string, string>();
@@ -146,6 +140,7 @@ export class Collector {
       const vendor = config.vendors.find((v) => v.name === check.vendor)!;
       this.watched.set(check.name, { check, vendor, settings: config.effective.checks[check.name] });
     }
+    this.table = new VerdictTable([...this.watched.values()].map((w) => ({ ...w, vendor: w.vendor.name })));
     const start = this.now();
     for (const vendor of config.vendors) this.vendorReadyAt.set(vendor.name, start + config.effective.vendors[vendor.name]!.warm_up);
     this.dispatcher = new AlertDispatcher(opts.receivers, { resendMs: config.alerts.resend_interval, logger: opts.logger });
@@ -173,11 +168,7 @@ export class Collector {
       phases: result.phases,
       at: Math.min(result.startedAt, receivedAt),
     };
-    let byProbe = this.latest.get(result.check);
-    if (!byProbe) this.latest.set(result.check, (byProbe = new Map()));
-    const seen = byProbe.get(result.probe);
-    // Spooled results arrive late and out of order; only a newer one replaces a vote.
-    if (!seen || vote.at >= seen.at) byProbe.set(result.probe, vote);
+    this.table.record(result.check, vote);
     const watched = this.watched.get(result.check);
     if (watched?.check.role === 'delivery') this.opts.hourly?.add(result, watched.vendor);
     if (watched) this.opts.runs?.add(result, watched.check);
@@ -268,11 +259,10 @@ export class Collector {
   /** Judges the vendors whose warm-up has passed, and probes on those vendors' checks only. */
   private judge(now: number, ready: ReadonlySet<string>): void {
     const stopTimer = evaluationDuration.startTimer();
-    const judged = [...this.watched].filter(([, w]) => ready.has(w.vendor.name));
-    const windowed = new Map(judged.map(([name, w]) => [name, votesInWindow(this.latest.get(name)?.values() ?? [], now, w.settings.window)]));
-    this.judgeProbes(windowed, now);
+    this.table.refresh(now, ready);
+    this.judgeProbes(this.table.loneFailures(ready), now);
     this.judgeClocks(now);
-    const byVendor = this.judgeChecks(windowed, now);
+    const byVendor = this.judgeChecks(ready, now);
     this.judgeVendors(byVendor, ready, now);
     const open = [...this.openIncidents].map(([vendor, id]) => ({ incident: this.incidentsById.get(id)!, status: this.statuses.get(vendor) }));
     const updated = this.updates.follow(open, now);
@@ -287,7 +277,8 @@ export class Collector {
     stopTimer();
   }
 
-  private judgeProbes(windowed: ReadonlyMap<string, Vote[]>, now: number): void {
+  /** `loneFailures`: the checks on which one in-window vote fails (VerdictTable.loneFailures). */
+  private judgeProbes(loneFailures: ReadonlyMap<string, { vendor: string; votes: Vote[] }>, now: number): void {
     const { probe_forget_after, unhealthy_vendors } = this.opts.config.collector;
     const hold = this.opts.config.collector.flapping.window;
     for (const [id, p] of this.probeRecords) {
@@ -296,7 +287,7 @@ export class Collector {
       this.journal({ type: 'probe', at: now, probe: id, region: p.region, health: 'forgotten' });
       this.opts.logger.info({ probe: id, region: p.region }, 'probe forgotten after a long silence');
     }
-    const found = disagreements(new Map([...windowed].map(([name, votes]) => [name, { vendor: this.watched.get(name)!.vendor.name, votes }])));
+    const found = disagreements(loneFailures);
     const was = new Set([...this.probeRecords].filter(([, p]) => p.health === 'unhealthy').map(([id]) => id));
     const unhealthy = unhealthyProbes(found, was, unhealthy_vendors);
     probeUp.reset();
@@ -345,66 +336,20 @@ export class Collector {
       .map(([id, p]) => probeClockSkewAlert(id, p.region, p.clock!.skewMs!, limit, p.clock!.overSince!, this.links));
   }
 
-  /** Regions a check is judged in: those of known probes that run it, and any that voted. */
-  private regionsOf(check: Check, votes: readonly Vote[]): string[] {
-    const regions = new Set(votes.map((v) => v.region));
-    for (const p of this.probeRecords.values()) if (!check.regions || check.regions.includes(p.region)) regions.add(p.region);
-    return [...regions].sort();
-  }
-
-  private judgeChecks(windowed: ReadonlyMap<string, Vote[]>, now: number): Map<string, { rows: VerdictRow[]; evidence: Evidence[] }> {
+  /** Judges the (check, region) pairs whose votes changed, journaling changed verdicts; answers every pair's rows and evidence per vendor. */
+  private judgeChecks(ready: ReadonlySet<string>, now: number): Map<string, VendorVerdicts> {
     const unhealthy = new Set([...this.probeRecords].filter(([, p]) => p.health === 'unhealthy').map(([id]) => id));
-    const byVendor = new Map<string, { rows: VerdictRow[]; evidence: Evidence[] }>();
-    const voteCounts: VoteCounts[] = [];
-    for (const [name, votes] of windowed) {
-      const { check, vendor, settings } = this.watched.get(name)!;
-      const entry = byVendor.get(vendor.name) ?? { rows: [], evidence: [] };
-      byVendor.set(vendor.name, entry);
-      for (const region of this.regionsOf(check, votes)) {
-        const here = votes.filter((v) => v.region === region);
-        const counted = here.filter((v) => !unhealthy.has(v.probe));
-        const key = verdictKey(name, region);
-        const prev = this.verdicts.get(key) ?? UNKNOWN;
-        const { verdicts: next, unconfirmed } = checkVerdicts(counted, check.role, settings, prev, this.unconfirmed.get(key));
-        if (unconfirmed.outage === undefined && unconfirmed.slow === undefined) this.unconfirmed.delete(key);
-        else this.unconfirmed.set(key, unconfirmed);
-        if (next.outage !== prev.outage || next.slow !== prev.slow) {
-          this.verdicts.set(key, next);
-          this.journal({ type: 'verdict', at: now, check: name, region, ...next });
-        }
-        const failing = counted.filter((v) => !v.ok);
-        const slowVotes = counted.filter((v) => v.degraded || (check.role === 'performance' && !v.ok)).length;
-        voteCounts.push({
-          vendor: vendor.name,
-          check: name,
-          region,
-          ok: counted.filter((v) => v.ok && !v.degraded).length,
-          degraded: counted.filter((v) => v.ok && v.degraded).length,
-          failing: failing.length,
-          excluded: here.length - counted.length,
-        });
-        entry.rows.push({ check: name, role: check.role, region, ...next });
-        entry.evidence.push({
-          check: name,
-          role: check.role,
-          region,
-          ...next,
-          voters: counted.length,
-          failing: failing.length,
-          slowVotes,
-          votes: [...failing, ...counted.filter((v) => v.ok)].slice(0, EVIDENCE_VOTES),
-          excluded: here.filter((v) => unhealthy.has(v.probe)).map((v) => v.probe),
-        });
-      }
-    }
+    const probeRegions = [...this.probeRecords.values()].map((p) => p.region);
+    const { byVendor, voteCounts } = this.table.judge(ready, unhealthy, probeRegions, (check, region, next) =>
+      this.journal({ type: 'verdict', at: now, check, region, ...next }),
+    );
     setConsensusVotes(voteCounts);
     return byVendor;
   }
 
-  private judgeVendors(byVendor: ReadonlyMap<string, { rows: VerdictRow[]; evidence: Evidence[] }>, ready: ReadonlySet<string>, now: number): void {
+  private judgeVendors(byVendor: ReadonlyMap<string, VendorVerdicts>, ready: ReadonlySet<string>, now: number): void {
     const { config, logger } = this.opts;
-    vendorStateGauge.reset();
-    vendorRegionState.reset();
+    const held: Parameters<typeof setVendorStates>[1][number][] = [];
     for (const vendor of config.vendors.filter((v) => ready.has(v.name))) {
       const { rows, evidence } = byVendor.get(vendor.name) ?? { rows: [], evidence: [] };
       const prev = this.statuses.get(vendor.name);
@@ -424,12 +369,15 @@ export class Collector {
           status: { ...next, evidence: compact(next.evidence), lastKnown: { ...next.lastKnown, evidence: compact(next.lastKnown.evidence) } },
         });
 
-      for (const state of vendorStates) vendorStateGauge.set({ vendor: vendor.name, state }, next.conditions.some((c) => c.state === state) ? 1 : 0);
-      for (const [region, conditions] of Object.entries(next.regions)) {
-        for (const state of vendorStates) vendorRegionState.set({ vendor: vendor.name, region, state }, conditions.some((c) => c.state === state) ? 1 : 0);
-      }
+      const holding = (conditions: readonly { state: string }[]) => new Set(conditions.map((c) => c.state));
+      held.push({
+        vendor: vendor.name,
+        holds: holding(next.conditions),
+        regions: Object.entries(next.regions).map(([region, c]) => [region, holding(c)] as const),
+      });
       vendorFlapping.set({ vendor: vendor.name }, next.flapping ? 1 : 0);
     }
+    setVendorStates(vendorStates, held);
   }
 
   /** What this evaluation saw of a vendor: its probes' conditions, with users_impacted where its real users are (rum.users_impacted). */
@@ -525,7 +473,7 @@ export class Collector {
   private restore(): void {
     const now = this.now();
     const restored = replay(this.opts.journal.read());
-    for (const [key, v] of restored.verdicts) this.verdicts.set(key, v);
+    this.table.restore(restored.verdicts);
     for (const [name, status] of restored.vendors) if (this.opts.config.vendors.some((v) => v.name === name)) this.statuses.set(name, status);
     for (const [id, p] of restored.probes) {
       // A probe that was down stays down (its alert must not resolve and re-fire); others get a fresh grace period.
@@ -601,8 +549,7 @@ export class Collector {
 
   /** A check's latest vote from each probe inside its window: what it is judged on, or will be once its vendor's warm-up has passed. */
   latestVotes(check: string, now = this.now()): Vote[] {
-    const watched = this.watched.get(check);
-    return watched ? votesInWindow(this.latest.get(check)?.values() ?? [], now, watched.settings.window) : [];
+    return this.table.latestVotes(check, now);
   }
 
   probes(): [string, ProbeRecord][] {

@@ -58,6 +58,12 @@ type TokenScope = 'all' | { regions: ReadonlySet<string>; probes: ReadonlySet<st
 /** The last `capacity` ids seen, oldest forgotten first. */
 class RecentIds {
   private readonly ids = new Set<string>();
+  /**
+   * The same ids in a ring, oldest at `next` once full. Finding the oldest through the Set's
+   * iterator instead skips every entry deleted before it, which made each result cost O(capacity).
+   */
+  private readonly ring: string[] = [];
+  private next = 0;
 
   constructor(private readonly capacity: number) {}
 
@@ -65,8 +71,12 @@ class RecentIds {
   add(id: string): boolean {
     if (this.ids.has(id)) return false;
     this.ids.add(id);
-    // A Set iterates in insertion order: its first entry is the oldest.
-    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value!);
+    if (this.ring.length < this.capacity) this.ring.push(id);
+    else {
+      this.ids.delete(this.ring[this.next]!);
+      this.ring[this.next] = id;
+      this.next = (this.next + 1) % this.capacity;
+    }
     return true;
   }
 }
@@ -99,6 +109,8 @@ export class Ingest {
   accept(results: readonly CheckResult[], receivedAt = Date.now(), scope: TokenScope = 'all', sentAt?: number): IngestAnswer {
     const answer: IngestAnswer = { ...(Object.fromEntries(ingestOutcomes.map((o) => [o, 0])) as Record<Outcome, number>), refused: [] };
     const heard: CheckResult[] = [];
+    /** ingestResults increments by label values, added once per push rather than once per result. */
+    const counted = new Map<string, { probe: string; result: Outcome; n: number }>();
     for (const r of results) {
       const outcome = this.judge(r, receivedAt, scope);
       answer[outcome]++;
@@ -107,8 +119,13 @@ export class Ingest {
       if (outcome === 'too_old' || outcome === 'too_new') this.collector.seen(r, receivedAt);
       if (outcome === 'accepted' || outcome === 'too_old' || outcome === 'too_new') heard.push(r);
       // Only a probe the collector knows (at most collector.max_probes) gets a label value of its own.
-      ingestResults.inc({ probe: this.collector.probeRegion(r.probe) === undefined ? '' : r.probe, result: outcome });
+      const probe = this.collector.probeRegion(r.probe) === undefined ? '' : r.probe;
+      const key = `${probe}\u0000${outcome}`;
+      const seen = counted.get(key);
+      if (seen) seen.n++;
+      else counted.set(key, { probe, result: outcome, n: 1 });
     }
+    for (const { probe, result, n } of counted.values()) ingestResults.inc({ probe, result }, n);
     for (const [probe, ms] of pushSamples(heard, receivedAt, sentAt)) this.collector.clockSample(probe, ms, receivedAt);
     if (answer.refused.length) {
       const first = answer.refused[0]!;

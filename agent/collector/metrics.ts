@@ -26,18 +26,46 @@ export const ingestResults = new Counter({
   registers: [registry],
 });
 
-export const vendorStateGauge = new Gauge({
+/** One vendor's conditions after an evaluation, overall and per region: what the two state gauges show. */
+interface HeldStates {
+  vendor: string;
+  holds: ReadonlySet<string>;
+  regions: readonly (readonly [string, ReadonlySet<string>])[];
+}
+
+let lastVendorStates: { states: readonly string[]; vendors: readonly HeldStates[] } = { states: [], vendors: [] };
+
+/** Keeps the last evaluation's vendor states for vendorwatch_vendor_state and vendorwatch_vendor_region_state. */
+export function setVendorStates(states: readonly string[], vendors: readonly HeldStates[]): void {
+  lastVendorStates = { states, vendors };
+}
+
+// Both filled when scraped, like vendorwatch_consensus_votes: setting each of their (vendors ×
+// regions × states) series on every evaluation took a tenth of it (bench/consensus.ts).
+new Gauge({
   name: 'vendorwatch_vendor_state',
   help: 'Vendor state conditions: 1 for every condition that holds (the state is the most severe), 0 otherwise.',
   labelNames: ['vendor', 'state'] as const,
   registers: [registry],
+  collect() {
+    this.reset();
+    const { states, vendors } = lastVendorStates;
+    for (const { vendor, holds } of vendors) for (const state of states) this.set({ vendor, state }, holds.has(state) ? 1 : 0);
+  },
 });
 
-export const vendorRegionState = new Gauge({
+new Gauge({
   name: 'vendorwatch_vendor_region_state',
   help: 'Vendor state conditions in one region, judged on that region alone: 1 where it holds.',
   labelNames: ['vendor', 'region', 'state'] as const,
   registers: [registry],
+  collect() {
+    this.reset();
+    const { states, vendors } = lastVendorStates;
+    for (const { vendor, regions } of vendors) {
+      for (const [region, holds] of regions) for (const state of states) this.set({ vendor, region, state }, holds.has(state) ? 1 : 0);
+    }
+  },
 });
 
 export const vendorStateChanges = new Counter({
