@@ -81,6 +81,12 @@ const remoteWriteSchema = z
       .record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string())
       .default({})
       .describe('Extra request headers, e.g. `X-Scope-OrgID` for a multi-tenant Mimir.'),
+    metrics: z
+      .array(z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: 'expected a metric family name' }))
+      .optional()
+      .describe(
+        'Metric families to send, by name (a histogram by its family name); default: every family /metrics exposes. `vendorwatch rules` reads vendorwatch_check_success, vendorwatch_check_degraded, vendorwatch_check_runs_total and vendorwatch_check_duration_seconds.',
+      ),
     interval: duration.prefault('10s').describe("How often the probe's metrics are sampled and queued for this receiver (its scrape interval)."),
     timeout: duration.prefault('10s').describe('How long one request may take before it counts as failed and is retried.'),
     queue: z

@@ -107,6 +107,20 @@ describe('remote write', () => {
     expect(second.timestamp).toBeGreaterThan(heap!.timestamp);
   });
 
+  it('sends only the metric families it is told to', async () => {
+    const receiver = await startReceiver([204]);
+    stops.push(() => receiver.close());
+    await run([target(receiver.url, 'some', { metrics: ['nodejs_heap_size_total_bytes', 'nodejs_gc_duration_seconds'] })]);
+    await waitFor(() => receiver.requests.length >= 1);
+    const names = new Set(receiver.requests[0]!.series.map((s) => s.labels.find((l) => l.name === '__name__')!.value));
+    expect([...names].sort()).toEqual([
+      'nodejs_gc_duration_seconds_bucket',
+      'nodejs_gc_duration_seconds_count',
+      'nodejs_gc_duration_seconds_sum',
+      'nodejs_heap_size_total_bytes',
+    ]);
+  });
+
   it('sends basic auth with the password from its file', async () => {
     const receiver = await startReceiver([204]);
     stops.push(() => receiver.close());

@@ -32,10 +32,16 @@ interface Identity {
   region: string;
 }
 
-/** Every series of the registry now, with the probe's identity added where a series has none. */
-export async function sampleRegistry(identity: Identity, timestamp: number): Promise<Series[]> {
+/**
+ * Every series of the registry now (of the named families only, when given), with the probe's
+ * identity added where a series has none. Names no family in this process has are left out.
+ */
+export async function sampleRegistry(identity: Identity, timestamp: number, families?: readonly string[]): Promise<Series[]> {
   const series: Series[] = [];
-  for (const metric of await registry.getMetricsAsJSON()) {
+  const metrics = families
+    ? await Promise.all(families.flatMap((name) => registry.getSingleMetric(name) ?? []).map((m) => m.get()))
+    : await registry.getMetricsAsJSON();
+  for (const metric of metrics) {
     // Histograms and summaries name each value (`_bucket`, `_sum`, `_count`); other types do not.
     for (const { labels, value, metricName } of metric.values as { labels: Record<string, string | number>; value: number; metricName?: string }[]) {
       const named: Record<string, string> = { ...identity };
@@ -95,6 +101,8 @@ class Receiver {
   ) {}
 
   start(): void {
+    const missing = (this.target.metrics ?? []).filter((name) => !registry.getSingleMetric(name));
+    if (missing.length) this.logger.warn({ target: this.label, missing }, 'remote write: this probe has no metric families of these names; they are not sent');
     this.updateGauge();
     this.timer = setInterval(() => void this.sample(), this.target.interval);
     this.loop = this.run();
@@ -108,7 +116,7 @@ class Receiver {
 
   private async encodeSample(): Promise<void> {
     try {
-      const series = await sampleRegistry(this.identity, Date.now());
+      const series = await sampleRegistry(this.identity, Date.now(), this.target.metrics);
       const per = this.target.queue.max_samples_per_send;
       for (let i = 0; i < series.length; i += per) {
         const part = series.slice(i, i + per);
