@@ -112,7 +112,9 @@ function consensusRules(config: Config): Rule[] {
       // A failing quorum can rest on one failing vote only below min_probes 2.
       return { min_probes, quorum, confirmAfter: confirmed && min_probes < 2 ? confirmAfter(confirm, c.interval) : undefined };
     });
-  const thin = byQuorum(checks, true).filter((s) => s.key.confirmAfter !== undefined);
+  const quorumSets = byQuorum(checks, true);
+  const slowQuorumSets = byQuorum(withRoles(...slowRoles), false);
+  const thin = quorumSets.filter((s) => s.key.confirmAfter !== undefined);
   const last = (metric: string) => (s: CheckSet<number>) =>
     `max by (vendor, check, region, probe) (last_over_time(${metric}{${checkMatcher(s.checks)}}[${promDuration(s.key)}]))`;
   // Votes that count: unhealthy probes' votes are left out.
@@ -161,18 +163,24 @@ function consensusRules(config: Config): Rule[] {
     // 4. region verdicts: 1 failing, 0 passing, the previous verdict when neither side has a quorum, no sample while unknown;
     //    first, since when a thin failing quorum has held
     ...recordAcrossSets(failingSince, thin, (s) => {
-      const failing = failingQuorum('vendorwatch:region_failing_voters:count', s);
-      return `${failingSince}{${checkMatcher(s.checks)}} and on (vendor, check, region) (${failing})\n  or time() + 0 * (${failing})`;
+      const m = selector(s, thin.length === 1 && quorumSets.length === 1);
+      const failing = failingQuorum('vendorwatch:region_failing_voters:count', s, m);
+      return `${failingSince}${m} and on (vendor, check, region) (${failing})\n  or time() + 0 * (${failing})`;
     }),
-    ...recordAcrossSets('vendorwatch:region_failing:bool', byQuorum(checks, true), (s) =>
-      regionVerdict('vendorwatch:region_failing:bool', 'vendorwatch:region_failing_voters:count', s),
+    ...recordAcrossSets('vendorwatch:region_failing:bool', quorumSets, (s) =>
+      regionVerdict('vendorwatch:region_failing:bool', 'vendorwatch:region_failing_voters:count', s, selector(s, quorumSets.length === 1)),
     ),
-    ...recordAcrossSets('vendorwatch:region_degraded:bool', byQuorum(withRoles(...slowRoles), false), (s) =>
-      regionVerdict('vendorwatch:region_degraded:bool', 'vendorwatch:region_degraded_voters:count', s),
+    ...recordAcrossSets('vendorwatch:region_degraded:bool', slowQuorumSets, (s) =>
+      regionVerdict('vendorwatch:region_degraded:bool', 'vendorwatch:region_degraded_voters:count', s, selector(s, slowQuorumSets.length === 1)),
     ),
     // 5. a vendor's region is down when any of its delivery checks fails there
     ...(delivery.length
-      ? [{ record: 'vendorwatch:vendor_region_down:bool', expr: `max by (vendor, region) (vendorwatch:region_failing:bool{${checkMatcher(delivery)}})` }]
+      ? [
+          {
+            record: 'vendorwatch:vendor_region_down:bool',
+            expr: `max by (vendor, region) (vendorwatch:region_failing:bool${selector({ checks: delivery }, delivery.length === checks.length)})`,
+          },
+        ]
       : []),
     // 6. vendor conditions
     ...vendorStateRules(config),
@@ -209,9 +217,17 @@ type QuorumKnobs = Pick<ConsensusSettings, 'min_probes' | 'quorum'> & {
   confirmAfter: number | undefined;
 };
 
-/** The `against` votes meet the quorum (consensus.ts meetsQuorum). */
-function failingQuorum(against: string, set: CheckSet<QuorumKnobs>): string {
-  const m = `{${checkMatcher(set.checks)}}`;
+/**
+ * The matcher that selects a set's checks in the recorded series, or none when the set holds every
+ * check those series can carry (the votes already keep only configured checks): at thousands of
+ * checks a regex of every name costs each evaluation far more than it selects.
+ */
+function selector(set: Pick<CheckSet<unknown>, 'checks'>, whole: boolean): string {
+  return whole ? '' : `{${checkMatcher(set.checks)}}`;
+}
+
+/** The `against` votes meet the quorum (consensus.ts meetsQuorum); `m` selects the set's checks. */
+function failingQuorum(against: string, set: CheckSet<QuorumKnobs>, m: string): string {
   return `${against}${m} >= ${set.key.min_probes} and ${meetsShare(`${against}${m} / vendorwatch:region_voters:count${m}`, set.key.quorum)}`;
 }
 
@@ -220,13 +236,12 @@ function failingQuorum(against: string, set: CheckSet<QuorumKnobs>): string {
  * its output of the previous evaluation (the current one is not written yet), or nothing when the
  * region was unknown then, since Prometheus marks a series stale as soon as a rule stops producing it.
  */
-function regionVerdict(record: string, against: string, set: CheckSet<QuorumKnobs>): string {
-  const m = `{${checkMatcher(set.checks)}}`;
+function regionVerdict(record: string, against: string, set: CheckSet<QuorumKnobs>, m: string): string {
   const { min_probes: minProbes, quorum, confirmAfter: hold } = set.key;
   const voters = `vendorwatch:region_voters:count${m}`;
   const bad = `${against}${m}`;
   const good = `(${voters} - ${bad})`;
-  const failing = failingQuorum(against, set);
+  const failing = failingQuorum(against, set, m);
   // Thin evidence: one failing vote counts once confirmed; until then the previous verdict holds.
   const thin = hold !== undefined;
   const confirmed = thin ? ` and (${bad} >= 2 or time() - ${failingSince}${m} >= ${hold / 1000})` : '';
