@@ -7,7 +7,8 @@
  *
  * The consensus group is layered; rules in one group run in order at the same timestamp, so each
  * layer reads the ones before:
- *  1. votes     — vendorwatch:probe_vote:{success,degraded}: each probe's latest result inside W;
+ *  1. votes     — vendorwatch:probe_vote:success: each probe's latest result inside W; :failing and
+ *                 :degraded only the failing and slow votes, so the counts go over few series;
  *  2. probes    — vendorwatch:probe_unhealthy:bool: a probe alone failing checks of several vendors;
  *  3. counts    — per (check, region): the votes of healthy probes, and how many failed or were slow;
  *  4. regions   — vendorwatch:region_{failing,degraded}:bool by quorum, holding the previous verdict
@@ -119,19 +120,24 @@ function consensusRules(config: Config): Rule[] {
     `max by (vendor, check, region, probe) (last_over_time(${metric}{${checkMatcher(s.checks)}}[${promDuration(s.key)}]))`;
   // Votes that count: unhealthy probes' votes are left out.
   const counted = (series: string) => `(${series} unless on (probe) vendorwatch:probe_unhealthy:bool == 1)`;
+  // How many of these votes count per (check, region) of the checks `m` selects, 0 where the region has voters but none of them.
+  const countedOrZero = (votes: string, m: string) =>
+    `(count by (vendor, check, region) ${counted(`${votes}${m}`)}\n  or 0 * vendorwatch:region_voters:count${m})`;
   const performance = withRoles('performance').map((c) => c.name);
   const delivery = withRoles('delivery').map((c) => c.name);
   return [
-    // 1. each probe's vote: its latest result inside the window W
+    // 1. each probe's vote: its latest result inside the window W; slow votes only where one was slow
     ...recordAcrossSets('vendorwatch:probe_vote:success', byWindow(checks), last('vendorwatch_check_success')),
-    ...recordAcrossSets('vendorwatch:probe_vote:degraded', byWindow(withRoles(...slowRoles)), last('vendorwatch_check_degraded')),
+    ...recordAcrossSets('vendorwatch:probe_vote:degraded', byWindow(withRoles(...slowRoles)), (s) => `${last('vendorwatch_check_degraded')(s)} == 1`),
+    // Failing votes are few: later layers count them here instead of going over every vote again.
+    { record: 'vendorwatch:probe_vote:failing', expr: '1 - vendorwatch:probe_vote:success == 1' },
     // 2. probe health: a probe alone failing checks of unhealthy_vendors vendors is unhealthy until it fails alone nowhere
     {
       record: 'vendorwatch:probe_lone_failure',
       expr:
-        '1 - vendorwatch:probe_vote:success == 1\n' +
-        '  and on (vendor, check) count by (vendor, check) (vendorwatch:probe_vote:success) >= 2\n' +
-        '  and on (vendor, check) count by (vendor, check) (vendorwatch:probe_vote:success == 0) == 1',
+        'vendorwatch:probe_vote:failing\n' +
+        '  and on (vendor, check) count by (vendor, check) (vendorwatch:probe_vote:failing) == 1\n' +
+        '  and on (vendor, check) count by (vendor, check) (vendorwatch:probe_vote:success) >= 2',
     },
     {
       record: 'vendorwatch:probe_unhealthy:bool',
@@ -143,9 +149,9 @@ function consensusRules(config: Config): Rule[] {
         '  )\n' +
         'or 0 * count by (probe, region) (vendorwatch:probe_vote:success)',
     },
-    // 3. votes per (check, region)
+    // 3. votes per (check, region); the failing and slow ones counted from the few such votes, 0 where there are none
     { record: 'vendorwatch:region_voters:count', expr: `count by (vendor, check, region) ${counted('vendorwatch:probe_vote:success')}` },
-    { record: 'vendorwatch:region_failing_voters:count', expr: `sum by (vendor, check, region) (1 - ${counted('vendorwatch:probe_vote:success')})` },
+    { record: 'vendorwatch:region_failing_voters:count', expr: countedOrZero('vendorwatch:probe_vote:failing', '') },
     // A performance check is there to catch slowness: failing and degraded both count as slow.
     ...recordAcrossSets(
       'vendorwatch:region_degraded_voters:count',
@@ -155,9 +161,8 @@ function consensusRules(config: Config): Rule[] {
       ].filter((set) => set.checks.length),
       ({ key, checks: names }) => {
         const m = `{${checkMatcher(names)}}`;
-        return key === 'performance'
-          ? `sum by (vendor, check, region) (1 - ${counted(`vendorwatch:probe_vote:success${m}`)} + ${counted(`vendorwatch:probe_vote:degraded${m}`)})`
-          : `sum by (vendor, check, region) ${counted(`vendorwatch:probe_vote:degraded${m}`)}`;
+        const slow = countedOrZero('vendorwatch:probe_vote:degraded', m);
+        return key === 'performance' ? `${countedOrZero('vendorwatch:probe_vote:failing', m)}\n+ ${slow}` : slow;
       },
     ),
     // 4. region verdicts: 1 failing, 0 passing, the previous verdict when neither side has a quorum, no sample while unknown;
