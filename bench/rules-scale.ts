@@ -72,6 +72,8 @@ interface RulesRun {
   fleet: Fleet;
   /** Per evaluation of the consensus group, and of all groups of one round, in ms. */
   consensusMs: number[];
+  /** Per rule of the consensus group (by position: several rules record the same series), in ms per evaluation. */
+  consensusRuleMs: { name: string; ms: number[] }[];
   allGroupsMs: number[];
   missedIterations: number;
   headSeries: number;
@@ -91,6 +93,7 @@ interface RuleGroupStatus {
   name: string;
   evaluationTime: number;
   lastEvaluation: string;
+  rules: { name: string; evaluationTime: number }[];
 }
 
 async function ruleGroups(url: string): Promise<RuleGroupStatus[]> {
@@ -184,6 +187,10 @@ alerting: { alertmanagers: [{ static_configs: [{ targets: [${JSON.stringify(new 
     const evaluated = [...evaluations.values()];
     const consensus = evaluated.filter((g) => g.name === 'vendorwatch-consensus');
     const consensusMs = consensus.map((g) => g.evaluationTime * 1000);
+    const consensusRuleMs = (consensus[0]?.rules ?? []).map((rule, i) => ({
+      name: rule.name,
+      ms: consensus.map((g) => (g.rules[i]?.evaluationTime ?? 0) * 1000),
+    }));
     // A round: the groups evaluated within half an interval of a consensus evaluation (each group runs on its own timer).
     const allGroupsMs = consensus.map(({ lastEvaluation }) =>
       evaluated
@@ -209,6 +216,7 @@ alerting: { alertmanagers: [{ static_configs: [{ targets: [${JSON.stringify(new 
     return {
       fleet,
       consensusMs,
+      consensusRuleMs,
       allGroupsMs,
       missedIterations: sum(after.metrics, 'prometheus_rule_group_iterations_missed_total'),
       headSeries: after.metrics.get('prometheus_tsdb_head_series') ?? Number.NaN,
@@ -332,6 +340,15 @@ function rulesTable(runs: readonly RulesRun[], p: Plan): Table {
   };
 }
 
+/** Where the consensus group's time goes: each rule's median, per size. */
+function consensusRulesTable(runs: readonly RulesRun[]): Table {
+  const rules = runs[0]?.consensusRuleMs ?? [];
+  return {
+    columns: ['consensus rule (in order)', ...runs.map((r) => `${r.fleet.label} ms`)],
+    rows: rules.map((rule, i) => [rule.name, ...runs.map((r) => ms(at(r.consensusRuleMs[i]?.ms ?? [], 0.5)))]),
+  };
+}
+
 function collectorTable(runs: readonly CollectorRun[]): Table {
   return {
     columns: [
@@ -401,6 +418,7 @@ export const rulesScaleBenchmark: Benchmark = {
         ],
         tables: [
           { heading: 'Prometheus evaluating `vendorwatch rules` on remote-written votes (one core)', table: rulesTable(rules, p) },
+          { heading: 'Where the consensus group spends its time (median per evaluation)', table: consensusRulesTable(rules) },
           { heading: 'The collector at the same sizes (one core)', table: collectorTable(collectors) },
           { heading: 'Vendor states reached', table: statesTable(rules, collectors) },
         ],
