@@ -2,7 +2,7 @@
  * Runs the benchmarks and prints a Markdown section per benchmark.
  *
  *   npm run bench                    all of them
- *   npm run bench -- dns http        the named ones, in that order (http, dns, detect, consensus, rules-scale, browser, beacon, soak)
+ *   npm run bench -- dns http        the named ones, in that order (http, dns, detect, consensus, browser, beacon, soak, rules-scale)
  *   npm run bench -- --write         also refresh their sections of BENCHMARKS.md
  *   npm run bench -- --quick         a few iterations only (the smoke test; numbers mean nothing)
  *   --file F                         update F instead of BENCHMARKS.md
@@ -28,10 +28,10 @@ const benchmarks: Benchmark[] = [
   dnsCheckBenchmark,
   detectBenchmark,
   consensusBenchmark,
-  rulesScaleBenchmark,
   browserCheckBenchmark,
   beaconBenchmark,
   soakBenchmark,
+  rulesScaleBenchmark,
 ];
 
 const { values, positionals } = parseArgs({
