@@ -363,6 +363,7 @@ function collectorTable(runs: readonly CollectorRun[]): Table {
       'push p50 ms',
       'push p99 ms',
       'CPU (share of its core)',
+      'CPU ms per 1,000 results',
       'evaluation mean ms',
       'RSS MB (peak)',
       'failed',
