@@ -143,15 +143,26 @@ async function startProbe(config: Config, opts: { id?: string; region?: string; 
     },
   });
   const running: RunningServer = await server!.startServer({ listen: opts.listen, logger, routes: output.routes });
+  const remoteWrite = await startRemoteWrite(config, probe, logger);
   scheduler.start();
   logger.info({ probe, checks: checks.length }, 'probe started');
   announce(logger, running, output.routes !== undefined);
   untilSignal(logger, async () => {
     await scheduler.stop();
     await closeRunners();
+    await remoteWrite?.stop(PUSH_FLUSH_MS);
     await output.stop?.();
     await running.close();
   });
+}
+
+/** Remote write of the probe's metrics to the receivers in probe.remote_write, if any. */
+async function startRemoteWrite(config: Config, probe: { id: string; region: string }, logger: Logger) {
+  if (!config.probe.remote_write.length) return undefined;
+  const { RemoteWrite } = await import('./probe/remoteWrite/remoteWrite.ts');
+  const remoteWrite = new RemoteWrite(config.probe.remote_write, { probe: probe.id, region: probe.region }, logger);
+  remoteWrite.start();
+  return remoteWrite;
 }
 
 // --- collector and push wiring ---

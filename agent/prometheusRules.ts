@@ -7,7 +7,8 @@
  *
  * The consensus group is layered; rules in one group run in order at the same timestamp, so each
  * layer reads the ones before:
- *  1. votes     — vendorwatch:probe_vote:{success,degraded}: each probe's latest result inside W;
+ *  1. votes     — vendorwatch:probe_vote:success: each probe's latest result inside W; :failing and
+ *                 :degraded only the failing and slow votes, so the counts go over few series;
  *  2. probes    — vendorwatch:probe_unhealthy:bool: a probe alone failing checks of several vendors;
  *  3. counts    — per (check, region): the votes of healthy probes, and how many failed or were slow;
  *  4. regions   — vendorwatch:region_{failing,degraded}:bool by quorum, holding the previous verdict
@@ -119,24 +120,31 @@ function consensusRules(config: Config): Rule[] {
       // A failing quorum can rest on one failing vote only below min_probes 2.
       return { min_probes, quorum, confirmAfter: confirmed && min_probes < 2 ? confirmAfter(confirm, c.interval) : undefined };
     });
-  const thin = byQuorum(checks, true).filter((s) => s.key.confirmAfter !== undefined);
+  const quorumSets = byQuorum(checks, true);
+  const slowQuorumSets = byQuorum(withRoles(...slowRoles), false);
+  const thin = quorumSets.filter((s) => s.key.confirmAfter !== undefined);
   const last = (metric: string) => (s: CheckSet<number>) =>
     `max by (vendor, check, region, probe) (last_over_time(${metric}{${checkMatcher(s.checks)}}[${promDuration(s.key)}]))`;
   // Votes that count: unhealthy probes' votes are left out.
   const counted = (series: string) => `(${series} unless on (probe) vendorwatch:probe_unhealthy:bool == 1)`;
+  // How many of these votes count per (check, region) of the checks `m` selects, 0 where the region has voters but none of them.
+  const countedOrZero = (votes: string, m: string) =>
+    `(count by (vendor, check, region) ${counted(`${votes}${m}`)}\n  or 0 * vendorwatch:region_voters:count${m})`;
   const performance = withRoles('performance').map((c) => c.name);
   const delivery = withRoles('delivery').map((c) => c.name);
   return [
-    // 1. each probe's vote: its latest result inside the window W
+    // 1. each probe's vote: its latest result inside the window W; slow votes only where one was slow
     ...recordAcrossSets('vendorwatch:probe_vote:success', byWindow(checks), last('vendorwatch_check_success')),
-    ...recordAcrossSets('vendorwatch:probe_vote:degraded', byWindow(withRoles(...slowRoles)), last('vendorwatch_check_degraded')),
+    ...recordAcrossSets('vendorwatch:probe_vote:degraded', byWindow(withRoles(...slowRoles)), (s) => `${last('vendorwatch_check_degraded')(s)} == 1`),
+    // Failing votes are few: later layers count them here instead of going over every vote again.
+    { record: 'vendorwatch:probe_vote:failing', expr: '1 - vendorwatch:probe_vote:success == 1' },
     // 2. probe health: a probe alone failing checks of unhealthy_vendors vendors is unhealthy until it fails alone nowhere
     {
       record: 'vendorwatch:probe_lone_failure',
       expr:
-        '1 - vendorwatch:probe_vote:success == 1\n' +
-        '  and on (vendor, check) count by (vendor, check) (vendorwatch:probe_vote:success) >= 2\n' +
-        '  and on (vendor, check) count by (vendor, check) (vendorwatch:probe_vote:success == 0) == 1',
+        'vendorwatch:probe_vote:failing\n' +
+        '  and on (vendor, check) count by (vendor, check) (vendorwatch:probe_vote:failing) == 1\n' +
+        '  and on (vendor, check) count by (vendor, check) (vendorwatch:probe_vote:success) >= 2',
     },
     {
       record: 'vendorwatch:probe_unhealthy:bool',
@@ -148,9 +156,9 @@ function consensusRules(config: Config): Rule[] {
         '  )\n' +
         'or 0 * count by (probe, region) (vendorwatch:probe_vote:success)',
     },
-    // 3. votes per (check, region)
+    // 3. votes per (check, region); the failing and slow ones counted from the few such votes, 0 where there are none
     { record: 'vendorwatch:region_voters:count', expr: `count by (vendor, check, region) ${counted('vendorwatch:probe_vote:success')}` },
-    { record: 'vendorwatch:region_failing_voters:count', expr: `sum by (vendor, check, region) (1 - ${counted('vendorwatch:probe_vote:success')})` },
+    { record: 'vendorwatch:region_failing_voters:count', expr: countedOrZero('vendorwatch:probe_vote:failing', '') },
     // A performance check is there to catch slowness: failing and degraded both count as slow.
     ...recordAcrossSets(
       'vendorwatch:region_degraded_voters:count',
@@ -160,26 +168,31 @@ function consensusRules(config: Config): Rule[] {
       ].filter((set) => set.checks.length),
       ({ key, checks: names }) => {
         const m = `{${checkMatcher(names)}}`;
-        return key === 'performance'
-          ? `sum by (vendor, check, region) (1 - ${counted(`vendorwatch:probe_vote:success${m}`)} + ${counted(`vendorwatch:probe_vote:degraded${m}`)})`
-          : `sum by (vendor, check, region) ${counted(`vendorwatch:probe_vote:degraded${m}`)}`;
+        const slow = countedOrZero('vendorwatch:probe_vote:degraded', m);
+        return key === 'performance' ? `${countedOrZero('vendorwatch:probe_vote:failing', m)}\n+ ${slow}` : slow;
       },
     ),
     // 4. region verdicts: 1 failing, 0 passing, the previous verdict when neither side has a quorum, no sample while unknown;
     //    first, since when a thin failing quorum has held
     ...recordAcrossSets(failingSince, thin, (s) => {
-      const failing = failingQuorum('vendorwatch:region_failing_voters:count', s);
-      return `${failingSince}{${checkMatcher(s.checks)}} and on (vendor, check, region) (${failing})\n  or time() + 0 * (${failing})`;
+      const m = selector(s, thin.length === 1 && quorumSets.length === 1);
+      const failing = failingQuorum('vendorwatch:region_failing_voters:count', s, m);
+      return `${failingSince}${m} and on (vendor, check, region) (${failing})\n  or time() + 0 * (${failing})`;
     }),
-    ...recordAcrossSets('vendorwatch:region_failing:bool', byQuorum(checks, true), (s) =>
-      regionVerdict('vendorwatch:region_failing:bool', 'vendorwatch:region_failing_voters:count', s),
+    ...recordAcrossSets('vendorwatch:region_failing:bool', quorumSets, (s) =>
+      regionVerdict('vendorwatch:region_failing:bool', 'vendorwatch:region_failing_voters:count', s, selector(s, quorumSets.length === 1)),
     ),
-    ...recordAcrossSets('vendorwatch:region_degraded:bool', byQuorum(withRoles(...slowRoles), false), (s) =>
-      regionVerdict('vendorwatch:region_degraded:bool', 'vendorwatch:region_degraded_voters:count', s),
+    ...recordAcrossSets('vendorwatch:region_degraded:bool', slowQuorumSets, (s) =>
+      regionVerdict('vendorwatch:region_degraded:bool', 'vendorwatch:region_degraded_voters:count', s, selector(s, slowQuorumSets.length === 1)),
     ),
     // 5. a vendor's region is down when any of its delivery checks fails there
     ...(delivery.length
-      ? [{ record: 'vendorwatch:vendor_region_down:bool', expr: `max by (vendor, region) (vendorwatch:region_failing:bool{${checkMatcher(delivery)}})` }]
+      ? [
+          {
+            record: 'vendorwatch:vendor_region_down:bool',
+            expr: `max by (vendor, region) (vendorwatch:region_failing:bool${selector({ checks: delivery }, delivery.length === checks.length)})`,
+          },
+        ]
       : []),
     // 6. vendor conditions
     ...vendorStateRules(config),
@@ -216,9 +229,17 @@ type QuorumKnobs = Pick<ConsensusSettings, 'min_probes' | 'quorum'> & {
   confirmAfter: number | undefined;
 };
 
-/** The `against` votes meet the quorum (consensus.ts meetsQuorum). */
-function failingQuorum(against: string, set: CheckSet<QuorumKnobs>): string {
-  const m = `{${checkMatcher(set.checks)}}`;
+/**
+ * The matcher that selects a set's checks in the recorded series, or none when the set holds every
+ * check those series can carry (the votes already keep only configured checks): at thousands of
+ * checks a regex of every name costs each evaluation far more than it selects.
+ */
+function selector(set: Pick<CheckSet<unknown>, 'checks'>, whole: boolean): string {
+  return whole ? '' : `{${checkMatcher(set.checks)}}`;
+}
+
+/** The `against` votes meet the quorum (consensus.ts meetsQuorum); `m` selects the set's checks. */
+function failingQuorum(against: string, set: CheckSet<QuorumKnobs>, m: string): string {
   return `${against}${m} >= ${set.key.min_probes} and ${meetsShare(`${against}${m} / vendorwatch:region_voters:count${m}`, set.key.quorum)}`;
 }
 
@@ -227,13 +248,12 @@ function failingQuorum(against: string, set: CheckSet<QuorumKnobs>): string {
  * its output of the previous evaluation (the current one is not written yet), or nothing when the
  * region was unknown then, since Prometheus marks a series stale as soon as a rule stops producing it.
  */
-function regionVerdict(record: string, against: string, set: CheckSet<QuorumKnobs>): string {
-  const m = `{${checkMatcher(set.checks)}}`;
+function regionVerdict(record: string, against: string, set: CheckSet<QuorumKnobs>, m: string): string {
   const { min_probes: minProbes, quorum, confirmAfter: hold } = set.key;
   const voters = `vendorwatch:region_voters:count${m}`;
   const bad = `${against}${m}`;
   const good = `(${voters} - ${bad})`;
-  const failing = failingQuorum(against, set);
+  const failing = failingQuorum(against, set, m);
   // Thin evidence: one failing vote counts once confirmed; until then the previous verdict holds.
   const thin = hold !== undefined;
   const confirmed = thin ? ` and (${bad} >= 2 or time() - ${failingSince}${m} >= ${hold / 1000})` : '';

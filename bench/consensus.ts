@@ -28,7 +28,7 @@ import { pairedRatios, processUsage, quantile, rotated, spread, withStops } from
 import { startPushLoad, type LoadReport, type PushLoad } from './push-load.ts';
 import { failures, range, type Benchmark, type Table } from './report.ts';
 
-const TOKEN = 'bench-consensus-token';
+export const TOKEN = 'bench-consensus-token';
 /** The collector's defaults: push_interval (probe) and evaluate_every (collector), in seconds. */
 const PUSH_INTERVAL_SECONDS = 1;
 const EVALUATE_EVERY_MS = 1000;
@@ -189,7 +189,7 @@ interface Server {
   pid: number;
 }
 
-interface RunningCollector extends Server {
+export interface RunningCollector extends Server {
   startedAt: number;
   /** Lines in its journal so far. */
   journalLines(): number;
@@ -198,7 +198,7 @@ interface RunningCollector extends Server {
   unhealthyProbes(): Promise<number>;
 }
 
-async function startCollectorProcess(
+export async function startCollectorProcess(
   fleet: Fleet,
   window: string | undefined,
   cpu: number,

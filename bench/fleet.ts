@@ -173,7 +173,7 @@ export class Fleet {
     };
   }
 
-  private outcome(probe: Probe, check: FleetCheck): 'ok' | 'failing' | 'slow' {
+  outcome(probe: Probe, check: FleetCheck): 'ok' | 'failing' | 'slow' {
     const v = check.vendorIndex;
     const troubledRegion = v % this.size.regions;
     if (check.role === 'delivery' && v % 20 === 3 && probe.regionIndex === troubledRegion) return 'failing';

@@ -2,7 +2,7 @@
  * Runs the benchmarks and prints a Markdown section per benchmark.
  *
  *   npm run bench                    all of them
- *   npm run bench -- dns http        the named ones, in that order (http, dns, detect, consensus, browser, beacon, soak)
+ *   npm run bench -- dns http        the named ones, in that order (http, dns, detect, consensus, browser, beacon, soak, rules-scale)
  *   npm run bench -- --write         also refresh their sections of BENCHMARKS.md
  *   npm run bench -- --quick         a few iterations only (the smoke test; numbers mean nothing)
  *   --file F                         update F instead of BENCHMARKS.md
@@ -20,6 +20,7 @@ import { dnsCheckBenchmark } from './dns-check.ts';
 import { httpCheckBenchmark } from './http-check.ts';
 import { load, machine } from './measure.ts';
 import { renderSection, writeSection, type Benchmark } from './report.ts';
+import { rulesScaleBenchmark } from './rules-scale.ts';
 import { soakBenchmark } from './soak.ts';
 
 const benchmarks: Benchmark[] = [
@@ -30,6 +31,7 @@ const benchmarks: Benchmark[] = [
   browserCheckBenchmark,
   beaconBenchmark,
   soakBenchmark,
+  rulesScaleBenchmark,
 ];
 
 const { values, positionals } = parseArgs({

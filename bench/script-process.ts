@@ -53,9 +53,9 @@ export function startScript(file: string, args: readonly string[], opts: { cpu?:
 }
 
 /** The JSON line a script writes once it is ready; a script that writes none is closed. */
-export async function readyLine<T>(script: ScriptProcess, what: string): Promise<T> {
+export async function readyLine<T>(script: ScriptProcess, what: string, timeoutMs?: number): Promise<T> {
   try {
-    return JSON.parse(await script.next()) as T;
+    return JSON.parse(await script.next(timeoutMs)) as T;
   } catch (err) {
     await script.close();
     throw new Error(`${what} did not start: ${(err as Error).message}`, { cause: err });

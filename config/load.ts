@@ -70,6 +70,10 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const dir = dirname(resolve(file));
   for (const check of parsed.data.checks) if (check.kind === 'browser') check.script = resolve(dir, check.script);
   for (const check of parsed.data.checks) if (check.kind === 'http' && check.tls.ca_file) check.tls.ca_file = resolve(dir, check.tls.ca_file);
+  for (const target of parsed.data.probe.remote_write) {
+    if (target.bearer_token_file) target.bearer_token_file = resolve(dir, target.bearer_token_file);
+    if (target.basic_auth) target.basic_auth.password_file = resolve(dir, target.basic_auth.password_file);
+  }
   return parsed.data;
 }
 

@@ -122,6 +122,49 @@ export type Check = z.infer<typeof checkSchema>;
 
 const url = z.url({ protocol: /^https?$/ });
 
+/** One Prometheus remote-write receiver a probe sends its metrics to (agent/probe/remoteWrite/). */
+const remoteWriteSchema = z
+  .strictObject({
+    url: url.describe("The receiver's write endpoint, e.g. `http://prometheus:9090/api/v1/write` (Mimir: `/api/v1/push`, VictoriaMetrics: `/api/v1/write`)."),
+    name: nameSchema
+      .optional()
+      .describe('The `target` label of this receiver on the remote-write metrics (default: its position in the list, from 0); never the URL.'),
+    bearer_token_file: z.string().min(1).optional().describe('File holding a bearer token sent with every request (read at each request, so it can rotate).'),
+    basic_auth: z
+      .strictObject({
+        username: z.string().min(1).describe('Basic-auth user name (Mimir: the tenant id).'),
+        password_file: z.string().min(1).describe('File holding the password (read at each request).'),
+      })
+      .optional()
+      .describe('Basic auth sent with every request; give this or bearer_token_file, not both.'),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string())
+      .default({})
+      .describe('Extra request headers, e.g. `X-Scope-OrgID` for a multi-tenant Mimir.'),
+    metrics: z
+      .array(z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: 'expected a metric family name' }))
+      .optional()
+      .describe(
+        'Metric families to send, by name (a histogram by its family name); default: every family /metrics exposes. `vendorwatch rules` reads vendorwatch_check_success, vendorwatch_check_degraded, vendorwatch_check_runs_total and vendorwatch_check_duration_seconds.',
+      ),
+    interval: duration.prefault('10s').describe("How often the probe's metrics are sampled and queued for this receiver (its scrape interval)."),
+    timeout: duration.prefault('10s').describe('How long one request may take before it counts as failed and is retried.'),
+    queue: z
+      .strictObject({
+        max_samples: z
+          .number()
+          .int()
+          .min(1000)
+          .default(500_000)
+          .describe('Samples waiting for this receiver, at most; beyond it the oldest are dropped (and counted).'),
+        max_samples_per_send: z.number().int().min(100).max(50_000).default(2000).describe('Samples in one request, at most.'),
+      })
+      .prefault({})
+      .describe('What waits while the receiver is slow or down: a bounded queue in memory (a probe restart loses it).'),
+  })
+  .refine((t) => !(t.bearer_token_file && t.basic_auth), { message: 'give bearer_token_file or basic_auth, not both' });
+export type RemoteWriteTarget = z.infer<typeof remoteWriteSchema>;
+
 /** The config as written, checked across keys; configSchema adds the effective settings. */
 const writtenConfigSchema = z
   .strictObject({
@@ -154,6 +197,13 @@ const writtenConfigSchema = z
           .positive()
           .default(200_000)
           .describe('Spooled results per collector; the oldest are dropped (and counted) beyond it.'),
+        // --- remote write (probe → Prometheus, Mimir, Thanos Receive, VictoriaMetrics) ---
+        remote_write: z
+          .array(remoteWriteSchema)
+          .default([])
+          .describe(
+            "Prometheus remote-write receivers the probe sends its metrics to (the series /metrics exposes, labelled with the probe's `probe` and `region`), so `vendorwatch rules` can run where they land without scraping the probe.",
+          ),
       })
       .prefault({})
       .describe('Settings of a probe process: `vendorwatch probe`, and the probe inside `vendorwatch run`.'),

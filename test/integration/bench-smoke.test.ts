@@ -236,6 +236,25 @@ describe('benchmarks (quick mode)', () => {
     expect(body).toMatch(/vendorwatch_rum_beacons_total\{result="accepted"\} is ([\d,]+) for \1 answers 204\./);
   });
 
+  it(
+    'rules-scale: Prometheus judges every vendor from remote-written votes and pages on the fault; the collector takes every push',
+    { timeout: 200_000 },
+    async () => {
+      const file = join(dir, 'rules-scale.md');
+      const { code, stdout, stderr } = await runBench(['--quick', '--write', '--file', file, 'rules-scale'], 180_000);
+      expect(code, stderr).toBe(0);
+      const body = section(readFileSync(file, 'utf8'), 'rules-scale');
+      expect(stdout.trim()).toBe(body.trim());
+      const [rules] = tableRows(body, 'Prometheus evaluating');
+      expect(Number(rules![2]!.replaceAll(',', '')), rules!.join(' | ')).toBeGreaterThan(0);
+      expect(Number(rules![11]), `fault → page: ${rules!.join(' | ')}`).toBeGreaterThan(0);
+      expect(rules![12], rules!.join(' | ')).toBe('0');
+      const [collector] = tableRows(body, 'The collector at the same sizes');
+      expect(collector![10], collector!.join(' | ')).toBe('0');
+      expect(tableRows(body, 'Where the consensus group').map((r) => r[0])).toContain('vendorwatch:region_failing:bool');
+    },
+  );
+
   it('names the benchmarks there are when asked for one that is not', async () => {
     const { code, stderr } = await runBench(['--quick', 'nosuch']);
     expect(code).toBe(2);

@@ -2,24 +2,20 @@
  * The generated rules loaded into a real Prometheus that scrapes two real probes: consensus and the
  * hard_down VendorOutage alert come out of the probes' own metrics, with the alert text expanded.
  */
-import { createServer, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, runCli, startCli, tempDir, waitFor, type Running } from '../support/processes.ts';
+import { startStatusTarget } from '../support/http.ts';
 import { startPrometheus, type Prometheus } from '../support/prometheus.ts';
 
-let target: Server;
+let target: Awaited<ReturnType<typeof startStatusTarget>>;
 const probes: Running[] = [];
 let prometheus: Prometheus;
 
 beforeAll(async () => {
-  target = createServer((req, res) => {
-    res.statusCode = req.url === '/ok' ? 200 : 503;
-    res.end();
-  });
-  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${(target.address() as { port: number }).port}`;
+  target = await startStatusTarget();
+  const { base } = target;
   const dir = tempDir('vendorwatch-rules-live-');
   const config = join(dir, 'vendorwatch.yaml');
   writeFileSync(
@@ -49,7 +45,7 @@ checks:
 afterAll(async () => {
   await prometheus?.stop();
   await Promise.all(probes.map((p) => p.stop()));
-  await new Promise<void>((r) => target?.close(() => r()));
+  await target?.close();
 });
 
 describe('generated rules in a real Prometheus', () => {

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import { pino } from 'pino';
 import { httpCheckSchema, httpDetailsSchema, type HttpDetails } from '../../config/checks/http.ts';
@@ -30,4 +32,17 @@ export async function runHttp(fields: Record<string, unknown>, vendors: Vendor[]
   expect(result).toEqual(ran);
   if (result.kind !== 'http') throw new Error(`expected an http result, got ${result.kind}`);
   return { ...result, details: httpDetailsSchema.parse(result.details) };
+}
+
+/** A lab target for rules tests: `/ok` answers 200, every other path 503. */
+export async function startStatusTarget(): Promise<{ base: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    res.statusCode = req.url === '/ok' ? 200 : 503;
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }

@@ -22,11 +22,13 @@ export interface Prometheus extends Running {
 
 /**
  * A real Prometheus on a loopback port scraping the given targets every second (and evaluating rule
- * files every second); with `alertmanager`, its alerts go there, carrying `externalLabels`.
+ * files every second); with `alertmanager`, its alerts go there, carrying `externalLabels`. With
+ * `remoteWriteReceiver` it also takes remote writes at `<url>/api/v1/write`; with no targets it
+ * scrapes nothing at all.
  */
 export async function startPrometheus(
   targets: string[],
-  opts: { ruleFiles?: string[]; alertmanager?: string; externalLabels?: Record<string, string> } = {},
+  opts: { ruleFiles?: string[]; alertmanager?: string; externalLabels?: Record<string, string>; remoteWriteReceiver?: boolean } = {},
 ): Promise<Prometheus> {
   const dir = tempDir('vendorwatch-prom-');
   const port = await freePort();
@@ -37,16 +39,21 @@ export async function startPrometheus(
     join(dir, 'prometheus.yml'),
     `global: { scrape_interval: 1s, evaluation_interval: 1s, external_labels: ${JSON.stringify(opts.externalLabels ?? {})} }
 rule_files: ${JSON.stringify(opts.ruleFiles ?? [])}
-${alerting}scrape_configs:
+${alerting}${
+      targets.length
+        ? `scrape_configs:
   - job_name: vendorwatch
     static_configs: [{ targets: ${JSON.stringify(targets)} }]
-`,
+`
+        : ''
+    }`,
   );
   const proc = start('prometheus', [
     `--config.file=${join(dir, 'prometheus.yml')}`,
     `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
     '--log.level=warn',
+    ...(opts.remoteWriteReceiver ? ['--web.enable-remote-write-receiver'] : []),
   ]);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/-/ready`)).ok, { what: `Prometheus ready\n${proc.output()}` });
