@@ -120,7 +120,7 @@ interface ProbeOutput {
 
 async function startProbe(config: Config, opts: { id?: string; region?: string; listen: string }, logger: Logger, output: ProbeOutput = {}) {
   const { Scheduler } = await import('./probe/scheduler.ts');
-  const { closeRunners, configureRunners } = await import('./probe/checks/index.ts');
+  const { closeRunners, configureRunners, loadRunners } = await import('./probe/checks/index.ts');
   const { exposeProbeClock, recordCheckResult } = await import('./probe/metrics.ts');
   const { CheckOutcomeLog } = await import('./probe/outcomeLog.ts');
   const { checksForRegion } = await import('../config/checks/regions.ts');
@@ -128,6 +128,7 @@ async function startProbe(config: Config, opts: { id?: string; region?: string; 
   exposeProbeClock(probe.id, probe.region);
   const checks = checksForRegion(config.checks, probe.region);
   configureRunners({ logger, browserConcurrency: config.probe.browser_concurrency });
+  await loadRunners(checks.map((c) => c.kind));
   const outcomes = new CheckOutcomeLog(logger, checks.length);
   const scheduler = new Scheduler({
     checks,
@@ -327,8 +328,9 @@ program
     const probe = probeIdentity(config, opts);
     const chosen = names.length ? config.checks.filter((c) => names.includes(c.name)) : config.checks;
     const { Scheduler } = await import('./probe/scheduler.ts');
-    const { closeRunners, configureRunners } = await import('./probe/checks/index.ts');
+    const { closeRunners, configureRunners, loadRunners } = await import('./probe/checks/index.ts');
     configureRunners({ logger, browserConcurrency: config.probe.browser_concurrency });
+    await loadRunners(chosen.map((c) => c.kind));
     const scheduler = new Scheduler({ checks: [], vendors: config.vendors, probe, logger, concurrency: config.probe.concurrency, onResult: () => {} });
     const results: CheckResult[] = [];
     await Promise.all(
