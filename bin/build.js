@@ -61,12 +61,16 @@ const onlyBundled = {
 };
 
 /**
- * undici's index loads all of undici; vendorwatch uses its `request` and `Agent`. Its cookie
- * helpers, WebSocket and EventSource are left out: the cookie module reads globalThis.Headers
- * as it loads, which makes Node load its own copy of undici, tens of ms at every start. In the
- * bundle they are undefined: to use one, take it out of this list.
+ * undici's index loads all of undici; vendorwatch uses its `request`, `Agent` and `Pool`. What
+ * else the index loads is left out: fetch and its classes, WebSocket, EventSource, cookies, the
+ * cache, the mocks, the proxy and retry agents, the interceptors (about half of undici's code,
+ * parsed and run at every start for nothing; the cookie module also reads globalThis.Headers as
+ * it loads, which makes Node load its own copy of undici). In the bundle they are undefined (the
+ * cache storage an empty class, which the index instantiates): to use one, take it out of this list.
+ * undici's own modules still load whatever of these they need.
  */
-const UNUSED_UNDICI = /^\.\/lib\/web\/(cookies|websocket|eventsource)\b/;
+const UNUSED_UNDICI =
+  /^\.\/lib\/(web\/(cookies|websocket|eventsource|fetch|cache)|mock|interceptor|cache|handler\/retry-handler|dispatcher\/(proxy-agent|socks5-proxy-agent|env-http-proxy-agent|retry-agent|h2c-client|balanced-pool|round-robin-pool))\b/;
 
 const slimUndici = {
   name: 'slim-undici',
@@ -74,7 +78,7 @@ const slimUndici = {
     b.onResolve({ filter: UNUSED_UNDICI }, ({ path, importer }) =>
       /\/node_modules\/undici\/index\.js$/.test(importer) ? { path, namespace: 'unused-undici' } : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: 'unused-undici' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'unused-undici' }, () => ({ contents: 'module.exports = { CacheStorage: class {} };', loader: 'js' }));
   },
 };
 
