@@ -207,16 +207,6 @@ async function collectorOutput(config: Config, logger: Logger): Promise<ProbeOut
 }
 
 /**
- * For a command that checks once and exits. undici parses HTTP in WebAssembly, which V8 compiles
- * quickly, then again optimised on a background thread; Node waits at exit for that second
- * compile (about 100 ms of CPU), whose code a few responses never use. Set before undici loads.
- */
-async function preferQuickExit(): Promise<void> {
-  const v8 = await import('node:v8');
-  v8.setFlagsFromString('--liftoff-only');
-}
-
-/**
  * Exits as soon as stdout and stderr have taken everything written. A one-shot command has
  * nothing left to wait for, yet Node would idle until closed sockets are released and V8's
  * background tasks finish (100 ms or more at exit on a loaded machine).
@@ -336,7 +326,6 @@ program
   .option('--connect-to <host[:port]>', 'with --suite: the staging edge to connect to, keeping the URLs, Host and SNI')
   .option('--warm', 'with --suite: run every check once on both sides first, so both caches are warm')
   .action(async (names: string[], opts) => {
-    await preferQuickExit();
     const logger = commandLogger(process.env.VENDORWATCH_LOG_LEVEL ?? 'warn');
     const config = loadConfig(opts.config);
     if (opts.suite !== undefined || opts.connectTo !== undefined) {
@@ -564,4 +553,5 @@ program
 
 process.on('uncaughtException', exitWith);
 process.on('unhandledRejection', exitWith);
-await program.parseAsync(process.argv).catch(exitWith);
+// Not awaited: the CommonJS build (bin/build.js) has no top-level await; errors end in exitWith all the same.
+program.parseAsync(process.argv).catch(exitWith);
