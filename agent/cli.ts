@@ -120,7 +120,7 @@ interface ProbeOutput {
 
 async function startProbe(config: Config, opts: { id?: string; region?: string; listen: string }, logger: Logger, output: ProbeOutput = {}) {
   const { Scheduler } = await import('./probe/scheduler.ts');
-  const { closeRunners, configureRunners } = await import('./probe/checks/index.ts');
+  const { closeRunners, configureRunners, loadRunners } = await import('./probe/checks/index.ts');
   const { exposeProbeClock, recordCheckResult } = await import('./probe/metrics.ts');
   const { CheckOutcomeLog } = await import('./probe/outcomeLog.ts');
   const { checksForRegion } = await import('../config/checks/regions.ts');
@@ -128,6 +128,7 @@ async function startProbe(config: Config, opts: { id?: string; region?: string; 
   exposeProbeClock(probe.id, probe.region);
   const checks = checksForRegion(config.checks, probe.region);
   configureRunners({ logger, browserConcurrency: config.probe.browser_concurrency });
+  await loadRunners(checks.map((c) => c.kind));
   const outcomes = new CheckOutcomeLog(logger, checks.length);
   const scheduler = new Scheduler({
     checks,
@@ -214,6 +215,20 @@ async function collectorOutput(config: Config, logger: Logger): Promise<ProbeOut
     routes: { ...running.routes, ...beaconRoutes(config, logger, { rumHours: running.rumHours, impact: running.realUsers }) },
     stop: running.stop,
   };
+}
+
+/**
+ * Exits as soon as stdout and stderr have taken everything written. A one-shot command has
+ * nothing left to wait for, yet Node would idle until closed sockets are released and V8's
+ * background tasks finish (100 ms or more at exit on a loaded machine).
+ */
+function exitFlushed(code: number): Promise<never> {
+  return new Promise(() => {
+    let open = 2;
+    const flushed = () => --open === 0 && process.exit(code);
+    process.stdout.write('', flushed);
+    process.stderr.write('', flushed);
+  });
 }
 
 const resultWord = (r: CheckResult) => (r.ok ? (r.degraded ? 'DEGRADED' : 'OK') : 'FAIL');
@@ -327,8 +342,7 @@ program
     if (opts.suite !== undefined || opts.connectTo !== undefined) {
       const { runSuite } = await import('./probe/checks/http/suite.ts');
       const suite = { vendor: opts.suite, connectTo: opts.connectTo, names, warm: Boolean(opts.warm), json: Boolean(opts.json) };
-      process.exitCode = await runSuite(config, suite, probeIdentity(config, opts), logger);
-      return;
+      return exitFlushed(await runSuite(config, suite, probeIdentity(config, opts), logger));
     }
     refuseUnknown(
       'check',
@@ -338,8 +352,9 @@ program
     const probe = probeIdentity(config, opts);
     const chosen = names.length ? config.checks.filter((c) => names.includes(c.name)) : config.checks;
     const { Scheduler } = await import('./probe/scheduler.ts');
-    const { closeRunners, configureRunners } = await import('./probe/checks/index.ts');
+    const { closeRunners, configureRunners, loadRunners } = await import('./probe/checks/index.ts');
     configureRunners({ logger, browserConcurrency: config.probe.browser_concurrency });
+    await loadRunners(chosen.map((c) => c.kind));
     const scheduler = new Scheduler({ checks: [], vendors: config.vendors, probe, logger, concurrency: config.probe.concurrency, onResult: () => {} });
     const results: CheckResult[] = [];
     await Promise.all(
@@ -354,7 +369,7 @@ program
     );
     await closeRunners();
     if (!opts.json) printTable(chosen.map((c) => results.find((r) => r.check === c.name)!).filter(Boolean));
-    process.exitCode = results.every((r) => r.ok) ? EXIT.ok : EXIT.checkFailed;
+    return exitFlushed(results.every((r) => r.ok) ? EXIT.ok : EXIT.checkFailed);
   });
 
 program
@@ -549,4 +564,5 @@ program
 
 process.on('uncaughtException', exitWith);
 process.on('unhandledRejection', exitWith);
-await program.parseAsync(process.argv).catch(exitWith);
+// Not awaited: the CommonJS build (bin/build.js) has no top-level await; errors end in exitWith all the same.
+program.parseAsync(process.argv).catch(exitWith);

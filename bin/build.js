@@ -10,6 +10,10 @@
  * sources and when the build started: bin/vendorwatch.js runs dist/ only while no source is newer.
  * The build goes to a temporary folder that replaces dist/ at the end, so a CLI starting meanwhile
  * never reads half a build (it falls back to the sources for that moment).
+ *
+ * Node before 22.1 keeps no compiled code between runs, and V8 only caches the code of a classic
+ * script, not of an ES module: for it, the same CLI is also one CommonJS file, dist/cli.cjs, which
+ * bin/codeCache.js runs with V8's code cache (parsing is most of a short command's start).
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -21,18 +25,20 @@ import { BUILD_FILE, DIST, ROOT } from './dist.js';
  * source (beacon/dist from the collector, pageReporter.js from the browser check, config/demo.yaml
  * from the demo) gets its source file's location instead.
  */
+function sourceLocated(path, source) {
+  if (!source.includes('import.meta.')) return source;
+  const file = relative(DIST, path);
+  return source
+    .replaceAll('import.meta.url', `new URL(${JSON.stringify(file)}, import.meta.url).href`)
+    .replaceAll('import.meta.dirname', `(import.meta.dirname + ${JSON.stringify(`/${dirname(file)}`)})`);
+}
+
 const sourceLocation = {
   name: 'source-location',
   setup(b) {
     b.onLoad({ filter: /\.ts$/ }, ({ path }) => {
       if (path.includes('/node_modules/')) return undefined;
-      const source = readFileSync(path, 'utf8');
-      if (!source.includes('import.meta.')) return { contents: source, loader: 'ts' };
-      const file = relative(DIST, path);
-      const contents = source
-        .replaceAll('import.meta.url', `new URL(${JSON.stringify(file)}, import.meta.url).href`)
-        .replaceAll('import.meta.dirname', `(import.meta.dirname + ${JSON.stringify(`/${dirname(file)}`)})`);
-      return { contents, loader: 'ts' };
+      return { contents: sourceLocated(path, readFileSync(path, 'utf8')), loader: 'ts' };
     });
   },
 };
@@ -61,12 +67,16 @@ const onlyBundled = {
 };
 
 /**
- * undici's index loads all of undici; vendorwatch uses its `request` and `Agent`. Its cookie
- * helpers, WebSocket and EventSource are left out: the cookie module reads globalThis.Headers
- * as it loads, which makes Node load its own copy of undici, tens of ms at every start. In the
- * bundle they are undefined: to use one, take it out of this list.
+ * undici's index loads all of undici; vendorwatch uses its `request`, `Agent` and `Pool`. What
+ * else the index loads is left out: fetch and its classes, WebSocket, EventSource, cookies, the
+ * cache, the mocks, the proxy and retry agents, the interceptors (about half of undici's code,
+ * parsed and run at every start for nothing; the cookie module also reads globalThis.Headers as
+ * it loads, which makes Node load its own copy of undici). In the bundle they are undefined (the
+ * cache storage an empty class, which the index instantiates): to use one, take it out of this list.
+ * undici's own modules still load whatever of these they need.
  */
-const UNUSED_UNDICI = /^\.\/lib\/web\/(cookies|websocket|eventsource)\b/;
+const UNUSED_UNDICI =
+  /^\.\/lib\/(web\/(cookies|websocket|eventsource|fetch|cache)|mock|interceptor|cache|handler\/retry-handler|dispatcher\/(proxy-agent|socks5-proxy-agent|env-http-proxy-agent|retry-agent|h2c-client|balanced-pool|round-robin-pool))\b/;
 
 const slimUndici = {
   name: 'slim-undici',
@@ -74,7 +84,7 @@ const slimUndici = {
     b.onResolve({ filter: UNUSED_UNDICI }, ({ path, importer }) =>
       /\/node_modules\/undici\/index\.js$/.test(importer) ? { path, namespace: 'unused-undici' } : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: 'unused-undici' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'unused-undici' }, () => ({ contents: 'module.exports = { CacheStorage: class {} };', loader: 'js' }));
   },
 };
 
@@ -93,28 +103,73 @@ const englishZod = {
   },
 };
 
+/**
+ * A module's "run as a script" block (`if (import.meta.url === pathToFileURL(process.argv[1] ...`)
+ * never runs in a bundle, and its top-level await cannot be CommonJS: the CommonJS build drops it.
+ */
+const MAIN_BLOCK = /^if \(import\.meta\.url === pathToFileURL\(process\.argv\[1\][^\n]*\{\n[\s\S]*?^\}\n/m;
+
+/** The CommonJS build's view of import.meta (`__vwImportMetaUrl` comes from its banner). */
+const commonJsImportMeta = {
+  'import.meta.url': '__vwImportMetaUrl',
+  'import.meta.dirname': '__dirname',
+  'import.meta.filename': '__filename',
+};
+
+/**
+ * An import() of what is not bundled (playwright-core, a transaction script): bin/codeCache.js
+ * runs the CommonJS build as a vm script, where Node 20 has no import() without a flag, and passes
+ * its own import as `__vwImport`. Bundled modules' import()s (relative paths) stay, esbuild inlines them.
+ */
+const EXTERNAL_IMPORT = /(?<![\w.$]|typeof )import\((?!['"](\.|node:))/g;
+
+const commonJsSources = {
+  name: 'common-js-sources',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, ({ path }) => {
+      if (path.includes('/node_modules/')) return undefined;
+      const source = readFileSync(path, 'utf8').replace(MAIN_BLOCK, '').replace(EXTERNAL_IMPORT, '__vwImport(');
+      return { contents: sourceLocated(path, source), loader: 'ts' };
+    });
+  },
+};
+
 export async function buildCli() {
   const builtAt = Date.now();
   const out = `${DIST}.${process.pid}.tmp`;
   rmSync(out, { recursive: true, force: true });
-  const result = await build({
-    entryPoints: { cli: join(ROOT, 'agent/cli.ts') },
-    outdir: out,
+  const common = {
     bundle: true,
-    splitting: true,
-    format: 'esm',
     platform: 'node',
     target: 'node20',
     sourcemap: 'linked',
     // Less text for Node to parse at start; names stay, and the source maps lead back to the sources.
     minifyWhitespace: true,
     minifySyntax: true,
-    metafile: true,
     logLevel: 'warning',
-    // Bundled CommonJS packages call require(), which an ES module does not have.
-    banner: { js: "import { createRequire as __vwRequire } from 'node:module'; const require = __vwRequire(import.meta.url);" },
-    plugins: [onlyBundled, slimUndici, englishZod, sourceLocation],
-  });
+  };
+  const [result] = await Promise.all([
+    build({
+      ...common,
+      entryPoints: { cli: join(ROOT, 'agent/cli.ts') },
+      outdir: out,
+      splitting: true,
+      format: 'esm',
+      metafile: true,
+      // Bundled CommonJS packages call require(), which an ES module does not have.
+      banner: { js: "import { createRequire as __vwRequire } from 'node:module'; const require = __vwRequire(import.meta.url);" },
+      plugins: [onlyBundled, slimUndici, englishZod, sourceLocation],
+    }),
+    build({
+      ...common,
+      entryPoints: [join(ROOT, 'agent/cli.ts')],
+      outfile: join(out, 'cli.cjs'),
+      format: 'cjs',
+      define: commonJsImportMeta,
+      banner: { js: "const __vwImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+      plugins: [onlyBundled, slimUndici, englishZod, commonJsSources],
+    }),
+  ]);
   const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/'));
   writeFileSync(join(out, BUILD_FILE), `${JSON.stringify({ builtAt, inputs }, null, 1)}\n`);
   const old = `${DIST}.${process.pid}.old`;

@@ -11,7 +11,7 @@ export const ROOT = join(import.meta.dirname, '..');
 export const DIST = join(ROOT, 'dist');
 export const BUILD_FILE = 'build.json';
 
-/** `{ fresh: true }`, or why not, in a few words. */
+/** `{ fresh: true, builtAt }` (when the build started, ms), or why not, in a few words. */
 export function distState() {
   let build;
   try {
@@ -23,5 +23,5 @@ export function distState() {
     const mtimeMs = statSync(join(ROOT, input), { throwIfNoEntry: false })?.mtimeMs ?? 0;
     if (mtimeMs > build.builtAt) return { fresh: false, reason: `${input} changed since dist/ was built` };
   }
-  return { fresh: true };
+  return { fresh: true, builtAt: build.builtAt };
 }

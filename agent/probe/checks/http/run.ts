@@ -23,7 +23,7 @@ import {
 import { hostMatches } from '../../../../config/hosts.ts';
 import type { AssertionResult, ResultOfKind } from '../../../../config/result.ts';
 import { assess } from './assertions.ts';
-import { cssAssets, htmlAssets, type FoundAsset } from './assets.ts';
+import type { FoundAsset } from './assets.ts';
 import { cacheability, cacheStatus } from './cache.ts';
 import { bareHost, resolveAll, TimedAgent } from './connection.ts';
 import { identifyEdge } from './edge.ts';
@@ -286,6 +286,8 @@ function assetAllowed(url: URL, page: URL, hosts: 'any' | string[] | undefined, 
 /** Fetches the page's child assets (bounded, a few at a time) on the hosts the check allows; stylesheets lead to theirs. */
 async function fetchAssets(run: Run, page: Outcome): Promise<{ outcomes: Outcome[]; details: NonNullable<HttpDetails['assets']> }> {
   const { check, ctx } = run;
+  // The HTML and CSS parsers load only for a page whose assets are fetched, not at every start.
+  const { cssAssets, htmlAssets } = await import('./assets.ts');
   const opts =
     check.assets === true ? { max: 20, hosts: undefined, max_parse_bytes: ASSET_PARSE_BYTES } : (check.assets as Exclude<HttpCheck['assets'], boolean>);
   const vendorHosts = ctx.vendors.find((v) => v.name === check.vendor)?.hosts ?? [];

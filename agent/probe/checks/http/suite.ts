@@ -15,7 +15,7 @@ import type { Logger } from '../../../log.ts';
 import { textTable } from '../../../textTable.ts';
 import { Scheduler } from '../../scheduler.ts';
 import type { ProbeIdentity } from '../check.ts';
-import { closeRunners, configureRunners } from '../index.ts';
+import { closeRunners, configureRunners, loadRunners } from '../index.ts';
 
 export interface SuiteOptions {
   vendor: string | undefined;
@@ -164,6 +164,7 @@ export async function runSuite(config: Config, opts: SuiteOptions, probe: ProbeI
   const production = chosen.checks;
   const staging = production.map((c) => ({ ...c, connect_to: parsed.data }));
   configureRunners({ logger, browserConcurrency: config.probe.browser_concurrency });
+  await loadRunners(['http']);
   const scheduler = new Scheduler({ checks: [], vendors: config.vendors, probe, logger, concurrency: config.probe.concurrency, onResult: () => {} });
   const runAll = async (side: string, checks: HttpCheck[]) => {
     const results = await Promise.all(
