@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runCli, tempDir } from '../support/processes.ts';
-import { promtool } from '../support/prometheus.ts';
+import { promtool, writeRules } from '../support/prometheus.ts';
 
 const dir = tempDir('vendorwatch-rules-');
 const config = join(dir, 'vendorwatch.yaml');
@@ -148,11 +148,7 @@ function scenario(
 }
 
 beforeAll(async () => {
-  const { code, stdout, stderr } = await runCli(['rules', '--config', config]);
-  expect(stderr).toBe('');
-  expect(code).toBe(0);
-  rulesFile = join(dir, 'rules.yaml');
-  writeFileSync(rulesFile, stdout);
+  rulesFile = await writeRules(config, dir);
 });
 
 describe('vendorwatch rules', () => {

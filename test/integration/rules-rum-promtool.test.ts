@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runCli, tempDir } from '../support/processes.ts';
-import { promtool } from '../support/prometheus.ts';
+import { promtool, writeRules } from '../support/prometheus.ts';
 
 const dir = tempDir('vendorwatch-rum-rules-');
 const config = join(dir, 'vendorwatch.yaml');
@@ -60,11 +60,7 @@ const burn = (what: string, budget: string, promise: string) =>
   }));
 
 beforeAll(async () => {
-  const { code, stdout, stderr } = await runCli(['rules', '--config', config]);
-  expect(stderr).toBe('');
-  expect(code).toBe(0);
-  rulesFile = join(dir, 'rules.yaml');
-  writeFileSync(rulesFile, stdout);
+  rulesFile = await writeRules(config, dir);
 }, 120_000);
 
 describe('vendorwatch rules: real-user SLOs', () => {

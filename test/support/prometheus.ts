@@ -1,7 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, start, tempDir, waitFor, type Running } from './processes.ts';
+import { freePort, runCli, start, tempDir, waitFor, type Running } from './processes.ts';
+
+/** `vendorwatch rules` for `config`, written to `dir`/rules.yaml: the file's path. */
+export async function writeRules(config: string, dir: string): Promise<string> {
+  const { code, stdout, stderr } = await runCli(['rules', '--config', config]);
+  if (code !== 0 || stderr) throw new Error(`vendorwatch rules exited ${code}: ${stderr}`);
+  const file = join(dir, 'rules.yaml');
+  writeFileSync(file, stdout);
+  return file;
+}
 
 /** Runs promtool with the given arguments (and stdin); returns its exit status and output. */
 export function promtool(args: string[], opts: { input?: string; cwd?: string } = {}): { status: number | null; output: string } {
