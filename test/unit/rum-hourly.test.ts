@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { readRumHourLines, rumHourlyPath, RumHours } from '../../agent/collector/rum/hourly.ts';
 import { rumBuckets } from '../../agent/collector/rum/buckets.ts';
 import { beaconRoutes } from '../../agent/collector/rum/routes.ts';
+import { beaconRecorder } from '../../agent/collector/rum/aggregate.ts';
+import type { Beacon } from '../../config/beacon.ts';
 import { createLogger } from '../../agent/log.ts';
 import { startServer } from '../../agent/server.ts';
 import { configSchema } from '../../config/schema.ts';
@@ -34,11 +36,17 @@ describe('RumHours', () => {
     const dir = tempDir();
     let now = T0 + 5 * 60_000;
     const hours = new RumHours(config, rumHourlyPath(join(dir, 'journal.jsonl')), logger, () => now);
+    // The beacon route hands each beacon to the Prometheus recorder and to the rollup.
+    const record = beaconRecorder(config);
+    const add = (b: Beacon) => {
+      record(b, 'other');
+      hours.add(b);
+    };
     const before = sum(parseExposition(await registry.metrics()), 'vendorwatch_rum_vendor_page_views_total', { vendor: 'other' });
-    hours.add(beacon({ edgeco: resources(3, 1, [40, 90, 2500]), 'unknown-tag': resources(2, 0, [10]) }));
-    hours.add(beacon({ edgeco: resources(2, 0, [45, 60_000]), payco: resources(1, 1, []) }));
+    add(beacon({ edgeco: resources(3, 1, [40, 90, 2500]), 'unknown-tag': resources(2, 0, [10]) }));
+    add(beacon({ edgeco: resources(2, 0, [45, 60_000]), payco: resources(1, 1, []) }));
     now = T0 + HOUR + 1; // the next hour
-    hours.add(beacon({ edgeco: resources(1, 0, [5]) }));
+    add(beacon({ edgeco: resources(1, 0, [5]) }));
     expect(sum(parseExposition(await registry.metrics()), 'vendorwatch_rum_vendor_page_views_total', { vendor: 'other' }) - before).toBe(1);
 
     hours.flush(); // writes the hour that is over, keeps the current one

@@ -17,6 +17,7 @@ import {
   rumResourceFailures,
   rumResources,
   rumResourcesWithoutTimingAllowOrigin,
+  rumVendorPageViews,
   rumWebVital,
 } from './metrics.ts';
 import type { Series } from './series.ts';
@@ -41,6 +42,7 @@ export function beaconRecorder(config: Config): BeaconRecorder {
   const seriesOf = (vendor: string, region: string) => {
     const durations = new Map<ResourceType, Map<CacheOutcome, Series<'vendor' | 'type' | 'cache' | 'region'>>>();
     return {
+      pageViews: rumVendorPageViews.series({ vendor }),
       resources: (protocol: string) => rumResources.series({ vendor, protocol, region }),
       bytes: rumResourceBytes.series({ vendor }),
       cacheHits: rumResourceCacheHits.series({ vendor }),
@@ -72,6 +74,7 @@ export function beaconRecorder(config: Config): BeaconRecorder {
       const key = `${vendor}\u0000${region}`;
       let of = byVendorRegion.get(key);
       if (!of) byVendorRegion.set(key, (of = seriesOf(vendor, region)));
+      rumVendorPageViews.inc(of.pageViews);
       let counted = 0;
       for (const [protocol, n] of Object.entries(r.protocols)) {
         rumResources.inc(of.resources(protocolLabel(protocol)), n);

@@ -18,7 +18,6 @@ import type { Logger } from '../../log.ts';
 import { besideJournal, HourlyLines } from '../hourlyLines.ts';
 import { readJsonLines } from '../journal.ts';
 import { rumBuckets } from './buckets.ts';
-import { rumVendorPageViews } from './metrics.ts';
 
 const count = z.number().int().nonnegative();
 
@@ -53,11 +52,7 @@ export class RumHours extends HourlyLines<RumHourLine> {
   add(beacon: Beacon): void {
     const at = this.now();
     for (const [name, r] of Object.entries(beacon.resources)) {
-      if (!this.vendors.has(name)) {
-        rumVendorPageViews.inc({ vendor: 'other' });
-        continue;
-      }
-      rumVendorPageViews.inc({ vendor: name });
+      if (!this.vendors.has(name)) continue;
       const line = this.line(name, at, (hour) => ({ vendor: name, hour, pageViews: 0, loads: 0, failed: 0, durations: rumBuckets.map(() => 0).concat(0) }));
       line.pageViews++;
       line.loads += r.count;

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import type { Beacon } from '../../../config/beacon.ts';
 import type { Config } from '../../../config/schema.ts';
-import { bucketQuantile } from '../../histogram.ts';
+import { bucketIndex, bucketQuantile } from '../../histogram.ts';
 import { rumBuckets } from './buckets.ts';
 
 /** One region's real-user figures for a vendor over the window. */
@@ -82,7 +82,7 @@ export class RealUserImpact {
       let affected = r.failed > 0;
       for (const [, , ms] of r.samples) {
         if (ms > budgetMs) affected = true;
-        c.durations[bucketIndex(ms / 1000)]!++;
+        c.durations[bucketIndex(rumBuckets, ms / 1000)]!++;
       }
       c.pageViews++;
       if (affected) c.affected++;
@@ -163,10 +163,4 @@ export class RealUserImpact {
 /** The regions where the vendor's users are impacted: enough page views, and a share of them affected at or above the threshold. */
 export function usersImpactedRegions(impact: readonly RegionImpact[], settings: Pick<Settings, 'min_page_views' | 'share'>): string[] {
   return impact.filter((i) => i.pageViews >= settings.min_page_views && i.share >= settings.share).map((i) => i.region);
-}
-
-function bucketIndex(seconds: number): number {
-  let i = 0;
-  while (i < rumBuckets.length && seconds > rumBuckets[i]!) i++;
-  return i;
 }

@@ -97,7 +97,7 @@ export const rumResourceEntriesLost = new LeanCounter({
   registers: [registry],
 });
 
-export const rumVendorPageViews = new Counter({
+export const rumVendorPageViews = new LeanCounter({
   name: 'vendorwatch_rum_vendor_page_views_total',
   help: 'Page views that loaded at least one resource of the vendor (the traffic behind its RUM SLIs).',
   labelNames: ['vendor'] as const,
