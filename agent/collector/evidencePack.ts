@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import type { Check, Vendor } from '../../config/schema.ts';
 import { humanDuration, utc } from '../timeText.ts';
+import { realUsersSummary } from './alerts/alert.ts';
 import { incidentRealUsersSchema, incidentSchema, type Incident } from './incidents.ts';
 import type { IncidentRunsView } from './incidentRuns.ts';
 import type { JournalEvent } from './journal.ts';
@@ -193,11 +194,7 @@ export function evidenceMarkdown(p: EvidencePack): string {
     `- **Edges seen failing**: ${edges.join(', ') || 'none recorded'}`,
     `- **How**: ${sample ? `${sample.phase} (${sample.reason})${sample.status ? `, HTTP ${sample.status}` : ''}: "${sample.message}"` : 'slow runs only'}`,
     `- **How often**: ${failing} failing run(s) on record; at the worst moment ${p.votes.map((x) => `${x.failing || x.slow} of ${x.voters} probes in ${x.region} (${x.check})`).join(', ') || 'no votes on record'}`,
-    `- **Real users**: ${
-      p.realUsers
-        ? `${p.realUsers.affected} of ${p.realUsers.pageViews} page views affected, peak ${(100 * p.realUsers.peakShare).toFixed(0)}%${p.realUsers.peakRegion ? ` in ${p.realUsers.peakRegion}` : ''}; first seen by ${p.realUsers.firstSeenBy.replace('_', ' ')}`
-        : 'no beacon data'
-    }`,
+    `- **Real users**: ${p.realUsers ? realUsersSummary(p.realUsers) : 'no beacon data'}`,
     ...(v.contract ? [`- **Contract**: ${v.contract}`] : []),
     ...(i.vendorTicket ? [`- **Your ticket**: ${i.vendorTicket}`] : []),
     '',

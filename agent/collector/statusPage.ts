@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import type { Check, Config, Vendor } from '../../config/schema.ts';
 import type { Routes } from '../server.ts';
 import { duration, utc } from '../timeText.ts';
-import { FIRST_SEEN, vendorLinks, vendorSummary, votesText, whereItFailed } from './alerts/alert.ts';
+import { realUsersSummary, vendorLinks, vendorSummary, votesText, whereItFailed } from './alerts/alert.ts';
 import type { Collector, ProbeRecord } from './collector.ts';
 import { Html, html } from './html.ts';
 import { historyStrip, latencyChart, STATE_LABELS } from './statusCharts.ts';
@@ -357,7 +357,7 @@ function incidentItem(i: Incident, now: number): Html {
   return html`<article class="incident${i.end === null ? ' open' : ''}" id="incident-${i.id}">
 <h3><a href="#vendor-${i.vendor}">${i.vendor}</a> ${badge(i.worst)}${i.regions.length ? ` in ${i.regions.join(', ')}` : ''}</h3>
 <p class="since">${span}${i.states.length > 1 ? ` · went through ${i.states.map((s) => LABELS[s]).join(', ')}` : ''}${i.flapped ? ' · flapped' : ''}</p>
-${i.realUsers ? html`<p class="impact">${incidentImpact(i.realUsers)}</p>` : ''}
+${i.realUsers ? html`<p class="impact">Real users: ${realUsersSummary(i.realUsers)}.</p>` : ''}
 ${body}
 ${postmortem(i)}
 <p class="links"><a href="/v1/incidents/${i.id}/evidence?format=md">evidence pack</a></p>
@@ -376,12 +376,6 @@ function postmortem(i: Incident): Html {
   return html`<div class="postmortem"><dl class="facts">${facts}</dl>
 ${p.notes.length ? html`<ul class="notes">${p.notes.map((n) => html`<li>${utc(n.at)}${n.author ? ` (${n.author})` : ''}: ${n.text}</li>`)}</ul>` : ''}
 ${p.followUps.length ? html`<p>Follow-ups:</p><ul class="follow-ups">${p.followUps.map((f) => html`<li>${f.text}</li>`)}</ul>` : ''}</div>`;
-}
-
-/** "Real users: 1,305 of 4,210 page views affected; at worst 31% in eu-west; real users saw it first." */
-function incidentImpact(r: NonNullable<Incident['realUsers']>): string {
-  const peak = r.peakRegion ? `; at worst ${Math.round(r.peakShare * 100)}% in ${r.peakRegion}` : '';
-  return `Real users: ${r.affected.toLocaleString('en-US')} of ${r.pageViews.toLocaleString('en-US')} page views affected${peak}; ${FIRST_SEEN[r.firstSeenBy]}.`;
 }
 
 // --- probes ---

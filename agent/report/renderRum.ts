@@ -39,7 +39,7 @@ function incidentText(i: IncidentReport): string {
   const u = i.realUsers;
   if (!u) return `${i.id}: no beacon data`;
   const first = { probes: 'probes', real_users: 'real users', both: 'probes and real users together' }[u.firstSeenBy];
-  return `${i.id}: ${count(u.affected)} of ${count(u.pageViews)} page views (peak ${percent(100 * u.peakShare, 0)} in ${u.peakRegion}; first seen by ${first})`;
+  return `${i.id}: ${count(u.affected)} of ${count(u.pageViews)} page views (${u.peakRegion ? `peak ${percent(100 * u.peakShare, 0)} in ${u.peakRegion}; ` : ''}first seen by ${first})`;
 }
 
 export function rumVendorMarkdown(v: VendorReport): string[] {

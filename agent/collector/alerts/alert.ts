@@ -286,6 +286,12 @@ export const FIRST_SEEN: Record<NonNullable<Incident['realUsers']>['firstSeenBy'
   both: 'probes and real users saw it at once',
 };
 
+/** "1,305 of 4,210 page views affected; at worst 31% in eu-west; real users saw it first": an incident's real users, as the status page and the evidence pack say it. */
+export function realUsersSummary(r: NonNullable<Incident['realUsers']>): string {
+  const peak = r.peakRegion ? `; at worst ${Math.round(r.peakShare * 100)}% in ${r.peakRegion}` : '';
+  return `${r.affected.toLocaleString('en-US')} of ${r.pageViews.toLocaleString('en-US')} page views affected${peak}; ${FIRST_SEEN[r.firstSeenBy]}`;
+}
+
 /**
  * The alert an open incident raised at `severity` (incidents.ts says when): labelled with the
  * vendor and the severity only, worded from what the probes see now (VendorStatus.lastKnown),
