@@ -353,7 +353,7 @@ export class Collector {
     for (const vendor of config.vendors.filter((v) => ready.has(v.name))) {
       const { rows, evidence } = byVendor.get(vendor.name) ?? { rows: [], evidence: [] };
       const prev = this.statuses.get(vendor.name);
-      const next = nextStatus(prev, this.observe(vendor, rows, evidence), now);
+      const next = nextStatus(prev, this.observe(vendor, rows, evidence, prev), now);
       this.followIncident(vendor, next, now);
       this.statuses.set(vendor.name, next);
       if (!prev) logger.info({ vendor: vendor.name, state: next.state }, 'vendor judged for the first time');
@@ -381,10 +381,11 @@ export class Collector {
   }
 
   /** What this evaluation saw of a vendor: its probes' conditions, with users_impacted where its real users are (rum.users_impacted). */
-  private observe(vendor: Vendor, rows: readonly VerdictRow[], evidence: Evidence[]) {
+  private observe(vendor: Vendor, rows: readonly VerdictRow[], evidence: Evidence[], prev: VendorStatus | undefined) {
     const gq = this.opts.config.effective.vendors[vendor.name].global_quorum;
     const realUsers = this.opts.realUsers?.of(vendor.name);
-    const impacted = realUsers ? usersImpactedRegions(realUsers.regions, this.opts.config.rum.users_impacted) : [];
+    const holding = new Set(prev?.conditions.find((c) => c.state === 'users_impacted')?.regions);
+    const impacted = realUsers ? usersImpactedRegions(realUsers.regions, this.opts.config.rum.users_impacted, holding) : [];
     return {
       conditions: withUsersImpacted(vendorConditions(rows, gq), impacted),
       regions: regionsWithUsersImpacted(regionConditions(rows, gq), impacted),

@@ -93,6 +93,15 @@ describe('RealUserImpact', () => {
     expect(usersImpactedRegions([region('eu', 50, 10), region('us', 100, 19), region('ap', 60, 60)], settings)).toEqual(['eu', 'ap']);
   });
 
+  it('keeps a region impacted until its share falls under half the threshold, so a share drifting across it is one incident', () => {
+    const settings = { min_page_views: 50, share: 0.2 };
+    const region = (region: string, pageViews: number, affected: number) => ({ region, pageViews, affected, share: affected / pageViews, p75: null });
+    const holding = new Set(['eu']);
+    expect(usersImpactedRegions([region('eu', 70, 13), region('us', 70, 13)], settings, holding)).toEqual(['eu']);
+    expect(usersImpactedRegions([region('eu', 70, 7)], settings, holding)).toEqual(['eu']);
+    expect(usersImpactedRegions([region('eu', 70, 6)], settings, holding)).toEqual([]);
+  });
+
   it('tells an incident the page views since it last asked, per region from when it first asked', () => {
     const impact = new RealUserImpact(configFor());
     for (let i = 0; i < 3; i++) impact.record(beacon({ failed: true }), 'eu');

@@ -160,7 +160,19 @@ export class RealUserImpact {
   }
 }
 
-/** The regions where the vendor's users are impacted: enough page views, and a share of them affected at or above the threshold. */
-export function usersImpactedRegions(impact: readonly RegionImpact[], settings: Pick<Settings, 'min_page_views' | 'share'>): string[] {
-  return impact.filter((i) => i.pageViews >= settings.min_page_views && i.share >= settings.share).map((i) => i.region);
+/**
+ * The regions where the vendor's users are impacted: enough page views, and a share of them
+ * affected at or above the threshold. A region already impacted (`holding`) stays so until its
+ * share falls under half the threshold: as failed page views age out of the window the share
+ * drifts across the threshold, and without that margin it would end the incident and open a new
+ * one a second later (a second alert, and flapping).
+ */
+export function usersImpactedRegions(
+  impact: readonly RegionImpact[],
+  settings: Pick<Settings, 'min_page_views' | 'share'>,
+  holding: ReadonlySet<string> = new Set(),
+): string[] {
+  const impacted = (i: RegionImpact) =>
+    holding.has(i.region) ? i.share >= settings.share / 2 : i.pageViews >= settings.min_page_views && i.share >= settings.share;
+  return impact.filter(impacted).map((i) => i.region);
 }
